@@ -1,0 +1,49 @@
+#pragma once
+// Every run parameter with its default. Filled once by cli.cpp, read-only everywhere else.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gil/lock.hpp"
+
+namespace gilbench {
+
+enum class Scaling : std::uint8_t { strong, weak };
+enum class OutputFormat : std::uint8_t { table, csv, json };
+enum class LockScope : std::uint8_t { rank, job };
+
+struct Config {
+  // Work
+  std::uint64_t count = 50'000'000;       ///< iterations: total (strong) or per worker (weak)
+  double count_auto_s = 0.0;              ///< > 0: --count auto:S, count is calibrated at start
+  Scaling scaling = Scaling::strong;
+
+  // Sweep: every combination of these is one configuration
+  std::vector<int> threads = {1};         ///< OpenMP threads per rank
+  std::vector<gil::Policy> locks = {gil::Policy::none};
+  std::vector<std::chrono::nanoseconds> switch_intervals = {std::chrono::milliseconds(5)};
+  std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
+  std::int64_t tick_iterations = gil::kDefaultTickIterations;
+  LockScope lock_scope = LockScope::rank;
+
+  int repeat = 5;                         ///< measured repetitions per configuration
+  int warmup = 1;                         ///< warm-up repetitions per configuration (first)
+
+  // Lock-event trace
+  bool trace = false;
+  double trace_window_s = 2.0;
+  std::uint64_t trace_max_events = 100'000;
+
+  // Output
+  std::string output = "gilbench.h5";
+  OutputFormat format = OutputFormat::table;
+  bool quiet = false;                     ///< no header/progress on stderr
+
+  // Provenance
+  std::string command_line;
+};
+
+inline constexpr int kMaxThreads = 4096;
+
+}  // namespace gilbench

@@ -1,0 +1,187 @@
+// Policy `legacy-gil`: CPython <= 3.1 / 2.x. The interpreter lock is Python 2's PyThread lock,
+// which on Linux is an unnamed POSIX semaphore (thread_pthread.h, USE_SEMAPHORES):
+//   acquire(L, waitflag=1): do sem_wait(L) while EINTR      release(L): sem_post(L)
+// and ceval.c's periodic check, every _Py_CheckInterval ticks of the global _Py_Ticker:
+//   if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ...
+//       PyThread_release_lock(interpreter_lock);
+//       /* Other threads may run now */
+//       PyThread_acquire_lock(interpreter_lock, 1); }
+// No owner, no fairness, no timeout, no request flag: the convoy effect on multicore machines
+// comes from exactly this, so nothing here tries to be fair.
+#include <semaphore.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "gil/detail.hpp"
+#include "gil/policies.hpp"
+#include "kernel.hpp"
+
+namespace gilbench::gil::detail {
+namespace {
+
+class LegacyGilLock final : public Lock {
+ public:
+  LegacyGilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
+      : nthreads_(nthreads),
+        period_(static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations)),
+        trace_opts_(t),
+        epoch_(trace_epoch(t, Clock::now())),
+        hook_(std::move(hook)),
+        slots_(static_cast<std::size_t>(nthreads)) {
+    if (sem_init(&sem_, 0, 1) != 0) throw std::system_error(errno, std::generic_category(), "gil: sem_init");
+    ticker_.store(period_, std::memory_order_relaxed);
+  }
+  ~LegacyGilLock() override { sem_destroy(&sem_); }
+  LegacyGilLock(const LegacyGilLock&) = delete;
+  LegacyGilLock& operator=(const LegacyGilLock&) = delete;
+
+  Policy policy() const noexcept override { return Policy::legacy_gil; }
+
+  std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) override {
+    check_tid(tid, nthreads_);
+    const CtxScope ctx(c);
+    TraceSink tr(trace_opts_, epoch_, trace, tid);
+    std::uint64_t done = 0;
+    Clock::time_point tenure = acquire(tid, c, tr);
+    if (hook_) hook_(tid, 0);
+    while (n > 0) {
+      // The interpreter's ticker, in kernel iterations; only the holder touches it, and a new
+      // holder carries on with what the previous one left (_Py_Ticker is a global).
+      const std::uint64_t budget = ticker_.load(std::memory_order_relaxed);
+      if (budget == 0) {
+        ticker_.store(period_, std::memory_order_relaxed);
+        check(tid, c, tr, tenure);
+        if (hook_) hook_(tid, 0);
+        continue;
+      }
+      const std::uint64_t k = n < budget ? n : budget;
+      done += countdown(k);
+      n -= k;
+      ticker_.store(budget - k, std::memory_order_relaxed);
+      if (hook_) [[unlikely]] hook_(tid, k);
+    }
+    release_sem(c, tr, tenure);
+    return done;
+  }
+
+  void take(int tid, Counters& c) override {
+    check_tid(tid, nthreads_);
+    TraceSink none;
+    slots_[static_cast<std::size_t>(tid)].acquired = acquire(tid, c, none);
+  }
+
+  void release(int tid, Counters& c) override {
+    check_tid(tid, nthreads_);
+    TraceSink none;
+    release_sem(c, none, slots_[static_cast<std::size_t>(tid)].acquired);
+  }
+
+ private:
+  /// PyThread_acquire_lock(L, 1). The sem_trywait first is glibc's own sem_wait fast path done
+  /// separately, so that only a real wait is timed (no clock read when the lock is free).
+  /// Returns true if it had to block; then `t_block` is when it started to.
+  bool acquire_sem(Clock::time_point& t_block) {
+    if (sem_trywait(&sem_) == 0) return false;
+    t_block = Clock::now();
+    while (sem_wait(&sem_) != 0) {
+      if (errno != EINTR) std::abort();  // EINVAL only: a destroyed semaphore
+    }
+    return true;
+  }
+
+  /// Counts the acquisition (and a switch if someone else held it last). Call with L held.
+  /// A new holder tells the previous one when it took over: an upper bound of that thread's
+  /// release time that it can read once it holds L again (see check()).
+  void note_acquired(int tid, Counters& c, Clock::time_point t_acquired) {
+    ++c.acquisitions;
+    const int previous = last_holder_.load(std::memory_order_relaxed);
+    if (previous != tid) {
+      if (previous >= 0) {
+        ++c.switches;
+        slots_[static_cast<std::size_t>(previous)].handed_over = t_acquired;
+      }
+      last_holder_.store(tid, std::memory_order_relaxed);
+    }
+  }
+
+  /// First acquisition of a run, or a voluntary take(). Returns the acquisition time.
+  Clock::time_point acquire(int tid, Counters& c, TraceSink& tr) {
+    if (tr.active()) tr.add(Clock::now(), EventKind::request);
+    Clock::time_point t_block{};
+    const bool blocked = acquire_sem(t_block);
+    const Clock::time_point t_acquired = Clock::now();
+    if (blocked) c.wait_s += seconds(t_acquired - t_block);
+    note_acquired(tid, c, t_acquired);
+    tr.add(t_acquired, EventKind::acquire);
+    return t_acquired;
+  }
+
+  void release_sem(Counters& c, TraceSink& tr, Clock::time_point tenure) {
+    const Clock::time_point t = Clock::now();  // before anyone else can hold it
+    c.hold_s += seconds(t - tenure);
+    tr.add(t, EventKind::release);
+    if (sem_post(&sem_) != 0) std::abort();  // EOVERFLOW only: released more than taken
+  }
+
+  /// The periodic check: release, then immediately re-acquire. Classifies it as a self
+  /// re-acquire (nobody else took L in between: no clock is read) or a hand-off. For a hand-off
+  /// this thread's tenure ended at its sem_post, which it did not time (that would cost a clock
+  /// read per check); it ends the tenure at the earliest later instant it knows: when the next
+  /// holder took over (recorded by that holder), or when this thread began to block. That is
+  /// at most the next holder's wake-up latency late, and never overlaps the next tenure — even
+  /// when this thread was preempted between sem_post and sem_trywait, which on a busy machine
+  /// is common (the post wakes a waiter that preempts the poster). With tracing on, the
+  /// release time is read before the post and used exactly.
+  void check(int tid, Counters& c, TraceSink& tr, Clock::time_point& tenure) {
+    ++c.checks;
+    Clock::time_point t_release{};
+    if (tr.active()) t_release = Clock::now();
+    if (sem_post(&sem_) != 0) std::abort();
+    /* Other threads may run now */
+    Clock::time_point t_block{};
+    const bool blocked = acquire_sem(t_block);
+    if (last_holder_.load(std::memory_order_relaxed) == tid) {  // only I write my id
+      ++c.self_reacquires;
+      ++c.acquisitions;
+      return;
+    }
+    ++c.handoffs;
+    const Clock::time_point t_acquired = Clock::now();
+    Clock::time_point t_end = slots_[static_cast<std::size_t>(tid)].handed_over;  // set: a hand-off
+    if (blocked && t_block < t_end) t_end = t_block;
+    if (t_release != Clock::time_point{}) t_end = t_release;
+    note_acquired(tid, c, t_acquired);
+    c.hold_s += seconds(t_end - tenure);
+    c.wait_s += seconds(t_acquired - t_end);
+    tr.add(t_end, EventKind::release);
+    tr.add(t_end, EventKind::request);
+    tr.add(t_acquired, EventKind::acquire);
+    tenure = t_acquired;
+  }
+
+  const int nthreads_;
+  const std::uint64_t period_;  // check_interval × tick_iterations
+  const TraceOptions trace_opts_;
+  const Clock::time_point epoch_;
+  const HeldHook hook_;
+
+  alignas(kCacheLine) sem_t sem_;  // the interpreter lock: 1 = free
+  /// Holder-only state (written with the semaphore held), off the semaphore's line.
+  alignas(kCacheLine) std::atomic<std::uint64_t> ticker_{0};
+  std::atomic<int> last_holder_{-1};
+
+  std::vector<Slot> slots_;
+};
+
+}  // namespace
+
+std::unique_ptr<Lock> make_legacy_gil_lock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook) {
+  return std::make_unique<LegacyGilLock>(p, nthreads, t, std::move(hook));
+}
+
+}  // namespace gilbench::gil::detail

@@ -1,0 +1,117 @@
+// Policy names, parameter checks, the factory, and the `none` policy.
+#include "gil/lock.hpp"
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "gil/detail.hpp"
+#include "gil/policies.hpp"
+#include "kernel.hpp"
+
+namespace gilbench::gil {
+
+std::string_view to_string(Policy p) noexcept {
+  switch (p) {
+    case Policy::none: return "none";
+    case Policy::gil: return "gil";
+    case Policy::legacy_gil: return "legacy-gil";
+  }
+  return "unknown";
+}
+
+std::optional<Policy> parse_policy(std::string_view s) noexcept {
+  for (const Policy p : {Policy::none, Policy::gil, Policy::legacy_gil}) {
+    if (s == to_string(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(EventKind k) noexcept {
+  switch (k) {
+    case EventKind::request: return "request";
+    case EventKind::acquire: return "acquire";
+    case EventKind::drop_request: return "drop_request";
+    case EventKind::release: return "release";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> validate(const Params& p) {
+  if (p.switch_interval.count() <= 0) return "switch interval must be > 0";
+  if (p.check_interval <= 0) return "check interval must be >= 1 tick";
+  if (p.tick_iterations <= 0) return "tick iterations must be >= 1";
+  // ticks × iterations must fit the 63-bit ticker
+  if (p.check_interval > std::numeric_limits<std::int64_t>::max() / p.tick_iterations) return "check interval × tick iterations overflows";
+  return std::nullopt;
+}
+
+Counters& operator+=(Counters& a, const Counters& b) noexcept {
+  a.acquisitions += b.acquisitions;
+  a.switches += b.switches;
+  a.forced_drops += b.forced_drops;
+  a.drop_requests += b.drop_requests;
+  a.wait_timeouts += b.wait_timeouts;
+  a.checks += b.checks;
+  a.self_reacquires += b.self_reacquires;
+  a.handoffs += b.handoffs;
+  a.ctx_voluntary += b.ctx_voluntary;
+  a.ctx_involuntary += b.ctx_involuntary;
+  a.wait_s += b.wait_s;
+  a.hold_s += b.hold_s;
+  a.switch_wait_s += b.switch_wait_s;
+  return a;
+}
+
+namespace detail {
+
+void check_tid(int tid, int nthreads) {
+  if (tid < 0 || tid >= nthreads) {
+    throw std::out_of_range("gil: thread id " + std::to_string(tid) + " outside 0.." + std::to_string(nthreads - 1));
+  }
+}
+
+namespace {
+
+/// `none`: free threads. Nothing to take; ctx_* are still measured (they are the OS's, not the
+/// lock's). The hook, if any, is called once per run with n (there is no exclusion to check).
+class NoLock final : public Lock {
+ public:
+  NoLock(int nthreads, HeldHook hook) : nthreads_(nthreads), hook_(std::move(hook)) {}
+  Policy policy() const noexcept override { return Policy::none; }
+  std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* /*trace*/) override {
+    check_tid(tid, nthreads_);
+    const CtxScope ctx(c);
+    const std::uint64_t done = countdown(n);
+    if (hook_) hook_(tid, done);
+    return done;
+  }
+  void take(int tid, Counters& /*c*/) override { check_tid(tid, nthreads_); }
+  void release(int tid, Counters& /*c*/) override { check_tid(tid, nthreads_); }
+
+ private:
+  int nthreads_;
+  HeldHook hook_;
+};
+
+}  // namespace
+
+std::unique_ptr<Lock> make_no_lock(int nthreads, HeldHook hook) {
+  return std::make_unique<NoLock>(nthreads, std::move(hook));
+}
+
+}  // namespace detail
+
+std::unique_ptr<Lock> make_lock(const Params& p, int nthreads, TraceOptions trace, HeldHook hook) {
+  if (auto err = validate(p)) throw std::invalid_argument("gil: " + *err);
+  if (nthreads < 1) throw std::invalid_argument("gil: need at least one thread");
+  switch (p.policy) {
+    case Policy::none: return detail::make_no_lock(nthreads, std::move(hook));
+    case Policy::gil: return detail::make_gil_lock(p, nthreads, trace, std::move(hook));
+    case Policy::legacy_gil: return detail::make_legacy_gil_lock(p, nthreads, trace, std::move(hook));
+  }
+  throw std::invalid_argument("gil: unknown policy");
+}
+
+}  // namespace gilbench::gil

@@ -1,0 +1,185 @@
+#pragma once
+// Emulated global interpreter locks: the policies under which the countdown threads of one rank
+// run. Pure C++ (std::mutex / std::condition_variable / atomics / POSIX semaphores): no OpenMP,
+// no MPI, so the tests drive it with std::thread and run it under ThreadSanitizer. The job-wide
+// variant built on MPI lives in gil/job_lock.hpp (target gilbench::gil_mpi).
+//
+// Policies (see ../shared/design/gil.md and CPython's Python/ceval_gil.c, Python 2.7's ceval.c):
+//
+//   none        No lock. run() is countdown(n); lock counters stay zero (ctx_* are still measured).
+//               What free-threaded CPython (PEP 703, 3.13t) does.
+//
+//   gil         CPython 3.2+ ("new GIL", ceval_gil.c, FORCE_SWITCHING on). State: `locked`,
+//               `last_holder`, `switch_number`, a mutex+condvar for taking, a second
+//               mutex+condvar for forced switching, and a `drop_request` flag.
+//               take: while locked, timed wait of one switch interval on the condvar (the timer
+//               restarts on every pass); if the wait timed out, the lock is still held and no
+//               switch happened meanwhile, set drop_request. On taking: a new holder
+//               (!= last_holder) bumps switch_number and signals switch_cond; a pending
+//               drop_request is reset.
+//               Holder: polls drop_request at its check points; when set, drops (locked = 0,
+//               signal) and — forced switching — waits on switch_cond until another thread has
+//               taken the lock, then takes it again (and so waits a whole interval before it
+//               asks back).
+//               Check points: CPython polls on every loop back-edge, i.e. once per countdown
+//               iteration of ~25 ns. The emulation polls one relaxed atomic load every
+//               kGilPollIterations (1024) iterations of the C++ kernel, i.e. every ~0.29 µs
+//               (~12 CPython 3.11 loop iterations). This is equivalent for the policy: a request
+//               is seen ≤ 0.3 µs after it is set, which is ≥ 10^4 times shorter than the default
+//               interval (5 ms) and ≥ 10 times shorter than the futex wake-up that follows it,
+//               so slice lengths and switch rates are unchanged, while the uncontended cost is
+//               one L1 load + branch per 1024 iterations (< 0.2 %).
+//
+//   legacy-gil  CPython ≤ 3.1 / 2.x: the interpreter lock is a plain binary semaphore (Python 2's
+//               PyThread lock on Linux is a sem_t: sem_wait / sem_post; this uses the same
+//               sem_t). No owner, no fairness, no timeout, no request flag. The holder counts
+//               down a ticker shared by the interpreter (_Py_Ticker is a global: a new holder
+//               continues the previous holder's count) and every check_interval ticks
+//               (check_interval × tick_iterations kernel iterations) releases and immediately
+//               re-acquires. On a multicore machine the releasing thread is still running and
+//               usually wins; the woken waiter loses and sleeps again — the convoy effect, which
+//               this reproduces rather than fixes. Counted: checks = self_reacquires + handoffs.
+//               (2.7 checks when --_Py_Ticker < 0, i.e. every check_interval + 1 ticks; the 1 %
+//               difference at 100 is ignored: here the period is exactly check_interval ticks.)
+//
+// Tick mapping (kDefaultTickIterations): see the derivation below.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gilbench::gil {
+
+enum class Policy : std::uint8_t { none, gil, legacy_gil };
+
+/// "none", "gil", "legacy-gil".
+std::string_view to_string(Policy) noexcept;
+/// Inverse of to_string (exact, lower case); nullopt for anything else.
+std::optional<Policy> parse_policy(std::string_view) noexcept;
+
+/// Kernel iterations per CPython "tick" (one bytecode dispatch that decrements _Py_Ticker).
+///
+/// Derivation (measured on this machine kind, AMD EPYC, 2 cores; reproduce with
+/// analysis/gilbench-fidelity and the snippet in its --help):
+///   * CPython 2.7.18 (pyenv) runs `while n > 0: n -= 1` at 21.7–23.0 ns per iteration
+///     (≈ 22.5 ns, 44 M iterations/s).
+///   * It spends exactly 3 ticks per iteration: with sys.setcheckinterval(0) the thread's
+///     tstate->tick_counter (one per check) grows by 3 000 010 for 1 000 000 iterations
+///     (the bytecode reaching the ticker through `continue`: INPLACE_SUBTRACT, JUMP_ABSOLUTE,
+///     and COMPARE_OP/POP_JUMP_IF_FALSE; LOAD_FAST/LOAD_CONST/STORE_FAST skip it via
+///     fast_next_opcode). So one tick ≈ 22.5 / 3 = 7.5 ns.
+///   * gilbench::countdown runs at 0.28–0.30 ns per iteration (≈ 0.285 ns; ~1 per cycle).
+///   * 7.5 ns / 0.285 ns ≈ 26 kernel iterations per tick.
+/// With the default check interval of 100 ticks the holder thus releases every 2600 iterations
+/// ≈ 0.74 µs, the same time as CPython 2.7's 101 ticks × 7.5 ns ≈ 0.76 µs. On a machine with a
+/// different CPython/C++ speed ratio, set Params::tick_iterations (--tick-iterations).
+inline constexpr std::int64_t kDefaultTickIterations = 26;
+
+/// Kernel iterations between two polls of the drop request under `gil` (see above).
+inline constexpr std::uint64_t kGilPollIterations = 1024;
+
+struct Params {
+  Policy policy = Policy::none;
+  /// gil: how long a waiter waits before it sets drop_request (sys.setswitchinterval). > 0.
+  std::chrono::nanoseconds switch_interval{5'000'000};
+  /// legacy-gil: ticks between the holder's release/re-acquire (sys.setcheckinterval). > 0.
+  std::int64_t check_interval = 100;
+  /// legacy-gil: kernel iterations per tick (see kDefaultTickIterations). > 0.
+  std::int64_t tick_iterations = kDefaultTickIterations;
+};
+
+/// Why `p` is unusable ("switch interval must be > 0", ...), or nullopt when it is fine.
+/// Parameters a policy does not use are still checked, so a sweep fails early and uniformly.
+std::optional<std::string> validate(const Params& p);
+
+/// Per-thread lock counters of one run (zero where a policy has no such event). Trivially
+/// copyable (gathered over MPI as bytes).
+struct Counters {
+  std::uint64_t acquisitions = 0;     ///< times this thread took the lock
+  std::uint64_t switches = 0;         ///< takes where the previous holder was another thread
+                                      ///< (counted by the new holder: the sum over threads is the
+                                      ///< run's holder changes; a fresh lock's first take is none)
+  std::uint64_t forced_drops = 0;     ///< gil: drops at a check point because drop_request was set
+  std::uint64_t drop_requests = 0;    ///< gil: times this thread (a waiter) set drop_request
+  std::uint64_t wait_timeouts = 0;    ///< gil: timed waits of one interval that expired
+  std::uint64_t checks = 0;           ///< legacy-gil: release/re-acquire check points done
+  std::uint64_t self_reacquires = 0;  ///< legacy-gil: checks where nobody else took the lock
+  std::uint64_t handoffs = 0;         ///< legacy-gil: checks where another thread took it meanwhile
+  std::uint64_t ctx_voluntary = 0;    ///< getrusage(RUSAGE_THREAD) ru_nvcsw delta over run()
+  std::uint64_t ctx_involuntary = 0;  ///< getrusage(RUSAGE_THREAD) ru_nivcsw delta over run()
+  double wait_s = 0;                  ///< blocked waiting to take the lock
+  double hold_s = 0;                  ///< holding the lock (acquire → release)
+  double switch_wait_s = 0;           ///< gil: in the forced-switch wait after a forced drop
+};
+
+/// Field-wise sum (aggregating threads or ranks).
+Counters& operator+=(Counters& a, const Counters& b) noexcept;
+
+enum class EventKind : std::uint8_t {
+  request,       ///< the thread starts asking for the lock (enters take)
+  acquire,       ///< the thread now holds the lock
+  drop_request,  ///< gil: the thread (a waiter) set drop_request
+  release,       ///< the thread let the lock go
+};
+std::string_view to_string(EventKind) noexcept;  ///< "request", "acquire", "drop_request", "release"
+
+struct TraceEvent {
+  double t_s;           ///< seconds since TraceOptions::epoch
+  std::int32_t thread;  ///< tid as passed to run()/take()/release()
+  EventKind kind;
+};
+
+struct TraceOptions {
+  bool enabled = false;
+  double window_s = 2.0;           ///< record events with t_s <= window_s only
+  std::size_t max_events = 100000; ///< at most this many events per run() call (i.e. per thread)
+  /// Time zero of the trace. Default (a default-constructed time_point): the lock's creation.
+  /// The runner passes the run's start so t_s is "since the start of the run".
+  std::chrono::steady_clock::time_point epoch{};
+};
+
+/// Instrumentation for tests and benchmarks, not for production runs: when set, the holder calls
+/// it with the lock held after each batch of `iterations` kernel iterations (and once with 0
+/// right after each acquisition in run()). Empty (the default): never called; the cost is one
+/// predictable branch per batch.
+using HeldHook = std::function<void(int tid, std::uint64_t iterations)>;
+
+/// One rank-scope lock (one emulated interpreter). Create a fresh one per run: counters and
+/// the trace are per call, the lock's own state (holder, switch number, ticker) per object.
+/// Thread ids are 0..nthreads-1; each id is used by at most one thread at a time.
+class Lock {
+ public:
+  virtual ~Lock() = default;
+  Lock() = default;
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+
+  virtual Policy policy() const noexcept = 0;
+
+  /// Thread `tid` takes the lock, runs countdown(n) under it with the policy's check points
+  /// (dropping / re-taking as the policy says), releases it, and returns the iterations done
+  /// (== n). Adds this run's events to `c` (including ctx_* from getrusage(RUSAGE_THREAD)
+  /// deltas) and, when tracing is enabled and `trace` is not null, appends this thread's events
+  /// (bounded by TraceOptions; when tracing is off nothing is timed or recorded).
+  /// REQUIRES: `tid` does not hold the lock.
+  virtual std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) = 0;
+
+  /// Voluntary take, as after a blocking call (Py_END_ALLOW_THREADS): waits as the policy says
+  /// (gil: timed waits and drop requests). Counts acquisitions/switches/wait_s into `c`.
+  /// REQUIRES: `tid` does not hold the lock.
+  virtual void take(int tid, Counters& c) = 0;
+  /// Voluntary release, as before a blocking call: no forced-switch wait. Adds hold_s.
+  /// REQUIRES: `tid` holds the lock (taken with take()).
+  virtual void release(int tid, Counters& c) = 0;
+};
+
+/// The lock for `p.policy` shared by `nthreads` threads. Throws std::invalid_argument when
+/// validate(p) fails or nthreads < 1.
+std::unique_ptr<Lock> make_lock(const Params& p, int nthreads, TraceOptions trace = {}, HeldHook hook = {});
+
+}  // namespace gilbench::gil

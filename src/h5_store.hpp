@@ -1,0 +1,62 @@
+#pragma once
+// The results file. The only part of gilbench that talks to HDF5 (h5_store.cpp is the only file
+// that includes hdf5.h). Crash safety without SWMR: every append copies the file to a temporary
+// sibling, appends there, fsyncs and renames it over the original, so `kill -9` at any moment
+// leaves either the previous complete file or the new complete file. A lock file (FILE.lock,
+// flock) held for the whole launch stops a second gilbench from writing the same file.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "records.hpp"
+
+namespace gilbench {
+
+/// Facts about an existing results file, read without modifying it.
+struct FileInfo {
+  bool exists = false;
+  int schema_version = 0;
+  std::int64_t next_launch_id = 0;
+  std::int64_t next_run_id = 0;
+};
+
+class ResultsStore {
+ public:
+  /// Checks that `path` can take a new launch: a new file in a writable directory, or an existing
+  /// gilbench file of this schema version. Takes the launch lock. Never modifies an existing file.
+  /// Throws Error(io) with a one-line message otherwise.
+  explicit ResultsStore(std::string path);
+  ~ResultsStore();
+  ResultsStore(const ResultsStore&) = delete;
+  ResultsStore& operator=(const ResultsStore&) = delete;
+
+  [[nodiscard]] const FileInfo& info() const noexcept { return info_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  /// Appends one round atomically. The launch row is written with the first round and rewritten
+  /// (same row) on every later append, so it always carries the latest exit status and flags.
+  void append(const LaunchRecord& launch, const std::vector<RunRecord>& runs, const std::vector<Sample>& samples,
+              const std::vector<TraceRecord>& trace);
+
+  /// Reads a file's facts (exists, version, next ids); throws Error(io) for foreign files.
+  static FileInfo inspect(const std::string& path);
+
+  /// Reads back every /runs row (tests, tools). Throws Error(io) for unreadable or foreign files.
+  static std::vector<RunRecord> read_runs(const std::string& path);
+  /// Number of rows of table `name` ("launches", "runs", "samples", "trace"); 0 when absent.
+  static std::uint64_t table_rows(const std::string& path, const std::string& name);
+
+  /// HDF5 library version and flavour, e.g. "1.10.8 (serial)".
+  static std::string library_version();
+
+ private:
+  std::string path_;
+  std::string lock_path_;
+  int lock_fd_ = -1;
+  FileInfo info_;
+  bool launch_written_ = false;
+  std::uint64_t launch_row_ = 0;  ///< row of this launch in /launches
+  std::uint64_t appends_ = 0;
+};
+
+}  // namespace gilbench

@@ -1,0 +1,56 @@
+#include "plan.hpp"
+
+#include "units.hpp"
+
+namespace gilbench {
+
+std::vector<RunConfig> make_configs(const Config& cfg) {
+  std::vector<RunConfig> out;
+  for (const gil::Policy lock : cfg.locks) {
+    for (const int t : cfg.threads) {
+      auto add = [&](std::chrono::nanoseconds interval, std::int64_t check) {
+        out.push_back(RunConfig{static_cast<int>(out.size()), t, lock, interval, check});
+      };
+      switch (lock) {
+        case gil::Policy::gil:
+          for (auto iv : cfg.switch_intervals) add(iv, 0);
+          break;
+        case gil::Policy::legacy_gil:
+          for (auto ci : cfg.check_intervals) add(std::chrono::nanoseconds(0), ci);
+          break;
+        default:
+          add(std::chrono::nanoseconds(0), 0);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<PlannedRun>> make_rounds(int n_configs, int warmup, int repeat) {
+  std::vector<std::vector<PlannedRun>> rounds;
+  auto add_round = [&](int repetition, bool is_warmup) {
+    std::vector<PlannedRun> round;
+    for (int c = 0; c < n_configs; ++c)
+      round.push_back(PlannedRun{c, repetition, is_warmup, static_cast<int>(rounds.size())});
+    rounds.push_back(std::move(round));
+  };
+  for (int w = 0; w < warmup; ++w) add_round(w, true);
+  for (int r = 0; r < repeat; ++r) add_round(r, false);
+  return rounds;
+}
+
+std::string mode_name(int ranks, int threads) {
+  if (ranks == 1 && threads == 1) return "sequential";
+  if (ranks == 1) return "threads";
+  if (threads == 1) return "processes";
+  return "hybrid";
+}
+
+std::string describe(const RunConfig& c, int ranks) {
+  std::string s = std::to_string(ranks) + "x" + std::to_string(c.threads) + " " + std::string(gil::to_string(c.lock));
+  if (c.lock == gil::Policy::gil) s += " " + units::format_duration(static_cast<double>(c.switch_interval.count()) * 1e-9);
+  if (c.lock == gil::Policy::legacy_gil) s += " " + std::to_string(c.check_interval) + "t";
+  return s;
+}
+
+}  // namespace gilbench

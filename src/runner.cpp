@@ -1,0 +1,245 @@
+#include "runner.hpp"
+
+#include <omp.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "affinity.hpp"
+#include "context.hpp"
+#include "exit_codes.hpp"
+#if __has_include("gil/job_lock.hpp")
+#include "gil/job_lock.hpp"
+#define GILBENCH_HAVE_JOB_LOCK 1
+#endif
+#include "kernel.hpp"
+#include "work.hpp"
+
+namespace gilbench {
+namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+template <std::size_t N>
+void copy_text(char (&dst)[N], const std::string& src) {
+  std::memset(dst, 0, N);
+  std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
+}
+
+std::string_view lock_name(gil::Policy p) { return gil::to_string(p); }
+
+/// Gathers `mine` (same count on every rank) to rank 0.
+template <class T>
+std::vector<T> gather_fixed(const std::vector<T>& mine, MPI_Comm comm, int rank, int size) {
+  std::vector<T> all(rank == 0 ? mine.size() * static_cast<std::size_t>(size) : 0);
+  const int bytes = static_cast<int>(mine.size() * sizeof(T));
+  MPI_Gather(mine.data(), bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, 0, comm);
+  return all;
+}
+
+/// Gathers a different count of `T` from every rank to rank 0.
+template <class T>
+std::vector<T> gather_varying(const std::vector<T>& mine, MPI_Comm comm, int rank, int size) {
+  int bytes = static_cast<int>(mine.size() * sizeof(T));
+  std::vector<int> counts(rank == 0 ? static_cast<std::size_t>(size) : 0), displs;
+  MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+  std::vector<T> all;
+  if (rank == 0) {
+    displs.resize(counts.size());
+    int total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) displs[i] = total, total += counts[i];
+    all.resize(static_cast<std::size_t>(total) / sizeof(T));
+  }
+  MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0, comm);
+  return all;
+}
+
+}  // namespace
+
+Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start)
+    : cfg_(cfg), comm_(comm), launch_start_(launch_start), host_(context::hostname()) {
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+}
+
+RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id) {
+  const int threads = rc.threads;
+  gil::Params params;
+  params.policy = rc.lock;
+  if (rc.lock == gil::Policy::gil) params.switch_interval = rc.switch_interval;
+  if (rc.lock == gil::Policy::legacy_gil) params.check_interval = rc.check_interval;
+  params.tick_iterations = cfg_.tick_iterations;
+
+  const std::vector<int> allowed = affinity::allowed_cpus();
+  const std::string allowed_text = affinity::to_list(allowed);
+  std::vector<Sample> mine(static_cast<std::size_t>(threads));
+  std::vector<std::vector<gil::TraceEvent>> events(static_cast<std::size_t>(threads));
+
+  MPI_Barrier(comm_);
+  const auto run_start = std::chrono::steady_clock::now();
+  gil::TraceOptions topt;
+  topt.enabled = cfg_.trace;
+  topt.window_s = cfg_.trace_window_s;
+  topt.max_events = cfg_.trace_max_events;
+  topt.epoch = run_start;
+  std::unique_ptr<gil::Lock> lock;
+  if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
+#ifdef GILBENCH_HAVE_JOB_LOCK
+    lock = gil::make_job_lock(params, comm_, threads, topt);
+#else
+    throw Error(ExitCode::runtime, "--lock-scope job is not available in this build");
+#endif
+  } else {
+    lock = gil::make_lock(params, threads, topt);
+  }
+  MPI_Barrier(comm_);
+
+  int team_size = threads;
+  std::string failure;
+#pragma omp parallel num_threads(threads) default(shared)
+  {
+    const int tid = omp_get_thread_num();
+#pragma omp single
+    team_size = omp_get_num_threads();
+    Sample& s = mine[static_cast<std::size_t>(tid)];
+    s.run_id = run_id;
+    s.rank = rank_;
+    s.thread = tid;
+    copy_text(s.host, host_);
+    const std::vector<int> my_allowed = affinity::allowed_cpus();
+    copy_text(s.allowed_cpus, affinity::to_list(my_allowed));
+    s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
+    const std::uint64_t share = worker_share(cfg_.count, cfg_.scaling, size_, threads, rank_, tid);
+#pragma omp barrier
+    if (team_size == threads) {
+      s.cpu_start = affinity::current_cpu();
+      const double c0 = thread_cpu_seconds();
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        s.iterations = lock->run(tid, share, s.lock, cfg_.trace ? &events[static_cast<std::size_t>(tid)] : nullptr);
+      } catch (const std::exception& e) {
+#pragma omp critical(gilbench_failure)
+        failure = e.what();
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      s.cpu_s = thread_cpu_seconds() - c0;
+      s.wall_s = std::chrono::duration<double>(t1 - t0).count();
+      s.cpu_end = affinity::current_cpu();
+    }
+  }
+  (void)allowed_text;
+  if (team_size != threads)
+    throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(team_size) + " threads instead of " +
+                                       std::to_string(threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
+  if (!failure.empty()) throw Error(ExitCode::runtime, "lock failure on rank " + std::to_string(rank_) + ": " + failure);
+  lock.reset();  // job scope: collective shutdown of the lock server
+
+  std::vector<TraceRecord> my_trace;
+  if (cfg_.trace)
+    for (const auto& per_thread : events)
+      for (const gil::TraceEvent& e : per_thread)
+        my_trace.push_back(TraceRecord{run_id, rank_, e.thread, e.t_s, static_cast<std::uint8_t>(e.kind)});
+
+  RunOutcome out;
+  out.samples = gather_fixed(mine, comm_, rank_, size_);
+  if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
+  if (rank_ != 0) return out;
+
+  RunRecord& r = out.run;
+  r.run_id = run_id;
+  r.launch_id = launch_id;
+  r.config_id = rc.id;
+  r.ranks = size_;
+  r.threads = threads;
+  r.lock = std::string(lock_name(rc.lock));
+  r.lock_scope = cfg_.lock_scope == LockScope::job ? "job" : "rank";
+  r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
+  r.switch_interval_s = static_cast<double>(rc.switch_interval.count()) * 1e-9;
+  r.check_interval = rc.check_interval;
+  r.tick_iterations = rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
+  r.count = run_total(cfg_.count, cfg_.scaling, size_, threads);
+  r.repetition = pr.repetition;
+  r.round = pr.round;
+  r.warmup = pr.warmup ? 1 : 0;
+  r.start_s = std::chrono::duration<double>(run_start - launch_start_).count();
+  std::uint64_t done = 0;
+  for (const Sample& s : out.samples) {
+    done += s.iterations;
+    r.wall_s = std::max(r.wall_s, s.wall_s);
+  }
+  r.valid = done == r.count ? 1 : 0;
+  r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;
+  r.shared_cores = shares_cpus(out.samples) ? 1 : 0;
+  return out;
+}
+
+bool shares_cpus(const std::vector<Sample>& samples) {
+  std::set<std::pair<std::string, int>> pinned, stayed;
+  for (const Sample& s : samples) {
+    const std::string host(s.host);
+    if (s.n_allowed == 1 && !pinned.insert({host, std::atoi(s.allowed_cpus)}).second) return true;
+    if (s.cpu_start >= 0 && s.cpu_start == s.cpu_end && !stayed.insert({host, s.cpu_start}).second) return true;
+  }
+  return false;
+}
+
+bool oversubscribed(const std::vector<Sample>& samples) {
+  std::map<std::string, std::pair<int, std::set<int>>> per_host;  // workers, union of allowed CPUs
+  for (const Sample& s : samples) {
+    auto& [workers, cpus] = per_host[s.host];
+    ++workers;
+    // parse "0-3,8"
+    const std::string list(s.allowed_cpus);
+    std::size_t i = 0;
+    while (i < list.size()) {
+      std::size_t end = list.find(',', i);
+      if (end == std::string::npos) end = list.size();
+      const std::string item = list.substr(i, end - i);
+      const auto dash = item.find('-');
+      const int lo = std::atoi(item.c_str());
+      const int hi = dash == std::string::npos ? lo : std::atoi(item.c_str() + dash + 1);
+      for (int c = lo; c <= hi; ++c) cpus.insert(c);
+      i = end + 1;
+    }
+  }
+  for (const auto& [host, entry] : per_host)
+    if (entry.first > static_cast<int>(entry.second.size())) return true;
+  return false;
+}
+
+double measure_kernel_rate(double seconds) {
+  std::uint64_t n = 1 << 20, total = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    total += countdown(n);
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (elapsed < seconds / 8) n *= 2;
+  }
+  return static_cast<double>(total) / elapsed;
+}
+
+void kernel_self_check() {
+  // 2^26 iterations take ~20 ms at one per cycle. A folded loop takes nanoseconds: anything
+  // faster than 20 iterations per nanosecond (~8 per cycle at 2.5 GHz) cannot be real.
+  constexpr std::uint64_t n = std::uint64_t{1} << 26;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::uint64_t done = countdown(n);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (done != n)
+    throw Error(ExitCode::runtime, "kernel self-check: countdown(" + std::to_string(n) + ") returned " + std::to_string(done));
+  if (s < static_cast<double>(n) / 20e9)
+    throw Error(ExitCode::runtime, "kernel self-check: the countdown loop was optimised away (" + std::to_string(s) +
+                                       " s for 2^26 iterations); refusing to report timings");
+}
+
+}  // namespace gilbench

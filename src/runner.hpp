@@ -1,0 +1,53 @@
+#pragma once
+// One run: every rank × thread counts its share under the configuration's lock, started together
+// (MPI barrier, then OpenMP barrier), each timing itself. Samples are gathered to rank 0.
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "config.hpp"
+#include "plan.hpp"
+#include "records.hpp"
+
+namespace gilbench {
+
+struct RunOutcome {
+  RunRecord run;                     ///< complete on rank 0 only
+  std::vector<Sample> samples;       ///< rank 0: every worker of every rank, rank-major
+  std::vector<TraceRecord> trace;    ///< rank 0: all ranks' trace events (when --trace)
+};
+
+class Runner {
+ public:
+  Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start);
+
+  /// Collective: every rank calls it with the same arguments.
+  RunOutcome run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id);
+
+  [[nodiscard]] int rank() const noexcept { return rank_; }
+  [[nodiscard]] int ranks() const noexcept { return size_; }
+
+ private:
+  const Config& cfg_;
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+  std::chrono::steady_clock::time_point launch_start_;
+  std::string host_;
+};
+
+/// Workers of a run that share a CPU: two workers on one host pinned to the same single CPU, or
+/// both seen on the same CPU at start and at end. Pure (unit-tested).
+bool shares_cpus(const std::vector<Sample>& samples);
+
+/// More workers on some host than CPUs they may use there (the union of their allowed sets).
+bool oversubscribed(const std::vector<Sample>& samples);
+
+/// Sequential kernel rate (iterations/s) measured for about `seconds` on the calling thread.
+double measure_kernel_rate(double seconds);
+
+/// Throws Error(runtime) when the countdown runs impossibly fast (optimised away).
+void kernel_self_check();
+
+}  // namespace gilbench

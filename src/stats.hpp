@@ -1,0 +1,16 @@
+#pragma once
+// Summary statistics: pure functions on vectors, unit-tested against hand-computed values.
+#include <vector>
+
+namespace gilbench::stats {
+
+double mean(const std::vector<double>& v);    ///< REQUIRES: !v.empty()
+double median(std::vector<double> v);         ///< mean of the two middle values for even sizes
+double min(const std::vector<double>& v);
+double max(const std::vector<double>& v);
+double stddev(const std::vector<double>& v);  ///< sample standard deviation (n-1); 0 for n < 2
+double cv(const std::vector<double>& v);      ///< stddev / mean; 0 for n < 2
+/// Linear-interpolated quantile (numpy's default), q in [0, 1].
+double quantile(std::vector<double> v, double q);
+
+}  // namespace gilbench::stats

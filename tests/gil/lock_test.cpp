@@ -1,0 +1,677 @@
+// Rank-scope lock policies driven by std::thread: names and parameters, the checksum, mutual
+// exclusion (1–16 threads, oversubscribed), counter consistency, forced switching, the legacy
+// policy's check arithmetic, bounded-time stress, and the trace. Runs clean under TSan.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "gil/lock.hpp"
+#include "kernel.hpp"
+#include "watchdog.hpp"
+
+namespace {
+
+using namespace gilbench::gil;
+using gilbench::gil::testing::Watchdog;
+using std::chrono::microseconds;
+using Clock = std::chrono::steady_clock;
+
+/// The lock's held region as seen from inside (through the HeldHook): an atomic holder count
+/// that must be 1, and plain (non-atomic) state only ever touched by the holder — so a lock that
+/// failed to order its holders would also be reported by ThreadSanitizer.
+struct HeldRegion {
+  std::atomic<int> holders{0};
+  std::atomic<std::uint64_t> violations{0};
+  // plain: touched only with the lock held
+  std::uint64_t calls = 0;
+  std::uint64_t iterations = 0;
+  std::uint64_t acquisitions = 0;  // hook(tid, 0) follows every acquisition in run()
+  std::uint64_t changes = 0;       // holder changes seen at those acquisitions
+  int last = -1;
+
+  HeldHook hook() {
+    return [this](int tid, std::uint64_t k) {
+      if (holders.fetch_add(1, std::memory_order_acq_rel) != 0) violations.fetch_add(1);
+      ++calls;
+      iterations += k;
+      if (k == 0) {
+        ++acquisitions;
+        if (last != tid) {
+          if (last >= 0) ++changes;
+          last = tid;
+        }
+      }
+      gilbench::countdown(64);  // widen the window an overlap would have to hit
+      if (holders.load(std::memory_order_acquire) != 1) violations.fetch_add(1);
+      holders.fetch_sub(1, std::memory_order_acq_rel);
+    };
+  }
+};
+
+struct Result {
+  std::vector<Counters> c;
+  std::vector<std::uint64_t> done;
+  std::vector<std::vector<TraceEvent>> trace;
+  double wall_s = 0;
+  Counters total() const {
+    Counters t;
+    for (const auto& x : c) t += x;
+    return t;
+  }
+};
+
+/// Every tid runs `n` iterations under `lock` on its own std::thread; all start together.
+Result run_threads(Lock& lock, int threads, std::uint64_t n) {
+  Result r;
+  r.c.resize(threads);
+  r.done.resize(threads);
+  r.trace.resize(threads);
+  std::vector<std::thread> pool;
+  std::latch start(threads + 1);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      start.arrive_and_wait();
+      r.done[t] = lock.run(t, n, r.c[t], &r.trace[t]);
+    });
+  }
+  const auto t0 = Clock::now();
+  start.count_down();
+  for (auto& th : pool) th.join();
+  r.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return r;
+}
+
+Params gil_params(std::chrono::nanoseconds interval) {
+  Params p;
+  p.policy = Policy::gil;
+  p.switch_interval = interval;
+  return p;
+}
+
+Params legacy_params(std::int64_t check_interval, std::int64_t tick_iterations) {
+  Params p;
+  p.policy = Policy::legacy_gil;
+  p.check_interval = check_interval;
+  p.tick_iterations = tick_iterations;
+  return p;
+}
+
+std::uint64_t legacy_period(const Params& p) {
+  return static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and parameters
+
+TEST(PolicyNames, RoundTrip) {
+  for (const Policy p : {Policy::none, Policy::gil, Policy::legacy_gil}) {
+    const auto parsed = parse_policy(to_string(p));
+    ASSERT_TRUE(parsed.has_value()) << to_string(p);
+    EXPECT_EQ(*parsed, p);
+  }
+  EXPECT_EQ(to_string(Policy::none), "none");
+  EXPECT_EQ(to_string(Policy::gil), "gil");
+  EXPECT_EQ(to_string(Policy::legacy_gil), "legacy-gil");
+  EXPECT_EQ(to_string(EventKind::request), "request");
+  EXPECT_EQ(to_string(EventKind::acquire), "acquire");
+  EXPECT_EQ(to_string(EventKind::drop_request), "drop_request");
+  EXPECT_EQ(to_string(EventKind::release), "release");
+}
+
+TEST(PolicyNames, RejectsUnknown) {
+  for (const char* s : {"", "GIL", "Gil", "legacy_gil", "legacy", "legacy-gil ", " none", "mutex", "gil2"}) {
+    EXPECT_FALSE(parse_policy(s).has_value()) << '"' << s << '"';
+  }
+}
+
+TEST(Params, Defaults) {
+  const Params p;
+  EXPECT_EQ(p.policy, Policy::none);
+  EXPECT_EQ(p.switch_interval, std::chrono::milliseconds(5));
+  EXPECT_EQ(p.check_interval, 100);
+  EXPECT_EQ(p.tick_iterations, kDefaultTickIterations);
+  EXPECT_FALSE(validate(p).has_value());
+}
+
+TEST(Params, ValidateRejectsBadValues) {
+  Params p;
+  p.switch_interval = std::chrono::nanoseconds(0);
+  EXPECT_EQ(validate(p).value_or(""), "switch interval must be > 0");
+  p.switch_interval = std::chrono::nanoseconds(-5);
+  EXPECT_TRUE(validate(p).has_value());
+  p = Params{};
+  p.check_interval = 0;
+  EXPECT_EQ(validate(p).value_or(""), "check interval must be >= 1 tick");
+  p = Params{};
+  p.tick_iterations = 0;
+  EXPECT_EQ(validate(p).value_or(""), "tick iterations must be >= 1");
+  p = Params{};
+  p.check_interval = INT64_MAX / 2;
+  p.tick_iterations = 3;
+  EXPECT_TRUE(validate(p).has_value());
+}
+
+TEST(Params, MakeLockThrowsOnBadInput) {
+  Params p = gil_params(std::chrono::nanoseconds(0));
+  EXPECT_THROW(make_lock(p, 2), std::invalid_argument);
+  p = legacy_params(0, 26);
+  EXPECT_THROW(make_lock(p, 2), std::invalid_argument);
+  EXPECT_THROW(make_lock(Params{}, 0), std::invalid_argument);
+  for (const Policy pol : {Policy::none, Policy::gil, Policy::legacy_gil}) {
+    Params q;
+    q.policy = pol;
+    auto lock = make_lock(q, 2);
+    ASSERT_NE(lock, nullptr);
+    EXPECT_EQ(lock->policy(), pol);
+    Counters c;
+    EXPECT_THROW(lock->run(2, 10, c, nullptr), std::out_of_range);
+    EXPECT_THROW(lock->run(-1, 10, c, nullptr), std::out_of_range);
+    EXPECT_THROW(lock->take(7, c), std::out_of_range);
+  }
+}
+
+TEST(CountersTest, PlusEqualsAddsEveryField) {
+  Counters a, b;
+  a.acquisitions = 1; a.switches = 2; a.forced_drops = 3; a.drop_requests = 4; a.wait_timeouts = 5;
+  a.checks = 6; a.self_reacquires = 7; a.handoffs = 8; a.ctx_voluntary = 9; a.ctx_involuntary = 10;
+  a.wait_s = 0.5; a.hold_s = 1.5; a.switch_wait_s = 2.5;
+  b = a;
+  b += a;
+  EXPECT_EQ(b.acquisitions, 2u); EXPECT_EQ(b.switches, 4u); EXPECT_EQ(b.forced_drops, 6u);
+  EXPECT_EQ(b.drop_requests, 8u); EXPECT_EQ(b.wait_timeouts, 10u); EXPECT_EQ(b.checks, 12u);
+  EXPECT_EQ(b.self_reacquires, 14u); EXPECT_EQ(b.handoffs, 16u); EXPECT_EQ(b.ctx_voluntary, 18u);
+  EXPECT_EQ(b.ctx_involuntary, 20u);
+  EXPECT_DOUBLE_EQ(b.wait_s, 1.0); EXPECT_DOUBLE_EQ(b.hold_s, 3.0); EXPECT_DOUBLE_EQ(b.switch_wait_s, 5.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checksum under every policy
+
+std::string case_name(const ::testing::TestParamInfo<std::tuple<Policy, int>>& param_info) {
+  std::string s(to_string(std::get<0>(param_info.param)));
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s + "_" + std::to_string(std::get<1>(param_info.param)) + "threads";
+}
+
+class Checksum : public ::testing::TestWithParam<std::tuple<Policy, int>> {};
+
+TEST_P(Checksum, EveryThreadDoesAllItsIterations) {
+  const auto [policy, threads] = GetParam();
+  Params p;
+  p.policy = policy;
+  p.switch_interval = microseconds(100);
+  p.check_interval = 10;
+  p.tick_iterations = 13;
+  const Watchdog wd("checksum");
+  auto lock = make_lock(p, threads);
+  // n not a multiple of the poll batch or the check period
+  const std::uint64_t n = 3'000'017;
+  const Result r = run_threads(*lock, threads, n);
+  std::uint64_t sum = 0;
+  for (int t = 0; t < threads; ++t) {
+    EXPECT_EQ(r.done[t], n) << "thread " << t;
+    sum += r.done[t];
+  }
+  EXPECT_EQ(sum, n * static_cast<std::uint64_t>(threads));
+  // a run of zero iterations still takes and releases
+  Counters c;
+  EXPECT_EQ(lock->run(0, 0, c, nullptr), 0u);
+  EXPECT_EQ(c.acquisitions, policy == Policy::none ? 0u : 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, Checksum,
+                         ::testing::Combine(::testing::Values(Policy::none, Policy::gil, Policy::legacy_gil),
+                                            ::testing::Values(1, 2, 5)),
+                         case_name);
+
+// ---------------------------------------------------------------------------------------------
+// Mutual exclusion and counter consistency, 1–16 threads (oversubscribed on small machines)
+
+class Exclusion : public ::testing::TestWithParam<std::tuple<Policy, int>> {};
+
+TEST_P(Exclusion, NeverTwoHoldersAndCountersAddUp) {
+  const auto [policy, threads] = GetParam();
+  // Short slices so that there are many hand-offs: 50 µs interval (~6 ms of work per thread);
+  // a check every 64 iterations (~80 000 checks per thread).
+  const Params p = policy == Policy::gil ? gil_params(microseconds(50)) : legacy_params(4, 16);
+  const std::uint64_t n = policy == Policy::gil ? 20'000'000 : 5'000'000;
+  HeldRegion held;
+  const Watchdog wd("exclusion");
+  auto lock = make_lock(p, threads, {}, held.hook());
+  const Result r = run_threads(*lock, threads, n);
+  const Counters tot = r.total();
+  const auto T = static_cast<std::uint64_t>(threads);
+
+  RecordProperty("switches", std::to_string(tot.switches));
+  RecordProperty("forced_drops", std::to_string(tot.forced_drops));
+  RecordProperty("handoffs", std::to_string(tot.handoffs));
+  EXPECT_EQ(held.violations.load(), 0u) << "two holders at once";
+  EXPECT_EQ(held.holders.load(), 0);
+  EXPECT_EQ(held.iterations, n * T) << "all the work ran with the lock held";
+  for (int t = 0; t < threads; ++t) EXPECT_EQ(r.done[t], n);
+  // every acquisition and holder change, as seen from inside, is counted — by the new holder
+  EXPECT_EQ(tot.acquisitions, held.acquisitions);
+  EXPECT_EQ(tot.switches, held.changes);
+  EXPECT_GT(tot.hold_s, 0.0);
+  if (threads == 1) {
+    EXPECT_EQ(tot.switches, 0u);
+  }
+
+  if (policy == Policy::gil) {
+    for (int t = 0; t < threads; ++t) {
+      const Counters& c = r.c[t];
+      EXPECT_GE(c.acquisitions, 1u);
+      EXPECT_EQ(c.forced_drops, c.acquisitions - 1) << "every re-take in run() follows a forced drop";
+      EXPECT_LE(c.drop_requests, c.wait_timeouts);
+      EXPECT_EQ(c.checks + c.self_reacquires + c.handoffs, 0u);
+    }
+    // each request causes at most one forced drop (the new holder or the dropper resets it)
+    EXPECT_LE(tot.forced_drops, tot.drop_requests);
+    // tenures are timed inside the lock, so they cannot overlap
+    EXPECT_LE(tot.hold_s, r.wall_s);
+    if (threads == 1) {
+      EXPECT_EQ(tot.drop_requests + tot.wait_timeouts + tot.forced_drops, 0u);
+    }
+  } else {
+    for (int t = 0; t < threads; ++t) {
+      const Counters& c = r.c[t];
+      EXPECT_EQ(c.checks, c.self_reacquires + c.handoffs);
+      EXPECT_EQ(c.acquisitions, 1 + c.checks);
+      EXPECT_EQ(c.forced_drops + c.drop_requests + c.wait_timeouts, 0u);
+      EXPECT_EQ(c.switch_wait_s, 0.0);
+    }
+    // one check each time the shared ticker runs out while work remains
+    EXPECT_EQ(tot.checks, (n * T - 1) / legacy_period(p));
+    // a hand-off is a check after which the re-taker finds another holder was there
+    EXPECT_LE(tot.handoffs, tot.switches);
+    // tenures end no later than the next holder's start, so they cannot overlap either
+    EXPECT_LE(tot.hold_s, r.wall_s);
+    if (threads == 1) {
+      EXPECT_EQ(tot.handoffs, 0u);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LockPolicies, Exclusion,
+                         ::testing::Combine(::testing::Values(Policy::gil, Policy::legacy_gil),
+                                            ::testing::Values(1, 2, 3, 4, 8, 16)),
+                         case_name);
+
+// ---------------------------------------------------------------------------------------------
+// gil: forced switching
+
+TEST(Gil, SingleThreadNeverAsksOrWaits) {
+  auto lock = make_lock(gil_params(microseconds(50)), 1);
+  const Result r = run_threads(*lock, 1, 20'000'000);
+  const Counters& c = r.c[0];
+  EXPECT_EQ(r.done[0], 20'000'000u);
+  EXPECT_EQ(c.acquisitions, 1u);
+  EXPECT_EQ(c.switches + c.forced_drops + c.drop_requests + c.wait_timeouts, 0u);
+  EXPECT_EQ(c.wait_s, 0.0);
+  EXPECT_EQ(c.switch_wait_s, 0.0);
+  EXPECT_GT(c.hold_s, 0.0);
+}
+
+TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
+  HeldRegion held;
+  std::vector<int> order;  // holder sequence, appended with the lock held
+  auto hook = held.hook();
+  const Watchdog wd("forced switching");
+  auto lock = make_lock(gil_params(microseconds(200)), 2, {}, [&](int tid, std::uint64_t k) {
+    hook(tid, k);
+    if (k == 0 && (order.empty() || order.back() != tid)) order.push_back(tid);
+  });
+  // ~30 ms of work per thread: ≥ 100 intervals
+  const Result r = run_threads(*lock, 2, 100'000'000);
+  const Counters tot = r.total();
+  EXPECT_EQ(held.violations.load(), 0u);
+  ASSERT_GE(order.size(), 3u) << "A → B → A: the first holder was made to drop, then asked back";
+  EXPECT_NE(order[0], order[1]);
+  EXPECT_GE(tot.drop_requests, 2u);
+  EXPECT_GE(tot.forced_drops, 2u);
+  EXPECT_GE(tot.switches, 2u);
+  EXPECT_EQ(tot.switches, order.size() - 1);
+  // Forced switching: every forced drop hands the lock to the other thread before the dropper
+  // can take it back; the only other switch is the final release to a thread still waiting.
+  EXPECT_GE(tot.switches, tot.forced_drops);
+  EXPECT_LE(tot.switches, tot.forced_drops + 1);
+  for (int t = 0; t < 2; ++t) {
+    EXPECT_GE(r.c[t].acquisitions, 2u) << "thread " << t;
+    EXPECT_GT(r.c[t].wait_s, 0.0) << "thread " << t;
+  }
+  // waiting in the interpreter lock blocks in the kernel
+  EXPECT_GE(tot.ctx_voluntary, 1u);
+}
+
+TEST(Gil, VoluntaryTakeReleaseExcludesRunners) {
+  // Two countdown threads plus two "blocking call" threads that take/release repeatedly.
+  HeldRegion held;
+  const Watchdog wd("take/release");
+  auto lock = make_lock(gil_params(microseconds(100)), 4, {}, held.hook());
+  std::vector<Counters> c(4);
+  std::vector<std::thread> pool;
+  std::uint64_t probe_sections = 0;  // plain, under the lock
+  for (int t = 0; t < 2; ++t) pool.emplace_back([&, t] { lock->run(t, 20'000'000, c[t], nullptr); });
+  for (int t = 2; t < 4; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        lock->take(t, c[t]);
+        if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
+        ++probe_sections;
+        held.holders.fetch_sub(1);
+        lock->release(t, c[t]);
+        std::this_thread::sleep_for(microseconds(50));
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(held.violations.load(), 0u);
+  EXPECT_EQ(probe_sections, 100u);
+  for (int t = 2; t < 4; ++t) {
+    EXPECT_EQ(c[t].acquisitions, 50u);
+    EXPECT_EQ(c[t].forced_drops, 0u);
+    EXPECT_EQ(c[t].switch_wait_s, 0.0) << "release() never waits for a switch";
+    EXPECT_GE(c[t].hold_s, 0.0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// legacy-gil: the check arithmetic
+
+TEST(LegacyGil, SingleThreadChecksAreExact) {
+  const Params p = legacy_params(10, 7);  // a check every 70 iterations
+  auto lock = make_lock(p, 1);
+  Counters c;
+  EXPECT_EQ(lock->run(0, 10'000, c, nullptr), 10'000u);
+  EXPECT_EQ(c.checks, 9'999u / 70u);
+  EXPECT_EQ(c.self_reacquires, c.checks);
+  EXPECT_EQ(c.handoffs, 0u);
+  EXPECT_EQ(c.switches, 0u);
+  EXPECT_EQ(c.acquisitions, c.checks + 1);
+  // the ticker is the interpreter's: a second run carries on where the first stopped
+  // (10 000 = 142 × 70 + 60, so 10 iterations are left before the next check)
+  Counters d;
+  lock->run(0, 10, d, nullptr);
+  EXPECT_EQ(d.checks, 0u);
+  lock->run(0, 11, d, nullptr);
+  EXPECT_EQ(d.checks, 1u);
+}
+
+TEST(LegacyGil, DefaultMappingChecksEveryCheckIntervalTimesTickIterations) {
+  Params p;
+  p.policy = Policy::legacy_gil;  // defaults: 100 ticks × kDefaultTickIterations
+  auto lock = make_lock(p, 1);
+  Counters c;
+  const std::uint64_t n = 1'000'000;
+  lock->run(0, n, c, nullptr);
+  EXPECT_EQ(c.checks, (n - 1) / (100u * static_cast<std::uint64_t>(kDefaultTickIterations)));
+}
+
+TEST(LegacyGil, ContendedThreadsHandOff) {
+  HeldRegion held;
+  const Watchdog wd("legacy hand-off");
+  auto lock = make_lock(legacy_params(1, 1), 2, {}, held.hook());  // release every iteration
+  const Result r = run_threads(*lock, 2, 200'000);
+  const Counters tot = r.total();
+  EXPECT_EQ(held.violations.load(), 0u);
+  EXPECT_EQ(tot.checks, 2 * 200'000u - 1);
+  EXPECT_EQ(tot.checks, tot.self_reacquires + tot.handoffs);
+  EXPECT_EQ(tot.switches, held.changes);
+}
+
+TEST(LegacyGil, VoluntaryTakeReleaseExcludesRunners) {
+  HeldRegion held;
+  const Watchdog wd("legacy take/release");
+  auto lock = make_lock(legacy_params(5, 5), 3, {}, held.hook());
+  std::vector<Counters> c(3);
+  std::uint64_t probe_sections = 0;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 2; ++t) pool.emplace_back([&, t] { lock->run(t, 2'000'000, c[t], nullptr); });
+  pool.emplace_back([&] {
+    for (int i = 0; i < 200; ++i) {
+      lock->take(2, c[2]);
+      if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
+      ++probe_sections;
+      held.holders.fetch_sub(1);
+      lock->release(2, c[2]);
+    }
+  });
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(held.violations.load(), 0u);
+  EXPECT_EQ(probe_sections, 200u);
+  EXPECT_EQ(c[2].acquisitions, 200u);
+  EXPECT_EQ(c[2].checks, 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// none
+
+TEST(NoLock, RunsTheKernelAndCountsNothing) {
+  std::uint64_t seen = 0;
+  std::atomic<int> calls{0};
+  auto lock = make_lock(Params{}, 2, {}, [&](int, std::uint64_t k) {
+    if (calls.fetch_add(1) == 0) seen = k;
+  });
+  Counters c;
+  std::vector<TraceEvent> trace;
+  EXPECT_EQ(lock->run(1, 123'457, c, &trace), 123'457u);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(seen, 123'457u);
+  EXPECT_TRUE(trace.empty());
+  lock->take(0, c);
+  lock->release(0, c);
+  EXPECT_EQ(c.acquisitions + c.switches + c.forced_drops + c.drop_requests + c.wait_timeouts + c.checks +
+                c.self_reacquires + c.handoffs,
+            0u);
+  EXPECT_EQ(c.wait_s + c.hold_s + c.switch_wait_s, 0.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stress: many short slices, fresh locks, mixed take/release — bounded in time
+
+TEST(Stress, GilManyShortSlicesManyLocks) {
+  const Watchdog wd("gil stress", std::chrono::seconds(60));
+  for (int round = 0; round < 30; ++round) {
+    HeldRegion held;
+    auto lock = make_lock(gil_params(microseconds(5 + round)), 8, {}, held.hook());
+    const Result r = run_threads(*lock, 8, 300'000);
+    ASSERT_EQ(held.violations.load(), 0u) << "round " << round;
+    ASSERT_EQ(held.iterations, 8u * 300'000u);
+    ASSERT_EQ(r.total().switches, held.changes);
+  }
+}
+
+TEST(Stress, LegacyReleaseEveryIteration) {
+  const Watchdog wd("legacy stress", std::chrono::seconds(60));
+  for (int round = 0; round < 10; ++round) {
+    HeldRegion held;
+    auto lock = make_lock(legacy_params(1, 1), 6, {}, held.hook());
+    const Result r = run_threads(*lock, 6, 20'000);
+    ASSERT_EQ(held.violations.load(), 0u) << "round " << round;
+    ASSERT_EQ(r.total().checks, 6u * 20'000u - 1);
+  }
+}
+
+TEST(Stress, GilRunnersAndProbesTogether) {
+  const Watchdog wd("gil mixed stress", std::chrono::seconds(60));
+  for (int round = 0; round < 10; ++round) {
+    HeldRegion held;
+    auto lock = make_lock(gil_params(microseconds(20)), 6, {}, held.hook());
+    std::vector<Counters> c(6);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 3; ++t) pool.emplace_back([&, t] { lock->run(t, 2'000'000, c[t], nullptr); });
+    for (int t = 3; t < 6; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = 0; i < 30; ++i) {
+          lock->take(t, c[t]);
+          if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
+          held.holders.fetch_sub(1);
+          lock->release(t, c[t]);
+          if (i % 3 == 0) std::this_thread::yield();
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    ASSERT_EQ(held.violations.load(), 0u) << "round " << round;
+    for (int t = 3; t < 6; ++t) ASSERT_EQ(c[t].acquisitions, 30u);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace
+
+/// One thread's events follow request → drop_request* → acquire → release → request ...
+/// (possibly cut short by the window or the budget), in time order, with its own thread id.
+void expect_well_formed(const std::vector<TraceEvent>& ev, int tid) {
+  enum { idle, waiting, holding } state = idle;
+  for (std::size_t i = 0; i < ev.size(); ++i) {
+    EXPECT_EQ(ev[i].thread, tid);
+    if (i > 0) {
+      EXPECT_LE(ev[i - 1].t_s, ev[i].t_s) << "event " << i << " out of order";
+    }
+    switch (ev[i].kind) {
+      case EventKind::request: EXPECT_EQ(state, idle) << "event " << i; state = waiting; break;
+      case EventKind::drop_request: EXPECT_EQ(state, waiting) << "event " << i; break;
+      case EventKind::acquire: EXPECT_EQ(state, waiting) << "event " << i; state = holding; break;
+      case EventKind::release: EXPECT_EQ(state, holding) << "event " << i; state = idle; break;
+    }
+  }
+}
+
+/// With complete traces, the [acquire, release] intervals of different threads never overlap.
+void expect_disjoint_tenures(const std::vector<std::vector<TraceEvent>>& traces) {
+  std::vector<std::pair<double, double>> tenures;
+  for (const auto& ev : traces) {
+    double start = -1;
+    for (const auto& e : ev) {
+      if (e.kind == EventKind::acquire) start = e.t_s;
+      if (e.kind == EventKind::release) tenures.emplace_back(start, e.t_s);
+    }
+  }
+  std::sort(tenures.begin(), tenures.end());
+  for (std::size_t i = 1; i < tenures.size(); ++i) {
+    EXPECT_LE(tenures[i - 1].second, tenures[i].first) << "tenures " << i - 1 << " and " << i << " overlap";
+  }
+}
+
+TEST(Trace, GilEventsAreWellFormedAndDisjoint) {
+  TraceOptions topt;
+  topt.enabled = true;
+  topt.window_s = 60;
+  topt.max_events = 1'000'000;
+  auto lock = make_lock(gil_params(microseconds(200)), 2, topt);
+  const Result r = run_threads(*lock, 2, 60'000'000);
+  std::uint64_t requests = 0, acquires = 0, drop_requests = 0;
+  for (int t = 0; t < 2; ++t) {
+    expect_well_formed(r.trace[t], t);
+    ASSERT_FALSE(r.trace[t].empty());
+    EXPECT_EQ(r.trace[t].front().kind, EventKind::request);
+    EXPECT_EQ(r.trace[t].back().kind, EventKind::release);
+    EXPECT_GE(r.trace[t].front().t_s, 0.0);
+    for (const auto& e : r.trace[t]) {
+      requests += e.kind == EventKind::request;
+      acquires += e.kind == EventKind::acquire;
+      drop_requests += e.kind == EventKind::drop_request;
+    }
+  }
+  const Counters tot = r.total();
+  EXPECT_EQ(acquires, tot.acquisitions);
+  EXPECT_EQ(requests, tot.acquisitions);
+  EXPECT_EQ(drop_requests, tot.drop_requests);
+  expect_disjoint_tenures(r.trace);
+}
+
+TEST(Trace, LegacyHandOffsAreTracedSelfReacquiresAreNot) {
+  TraceOptions topt;
+  topt.enabled = true;
+  topt.window_s = 60;
+  topt.max_events = 10'000'000;
+  auto lock = make_lock(legacy_params(2, 8), 2, topt);
+  const Result r = run_threads(*lock, 2, 400'000);
+  std::uint64_t acquires = 0;
+  for (int t = 0; t < 2; ++t) {
+    expect_well_formed(r.trace[t], t);
+    for (const auto& e : r.trace[t]) acquires += e.kind == EventKind::acquire;
+  }
+  const Counters tot = r.total();
+  // one acquire per run start plus one per hand-off
+  EXPECT_EQ(acquires, 2 + tot.handoffs);
+  expect_disjoint_tenures(r.trace);
+}
+
+TEST(Trace, BoundedByMaxEventsAndWindow) {
+  for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
+    const Params p = pol == Policy::gil ? gil_params(microseconds(30)) : legacy_params(10, 26);
+    {
+      TraceOptions topt;
+      topt.enabled = true;
+      topt.max_events = 7;
+      auto lock = make_lock(p, 2, topt);
+      const Result r = run_threads(*lock, 2, 20'000'000);
+      for (int t = 0; t < 2; ++t) {
+        EXPECT_LE(r.trace[t].size(), 7u);
+        EXPECT_FALSE(r.trace[t].empty());
+        expect_well_formed(r.trace[t], t);
+      }
+    }
+    {
+      TraceOptions topt;
+      topt.enabled = true;
+      topt.window_s = 0.002;
+      auto lock = make_lock(p, 2, topt);
+      const Result r = run_threads(*lock, 2, 40'000'000);  // >= 10 ms per thread
+      for (int t = 0; t < 2; ++t) {
+        for (const auto& e : r.trace[t]) EXPECT_LE(e.t_s, 0.002);
+        expect_well_formed(r.trace[t], t);
+      }
+    }
+    {
+      // appends to what the vector holds; the budget counts only this call's events
+      TraceOptions topt;
+      topt.enabled = true;
+      topt.max_events = 3;
+      auto lock = make_lock(p, 1, topt);
+      std::vector<TraceEvent> ev(5, TraceEvent{-1.0, 9, EventKind::release});
+      Counters c;
+      lock->run(0, 1000, c, &ev);
+      EXPECT_EQ(ev.size(), 5u + 3u);
+      EXPECT_EQ(ev[5].kind, EventKind::request);
+      EXPECT_EQ(ev[6].kind, EventKind::acquire);
+      EXPECT_EQ(ev[7].kind, EventKind::release);
+    }
+  }
+}
+
+TEST(Trace, OffRecordsNothingAndEpochIsSettable) {
+  for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
+    Params p;
+    p.policy = pol;
+    auto off = make_lock(p, 1);
+    std::vector<TraceEvent> ev;
+    Counters c;
+    off->run(0, 100'000, c, &ev);
+    EXPECT_TRUE(ev.empty());
+
+    TraceOptions topt;
+    topt.enabled = true;
+    topt.epoch = Clock::now() - std::chrono::seconds(3);
+    topt.window_s = 10;
+    auto on = make_lock(p, 1, topt);
+    on->run(0, 100'000, c, &ev);
+    ASSERT_EQ(ev.size(), 3u);
+    EXPECT_GE(ev[0].t_s, 3.0);
+    EXPECT_LT(ev[0].t_s, 9.0);
+    on->run(0, 100'000, c, nullptr);  // no vector: fine
+  }
+}
+
+}  // namespace

@@ -1,0 +1,79 @@
+// The runner across ranks: every worker of every rank reports, the shares add up exactly, the
+// samples arrive at rank 0 rank-major, and the run record says what was run.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <set>
+
+#include "runner.hpp"
+
+using namespace gilbench;
+
+namespace {
+struct World {
+  int rank = 0, size = 1;
+  World() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+  }
+};
+}  // namespace
+
+class RunnerMpi : public ::testing::TestWithParam<gil::Policy> {};
+
+TEST_P(RunnerMpi, SharesAddUpAndSamplesReachRankZero) {
+  const World w;
+  Config cfg;
+  cfg.count = 10'000'019;  // prime: remainders on every shape
+  cfg.threads = {2};
+  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
+  const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 42, 7);
+  if (w.rank != 0) {
+    EXPECT_TRUE(out.samples.empty());
+    return;
+  }
+  ASSERT_EQ(out.samples.size(), static_cast<std::size_t>(w.size * 2));
+  std::uint64_t sum = 0;
+  std::set<std::pair<int, int>> workers;
+  for (std::size_t i = 0; i < out.samples.size(); ++i) {
+    const Sample& s = out.samples[i];
+    EXPECT_EQ(s.run_id, 42);
+    EXPECT_EQ(s.rank, static_cast<int>(i) / 2);
+    EXPECT_EQ(s.thread, static_cast<int>(i) % 2);
+    EXPECT_GT(s.wall_s, 0.0);
+    EXPECT_GT(s.n_allowed, 0);
+    EXPECT_GE(s.cpu_start, 0);
+    workers.insert({s.rank, s.thread});
+    sum += s.iterations;
+  }
+  EXPECT_EQ(workers.size(), out.samples.size());
+  EXPECT_EQ(sum, cfg.count);
+  EXPECT_EQ(out.run.count, cfg.count);
+  EXPECT_EQ(out.run.valid, 1);
+  EXPECT_EQ(out.run.ranks, w.size);
+  EXPECT_EQ(out.run.launch_id, 7);
+  EXPECT_EQ(out.run.lock, std::string(gil::to_string(GetParam())));
+}
+
+TEST_P(RunnerMpi, WeakScalingGivesEveryWorkerTheCount) {
+  const World w;
+  Config cfg;
+  cfg.count = 1'000'000;
+  cfg.scaling = Scaling::weak;
+  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
+  const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 1, 0);
+  if (w.rank != 0) return;
+  for (const Sample& s : out.samples) EXPECT_EQ(s.iterations, cfg.count);
+  EXPECT_EQ(out.run.count, cfg.count * static_cast<std::uint64_t>(w.size) * 2);
+  EXPECT_EQ(out.run.valid, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, RunnerMpi,
+                         ::testing::Values(gil::Policy::none, gil::Policy::gil, gil::Policy::legacy_gil),
+                         [](const auto& param_info) {
+                           std::string n(gil::to_string(param_info.param));
+                           for (char& c : n) c = c == '-' ? '_' : c;
+                           return n;
+                         });

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Bad input: one line on stderr, the documented exit code, the results file untouched; under
+# mpirun too (no MPI_Abort banner, every rank exits with the code).
+source "$(dirname "$0")/common.sh"
+"$GB" --count 1M --repeat 1 --warmup 0 --output "$W/r.h5" >/dev/null 2>&1 || fail "setup run failed"
+sum=$(sha256sum "$W/r.h5")
+expect() {  # expect CODE ARGS...
+  local want=$1; shift
+  set +e; "$GB" "$@" >"$W/out" 2>"$W/err"; local rc=$?; set -e
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$W/err")"
+  [ "$(wc -l <"$W/err")" = 1 ] || fail "'$*' printed $(wc -l <"$W/err") lines on stderr: $(cat "$W/err")"
+  [ ! -s "$W/out" ] || fail "'$*' printed on stdout: $(cat "$W/out")"
+}
+for args in "--count 0" "--count 12Q" "--count -5" "--threads 0" "--threads 4097" "--repeat 0" "--no-such-flag" \
+            "--lock bogus" "--switch-interval 0" "--switch-interval -5ms" "--switch-interval soon" "--check-interval 0" \
+            "--warmup -1" "--format xml" "--scaling medium" "--lock-scope planet"; do
+  # shellcheck disable=SC2086
+  expect 2 $args --output "$W/r.h5"
+done
+echo "not hdf5" >"$W/foreign.h5"
+expect 4 --count 1M --output "$W/foreign.h5"
+grep -qx "not hdf5" "$W/foreign.h5" || fail "foreign file modified"
+expect 4 --count 1M --output /proc/nope/x.h5
+expect 4 --count 1M --output "$W/no/such/dir/x.h5"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'w'); f.attrs['producer']='gilbench'; f.attrs['schema_version']=1" "$W/old.h5"
+expect 4 --count 1M --output "$W/old.h5"
+grep -q "schema version 1" "$W/err" || fail "old schema message unclear: $(cat "$W/err")"
+"$PY" -c "import h5py,sys; h5py.File(sys.argv[1],'w').create_dataset('x', data=[1])" "$W/other.h5"
+expect 4 --count 1M --output "$W/other.h5"
+# a second writer while the first holds the lock
+"$GB" --count 2G --repeat 20 --output "$W/busy.h5" >/dev/null 2>&1 & pid=$!
+for _ in $(seq 100); do [ -e "$W/busy.h5.lock" ] && break; sleep 0.05; done
+expect 4 --count 1M --output "$W/busy.h5"
+grep -q "another gilbench" "$W/err" || fail "no clear message for a locked file: $(cat "$W/err")"
+kill -TERM $pid; wait $pid || true
+# under mpirun (-q: no launcher notes): every rank leaves with the code, one line, no abort banner
+set +e; mpi 2 -q "$GB" --count 12Q --output "$W/r.h5" >"$W/out" 2>"$W/err"; rc=$?; set -e
+[ "$rc" = 2 ] || fail "mpirun with a bad count exited $rc"
+[ "$(grep -c . "$W/err")" = 1 ] || fail "mpirun bad input printed $(wc -l <"$W/err") lines: $(cat "$W/err")"
+grep -q "MPI_ABORT" "$W/err" && fail "MPI_Abort banner on bad input"
+[ "$(grep -c 'gilbench:' "$W/err")" = 1 ] || fail "error not printed exactly once: $(cat "$W/err")"
+[ "$(sha256sum "$W/r.h5")" = "$sum" ] || fail "a rejected run changed the results file"
+echo "bad input ok"

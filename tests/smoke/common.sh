@@ -1,0 +1,13 @@
+# Sourced by the smoke tests: the real binary ($GILBENCH), mpiexec ($MPIEXEC) and a scratch dir.
+set -euo pipefail
+GB=${GILBENCH:?GILBENCH must point to the gilbench binary}
+MPIEXEC=${MPIEXEC:-mpiexec}
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+W=$(mktemp -d /tmp/gilbench-smoke-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# mpi N ARGS...: N ranks, threads free to use every core (the test machine may have fewer cores)
+mpi() { local n=$1; shift; "$MPIEXEC" -n "$n" --oversubscribe --bind-to none "$@"; }
+# h5check FILE EXPR...: python assertions on the file (see h5check.py)
+h5check() { "$PY" "$HERE/h5check.py" "$@"; }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SIGTERM during a sweep: the repetition in flight finishes, what is done is written, exit 5.
+# Directly with SIGTERM; through mpirun with SIGUSR1 (mpirun forwards USR1 to every rank, while
+# it turns TERM into a kill of the job after 1 s); and mpirun + TERM must still leave a good file.
+source "$(dirname "$0")/common.sh"
+rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null || echo 0; }
+for launcher in direct mpirun mpirun-term; do
+  f="$W/$launcher.h5"
+  if [ $launcher = direct ]; then
+    "$GB" --count 50M --threads 1,2 --repeat 1000 --output "$f" >"$W/out" 2>"$W/err" & pid=$!
+  else
+    # mpiexec itself in the background (not a shell function: its subshell would take the signal)
+    "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$GB" --count 50M --repeat 1000 --output "$f" >"$W/out" 2>"$W/err" &
+    pid=$!
+  fi
+  for _ in $(seq 600); do [ "$(rows "$f")" -ge 4 ] && break; sleep 0.1; done
+  [ "$(rows "$f")" -ge 4 ] || { kill -9 $pid; fail "$launcher: no rounds written in 60 s"; }
+  if [ $launcher = mpirun ]; then kill -USR1 $pid; else kill -TERM $pid; fi
+  set +e; wait $pid; rc=$?; set -e
+  # every rank exits 5; mpirun itself reports its own code for a signalled job (non-zero)
+  if [ $launcher = mpirun-term ]; then want="[1-9]*"; else want=5; fi
+  # shellcheck disable=SC2053
+  [[ "$rc" == $want ]] || fail "$launcher: exit code $rc after SIGTERM, expected $want: $(tail -n 3 "$W/err")"
+  if [ $launcher = mpirun-term ]; then  # killed by mpirun: the file holds the rounds on disk
+    h5check "$f" "len(runs) >= 4" "runs.valid.all()" "set(samples.run_id) == set(runs.run_id)"
+    continue
+  fi
+  grep -q "interrupted" "$W/err" || fail "$launcher: no interruption message"
+  grep -q '^VALID' "$W/out" || fail "$launcher: no VALID line for the saved runs"
+  h5check "$f" "len(runs) >= 4" "len(runs) < 2000" "runs.valid.all()" "launches.exit_status[0] == 'interrupted'" \
+    "set(samples.run_id) == set(runs.run_id)"
+done
+echo "sigterm ok"

@@ -1,0 +1,43 @@
+#include "stats.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+using namespace gilbench::stats;
+
+TEST(Stats, MedianOddEven) {
+  EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(median({1, 2, 3, 4}), 2.5);
+  EXPECT_DOUBLE_EQ(median({5}), 5.0);
+}
+
+TEST(Stats, MeanMinMax) {
+  EXPECT_DOUBLE_EQ(mean({1, 2, 3, 4}), 2.5);
+  EXPECT_DOUBLE_EQ(min({4, -1, 3}), -1.0);
+  EXPECT_DOUBLE_EQ(max({4, -1, 3}), 4.0);
+}
+
+TEST(Stats, StddevAndCvAgainstHandValues) {
+  // {2,4,4,4,5,5,7,9}: mean 5, sum of squares 32, sample variance 32/7.
+  const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
+  EXPECT_DOUBLE_EQ(stddev(v), std::sqrt(32.0 / 7.0));
+  EXPECT_DOUBLE_EQ(cv(v), std::sqrt(32.0 / 7.0) / 5.0);
+  EXPECT_DOUBLE_EQ(cv({1.0}), 0.0);
+  EXPECT_DOUBLE_EQ(cv({2.0, 2.0, 2.0}), 0.0);
+}
+
+TEST(Stats, QuantileInterpolatesLikeNumpy) {
+  // numpy.quantile([1,2,3,4,5], 0.9) == 4.6 ; ([10,20], 0.25) == 12.5
+  EXPECT_NEAR(quantile({1, 2, 3, 4, 5}, 0.9), 4.6, 1e-12);
+  EXPECT_DOUBLE_EQ(quantile({10, 20}, 0.25), 12.5);
+  EXPECT_DOUBLE_EQ(quantile({10, 20}, 0.0), 10.0);
+  EXPECT_DOUBLE_EQ(quantile({10, 20}, 1.0), 20.0);
+}
+
+TEST(Stats, EmptyInputIsAnError) {
+  EXPECT_THROW(median({}), std::invalid_argument);
+  EXPECT_THROW(mean({}), std::invalid_argument);
+  EXPECT_THROW(quantile({1.0}, 1.5), std::invalid_argument);
+}
