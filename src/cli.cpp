@@ -153,6 +153,16 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
   app.add_option("--trace-events", trace_events, "At most this many trace events per thread and run")
       ->default_str("100k")->group(lock)->type_name("N");
 
+  std::string probe;
+  app.add_option("--probe", probe,
+                 "latency[:PERIOD]: one extra I/O-like thread per rank that wakes every PERIOD (default 10ms), takes "
+                 "the lock like a Python thread returning from recv(), and records how long that took into /latency")
+      ->group(lock)->type_name("latency[:DUR]");
+  app.add_option("--interpreters", cfg.interpreters,
+                 "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
+                 "(thread t -> interpreter t % K); K = threads: no two threads share a lock")
+      ->default_val(1)->group(lock)->type_name("K");
+
   auto* out = "Output";
   app.add_option("-o,--output", cfg.output, "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
       ->default_str("gilbench.h5")->group(out)->type_name("FILE.h5");
@@ -213,6 +223,19 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
     cfg.lock_scope = scope == "job" ? LockScope::job : LockScope::rank;
     cfg.trace_window_s = static_cast<double>(units::parse_duration(trace_window).count()) * 1e-9;
     cfg.trace_max_events = units::parse_count(trace_events);
+    if (!probe.empty()) {
+      if (probe.rfind("latency", 0) != 0 || (probe.size() > 7 && probe[7] != ':'))
+        throw std::invalid_argument("--probe: write latency or latency:PERIOD, not '" + probe + "'");
+      if (probe.size() == 8) throw std::invalid_argument("--probe latency: needs a period after ':' (e.g. latency:10ms)");
+      cfg.probe_period = probe.size() > 8 ? units::parse_duration(probe.substr(8)) : std::chrono::milliseconds(10);
+    }
+    if (cfg.interpreters < 1) throw std::invalid_argument("--interpreters must be at least 1");
+    for (int t : cfg.threads)
+      if (cfg.interpreters > t)
+        throw std::invalid_argument("--interpreters " + std::to_string(cfg.interpreters) + " is more than --threads " +
+                                    std::to_string(t) + ": every interpreter needs a thread");
+    if (cfg.lock_scope == LockScope::job && (cfg.interpreters > 1 || cfg.probe_period.count() > 0))
+      throw std::invalid_argument("--interpreters and --probe work with --lock-scope rank only");
     cfg.format = format == "csv" ? OutputFormat::csv : format == "json" ? OutputFormat::json : OutputFormat::table;
   } catch (const std::invalid_argument& e) {
     result.action = ParseResult::Action::exit;

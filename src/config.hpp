@@ -30,6 +30,10 @@ struct Config {
   int repeat = 5;                         ///< measured repetitions per configuration
   int warmup = 1;                         ///< warm-up repetitions per configuration (first)
 
+  // GIL effects beyond throughput (issue 7)
+  int interpreters = 1;                   ///< emulated interpreters per rank, each with its own lock
+  std::chrono::nanoseconds probe_period{0};  ///< > 0: --probe latency[:PERIOD]
+
   // Lock-event trace
   bool trace = false;
   double trace_window_s = 2.0;

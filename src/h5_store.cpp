@@ -135,6 +135,8 @@ struct RunRow {
   std::int32_t repetition, round;
   std::uint8_t warmup, valid, oversubscribed, shared_cores;
   double wall_s, start_s;
+  std::int32_t interpreters;
+  double probe_period_s, cpu_s;
 };
 
 Compound run_type() {
@@ -158,7 +160,10 @@ Compound run_type() {
       .field(GB_FIELD(RunRow, round), H5T_NATIVE_INT32)
       .field(GB_FIELD(RunRow, start_s), H5T_NATIVE_DOUBLE, "s")
       .field(GB_FIELD(RunRow, oversubscribed), H5T_NATIVE_UINT8)
-      .field(GB_FIELD(RunRow, shared_cores), H5T_NATIVE_UINT8);
+      .field(GB_FIELD(RunRow, shared_cores), H5T_NATIVE_UINT8)
+      .field(GB_FIELD(RunRow, interpreters), H5T_NATIVE_INT32)
+      .field(GB_FIELD(RunRow, probe_period_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(RunRow, cpu_s), H5T_NATIVE_DOUBLE, "s");
   return c;
 }
 
@@ -169,6 +174,7 @@ Compound sample_type() {
   c.field(GB_FIELD(S, run_id), H5T_NATIVE_INT64)
       .field(GB_FIELD(S, rank), H5T_NATIVE_INT32)
       .field(GB_FIELD(S, thread), H5T_NATIVE_INT32)
+      .field(GB_FIELD(S, interpreter), H5T_NATIVE_INT32)
       .text(GB_FIELD(S, host), sizeof(S::host))
       .field(GB_FIELD(S, cpu_start), H5T_NATIVE_INT32)
       .field(GB_FIELD(S, cpu_end), H5T_NATIVE_INT32)
@@ -205,6 +211,22 @@ Compound trace_type(hid_t event_enum) {
       .field(GB_FIELD(TraceRecord, thread), H5T_NATIVE_INT32)
       .field(GB_FIELD(TraceRecord, t_s), H5T_NATIVE_DOUBLE, "s")
       .field(GB_FIELD(TraceRecord, event), event_enum);
+  return c;
+}
+
+Compound latency_type() {
+  using L = LatencyRecord;
+  Compound c(sizeof(LatencyRecord));
+  c.field(GB_FIELD(L, run_id), H5T_NATIVE_INT64)
+      .field(GB_FIELD(L, rank), H5T_NATIVE_INT32)
+      .field(GB_FIELD(L, interpreter), H5T_NATIVE_INT32)
+      .field(GB_FIELD(L, event), H5T_NATIVE_UINT64)
+      .field(GB_FIELD(L, sent_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(L, woke_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(L, acquired_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(L, latency_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(L, wake_s), H5T_NATIVE_DOUBLE, "s")
+      .field(GB_FIELD(L, queue_s), H5T_NATIVE_DOUBLE, "s");
   return c;
 }
 
@@ -325,6 +347,7 @@ constexpr TableSpec kLaunches{"launches", "one row per gilbench launch: provenan
 constexpr TableSpec kRuns{"runs", "one row per (configuration, repetition)"};
 constexpr TableSpec kSamples{"samples", "one row per (run, rank, thread): a worker's measurements"};
 constexpr TableSpec kTrace{"trace", "lock events of the --trace window, times since the run's start"};
+constexpr TableSpec kLatency{"latency", "latency-probe events (--probe): times since the run's start"};
 
 H5Handle open_or_create_table(hid_t file, const TableSpec& spec, const Compound& type) {
   if (H5Lexists(file, spec.name, H5P_DEFAULT) > 0)
@@ -477,6 +500,7 @@ std::vector<RunRecord> ResultsStore::read_runs(const std::string& path) {
     r.tick_iterations = row.tick_iterations, r.count = row.count, r.repetition = row.repetition, r.round = row.round;
     r.warmup = row.warmup, r.valid = row.valid, r.oversubscribed = row.oversubscribed;
     r.shared_cores = row.shared_cores, r.wall_s = row.wall_s, r.start_s = row.start_s;
+    r.interpreters = row.interpreters, r.probe_period_s = row.probe_period_s, r.cpu_s = row.cpu_s;
     out.push_back(r);
   }
   return out;
@@ -501,7 +525,8 @@ std::string ResultsStore::library_version() {
 }
 
 void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecord>& runs,
-                          const std::vector<Sample>& samples, const std::vector<TraceRecord>& trace) {
+                          const std::vector<Sample>& samples, const std::vector<TraceRecord>& trace,
+                          const std::vector<LatencyRecord>& latency) {
   ++appends_;
   const std::string tmp = temp_prefix(path_) + std::to_string(::getpid());
   const bool existed = info_.exists;
@@ -537,6 +562,7 @@ void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecor
       row.tick_iterations = r.tick_iterations, row.count = r.count, row.repetition = r.repetition;
       row.round = r.round, row.warmup = r.warmup, row.valid = r.valid, row.oversubscribed = r.oversubscribed;
       row.shared_cores = r.shared_cores, row.wall_s = r.wall_s, row.start_s = r.start_s;
+      row.interpreters = r.interpreters, row.probe_period_s = r.probe_period_s, row.cpu_s = r.cpu_s;
       rows.push_back(row);
     }
     const Compound rt = run_type();
@@ -552,6 +578,11 @@ void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecor
       const Compound tt = trace_type(ev);
       H5Handle td = open_or_create_table(file, kTrace, tt);
       write_rows(td, tt.id(), table_size(td), trace.data(), trace.size());
+    }
+    if (!latency.empty()) {
+      const Compound lat = latency_type();
+      H5Handle ld2 = open_or_create_table(file, kLatency, lat);
+      write_rows(ld2, lat.id(), table_size(ld2), latency.data(), latency.size());
     }
     fault_point("written", appends_);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");

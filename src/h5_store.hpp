@@ -36,14 +36,14 @@ class ResultsStore {
   /// Appends one round atomically. The launch row is written with the first round and rewritten
   /// (same row) on every later append, so it always carries the latest exit status and flags.
   void append(const LaunchRecord& launch, const std::vector<RunRecord>& runs, const std::vector<Sample>& samples,
-              const std::vector<TraceRecord>& trace);
+              const std::vector<TraceRecord>& trace, const std::vector<LatencyRecord>& latency = {});
 
   /// Reads a file's facts (exists, version, next ids); throws Error(io) for foreign files.
   static FileInfo inspect(const std::string& path);
 
   /// Reads back every /runs row (tests, tools). Throws Error(io) for unreadable or foreign files.
   static std::vector<RunRecord> read_runs(const std::string& path);
-  /// Number of rows of table `name` ("launches", "runs", "samples", "trace"); 0 when absent.
+  /// Number of rows of table `name` ("launches", "runs", "samples", "trace", "latency"); 0 when absent.
   static std::uint64_t table_rows(const std::string& path, const std::string& name);
 
   /// HDF5 library version and flavour, e.g. "1.10.8 (serial)".

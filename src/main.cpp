@@ -170,6 +170,7 @@ int run_main(int argc, char** argv) {
   Progress progress(total_runs, rank == 0 && !cfg.quiet);
   std::vector<RunRecord> all_runs;
   std::vector<Sample> all_samples;
+  std::vector<LatencyRecord> all_latency;
   std::int64_t next_run_id = rank == 0 ? store->info().next_run_id : 0;
   MPI_Bcast(&next_run_id, 1, MPI_INT64_T, 0, comm);  // every rank tags its samples alike
   std::size_t done = 0;
@@ -179,6 +180,7 @@ int run_main(int argc, char** argv) {
     std::vector<RunRecord> round_runs;
     std::vector<Sample> round_samples;
     std::vector<TraceRecord> round_trace;
+    std::vector<LatencyRecord> round_latency;
     for (const PlannedRun& pr : round) {
       const RunConfig& rc = configs[static_cast<std::size_t>(pr.config)];
       RunOutcome out;
@@ -214,6 +216,8 @@ int run_main(int argc, char** argv) {
         round_runs.push_back(r);
         round_samples.insert(round_samples.end(), out.samples.begin(), out.samples.end());
         round_trace.insert(round_trace.end(), out.trace.begin(), out.trace.end());
+        round_latency.insert(round_latency.end(), out.latency.begin(), out.latency.end());
+        all_latency.insert(all_latency.end(), out.latency.begin(), out.latency.end());
         progress.update(done, describe(rc, size) + (pr.warmup ? " warm-up" : " rep " + std::to_string(pr.repetition + 1)));
       }
       int stop = signals::stop_requested() ? 1 : 0;
@@ -227,7 +231,7 @@ int run_main(int argc, char** argv) {
     if (rank == 0) {
       launch.exit_status = interrupted ? "interrupted" : (&round == &rounds.back() ? "complete" : "incomplete");
       try {
-        store->append(launch, round_runs, round_samples, round_trace);
+        store->append(launch, round_runs, round_samples, round_trace, round_latency);
       } catch (const Error& e) {
         progress.finish();
         std::fprintf(stderr, "gilbench: %s\n", e.what());
@@ -262,7 +266,7 @@ int run_main(int argc, char** argv) {
       std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
                    all_runs.size());
     std::fflush(verdict_stream);
-    print_summary(std::cout, summarise(configs, size, cfg.scaling, all_runs, all_samples), cfg.format);
+    print_summary(std::cout, summarise(configs, size, cfg.scaling, all_runs, all_samples, all_latency), cfg.format);
     std::cout.flush();
     if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
   }

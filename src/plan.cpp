@@ -46,8 +46,9 @@ std::string mode_name(int ranks, int threads) {
   return "hybrid";
 }
 
-std::string describe(const RunConfig& c, int ranks) {
+std::string describe(const RunConfig& c, int ranks, int interpreters) {
   std::string s = std::to_string(ranks) + "x" + std::to_string(c.threads) + " " + std::string(gil::to_string(c.lock));
+  if (interpreters > 1) s += "/" + std::to_string(interpreters) + "i";
   if (c.lock == gil::Policy::gil) s += " " + units::format_duration(static_cast<double>(c.switch_interval.count()) * 1e-9);
   if (c.lock == gil::Policy::legacy_gil) s += " " + std::to_string(c.check_interval) + "t";
   return s;

@@ -32,8 +32,9 @@ std::vector<RunConfig> make_configs(const Config& cfg);
 /// Rounds in execution order; each round holds one run per configuration.
 std::vector<std::vector<PlannedRun>> make_rounds(int n_configs, int warmup, int repeat);
 
-/// "1x2 gil 5ms" — how a configuration is named in the progress line and the summary.
-std::string describe(const RunConfig& c, int ranks);
+/// "1x2 gil 5ms" (or "1x2 gil/2i 5ms" with 2 interpreters) — how a configuration is named in the
+/// progress line and the summary.
+std::string describe(const RunConfig& c, int ranks, int interpreters = 1);
 
 /// sequential | threads | processes | hybrid
 std::string mode_name(int ranks, int threads);

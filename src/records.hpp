@@ -9,7 +9,7 @@
 
 namespace gilbench {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct LaunchRecord {
   std::int64_t launch_id = 0;
@@ -40,18 +40,33 @@ struct RunRecord {
   std::int32_t repetition = 0, round = 0;
   std::uint8_t warmup = 0, valid = 0, oversubscribed = 0, shared_cores = 0;
   double wall_s = 0, start_s = 0;
+  std::int32_t interpreters = 1;
+  double probe_period_s = 0;  ///< 0: no latency probe
+  double cpu_s = 0;           ///< CPU time of every worker (and the probe) of the run
 };
 
 /// One worker's measurements in one run. Trivially copyable: gathered with MPI as bytes.
 struct Sample {
   std::int64_t run_id = 0;
   std::int32_t rank = 0, thread = 0;
+  std::int32_t interpreter = 0;  ///< emulated interpreter (lock) of this thread
   char host[64] = {};
   char allowed_cpus[256] = {};
   std::int32_t n_allowed = 0, cpu_start = -1, cpu_end = -1;
   std::uint64_t iterations = 0;
   double wall_s = 0, cpu_s = 0;
   gil::Counters lock;
+};
+
+/// One latency-probe event (--probe): times since the start of the run.
+struct LatencyRecord {
+  std::int64_t run_id = 0;
+  std::int32_t rank = 0, interpreter = 0;
+  std::uint64_t event = 0;
+  double sent_s = 0, woke_s = 0, acquired_s = 0;
+  double latency_s = 0;  ///< acquired - sent: what a Python I/O thread waits
+  double wake_s = 0;     ///< woke - sent: OS wake-up cost
+  double queue_s = 0;    ///< acquired - woke: waiting for the lock behind the CPU threads
 };
 
 /// One lock event of the --trace window, with the worker that made it.

@@ -18,6 +18,7 @@
 #define GILBENCH_HAVE_JOB_LOCK 1
 #endif
 #include "kernel.hpp"
+#include "probe.hpp"
 #include "work.hpp"
 
 namespace gilbench {
@@ -91,17 +92,25 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   topt.window_s = cfg_.trace_window_s;
   topt.max_events = cfg_.trace_max_events;
   topt.epoch = run_start;
-  std::unique_ptr<gil::Lock> lock;
+  // One lock per emulated interpreter; the latency probe is one more thread of interpreter 0.
+  const int interpreters = cfg_.interpreters;
+  const bool probing = cfg_.probe_period.count() > 0;
+  std::vector<std::unique_ptr<gil::Lock>> locks;
   if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
 #ifdef GILBENCH_HAVE_JOB_LOCK
-    lock = gil::make_job_lock(params, comm_, threads, topt);
+    locks.push_back(gil::make_job_lock(params, comm_, threads, topt));
 #else
     throw Error(ExitCode::runtime, "--lock-scope job is not available in this build");
 #endif
   } else {
-    lock = gil::make_lock(params, threads, topt);
+    for (int i = 0; i < interpreters; ++i)
+      locks.push_back(gil::make_lock(params, threads_in(i, threads, interpreters) + (probing && i == 0 ? 1 : 0), topt));
   }
   MPI_Barrier(comm_);
+  std::unique_ptr<LatencyProbe> probe;
+  if (probing)
+    probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, threads, interpreters), cfg_.probe_period,
+                                           run_start);
 
   int team_size = threads;
   std::string failure;
@@ -114,6 +123,9 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
+    s.interpreter = interpreter_of(tid, interpreters);
+    gil::Lock& lock = *locks[static_cast<std::size_t>(s.interpreter)];
+    const int lock_tid = local_id(tid, interpreters);
     copy_text(s.host, host_);
     const std::vector<int> my_allowed = affinity::allowed_cpus();
     copy_text(s.allowed_cpus, affinity::to_list(my_allowed));
@@ -125,7 +137,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
       const double c0 = thread_cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        s.iterations = lock->run(tid, share, s.lock, cfg_.trace ? &events[static_cast<std::size_t>(tid)] : nullptr);
+        s.iterations = lock.run(lock_tid, share, s.lock, cfg_.trace ? &events[static_cast<std::size_t>(tid)] : nullptr);
       } catch (const std::exception& e) {
 #pragma omp critical(gilbench_failure)
         failure = e.what();
@@ -141,18 +153,42 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(team_size) + " threads instead of " +
                                        std::to_string(threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
   if (!failure.empty()) throw Error(ExitCode::runtime, "lock failure on rank " + std::to_string(rank_) + ": " + failure);
-  lock.reset();  // job scope: collective shutdown of the lock server
+  std::vector<LatencyRecord> my_latency;
+  double probe_cpu = 0;
+  std::uint64_t probe_sent = 0;
+  if (probe) {
+    probe->stop();
+    probe_cpu = probe->cpu_s();
+    probe_sent = probe->sent();
+    for (const ProbeEvent& e : probe->events())
+      my_latency.push_back(LatencyRecord{run_id, rank_, 0, e.event, e.sent_s, e.woke_s, e.acquired_s,
+                                         e.acquired_s - e.sent_s, e.woke_s - e.sent_s, e.acquired_s - e.woke_s});
+    probe.reset();
+  }
+  locks.clear();  // job scope: collective shutdown of the lock server
 
   std::vector<TraceRecord> my_trace;
   if (cfg_.trace)
     for (const auto& per_thread : events)
       for (const gil::TraceEvent& e : per_thread)
         my_trace.push_back(TraceRecord{run_id, rank_, e.thread, e.t_s, static_cast<std::uint8_t>(e.kind)});
+  // Trace events carry the thread id inside its interpreter's lock; map back to the OpenMP thread.
+  if (cfg_.trace && interpreters > 1) {
+    std::size_t k = 0;
+    for (std::size_t t = 0; t < events.size(); ++t)
+      for (std::size_t j = 0; j < events[t].size(); ++j) my_trace[k++].thread = static_cast<std::int32_t>(t);
+  }
 
   RunOutcome out;
   out.samples = gather_fixed(mine, comm_, rank_, size_);
   if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
+  if (probing) {
+    out.latency = gather_varying(my_latency, comm_, rank_, size_);
+    MPI_Reduce(&probe_sent, &out.probe_sent, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
+    MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : &probe_cpu, &probe_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, comm_);
+  }
   if (rank_ != 0) return out;
+  for (Sample& s : out.samples) s.run_id = run_id;
 
   RunRecord& r = out.run;
   r.run_id = run_id;
@@ -176,7 +212,11 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     done += s.iterations;
     r.wall_s = std::max(r.wall_s, s.wall_s);
   }
-  r.valid = done == r.count ? 1 : 0;
+  r.valid = done == r.count && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
+  r.interpreters = interpreters;
+  r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
+  r.cpu_s = probe_cpu;
+  for (const Sample& s : out.samples) r.cpu_s += s.cpu_s;
   r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;
   r.shared_cores = shares_cpus(out.samples) ? 1 : 0;
   return out;
@@ -187,7 +227,7 @@ bool shares_cpus(const std::vector<Sample>& samples) {
   for (const Sample& s : samples) {
     const std::string host(s.host);
     if (s.n_allowed == 1 && !pinned.insert({host, std::atoi(s.allowed_cpus)}).second) return true;
-    if (s.cpu_start >= 0 && s.cpu_start == s.cpu_end && !stayed.insert({host, s.cpu_start}).second) return true;
+    if (s.cpu_start >= 0 && !stayed.insert({host, s.cpu_start}).second) return true;
   }
   return false;
 }

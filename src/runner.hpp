@@ -17,7 +17,17 @@ struct RunOutcome {
   RunRecord run;                     ///< complete on rank 0 only
   std::vector<Sample> samples;       ///< rank 0: every worker of every rank, rank-major
   std::vector<TraceRecord> trace;    ///< rank 0: all ranks' trace events (when --trace)
+  std::vector<LatencyRecord> latency;  ///< rank 0: all ranks' probe events (when --probe)
+  std::uint64_t probe_sent = 0;      ///< rank 0: probe events sent, summed over ranks
 };
+
+/// Thread t of a rank belongs to interpreter t % K, with local id t / K in that interpreter's lock.
+inline int interpreter_of(int thread, int interpreters) { return thread % interpreters; }
+inline int local_id(int thread, int interpreters) { return thread / interpreters; }
+/// Threads of interpreter i when T threads are dealt over K interpreters.
+inline int threads_in(int interpreter, int threads, int interpreters) {
+  return threads / interpreters + (interpreter < threads % interpreters ? 1 : 0);
+}
 
 class Runner {
  public:
@@ -38,7 +48,9 @@ class Runner {
 };
 
 /// Workers of a run that share a CPU: two workers on one host pinned to the same single CPU, or
-/// both seen on the same CPU at start and at end. Pure (unit-tested).
+/// started on the same CPU (cpu_start is read right after the OpenMP barrier, while every worker
+/// is running: only the start counts, since threads under a GIL legitimately take turns on one
+/// CPU later). Pure (unit-tested).
 bool shares_cpus(const std::vector<Sample>& samples);
 
 /// More workers on some host than CPUs they may use there (the union of their allowed sets).

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <ostream>
 
 #include "stats.hpp"
@@ -27,7 +28,7 @@ std::string json_number(double v) {
 }  // namespace
 
 std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int ranks, Scaling scaling, const std::vector<RunRecord>& runs,
-                                     const std::vector<Sample>& samples) {
+                                     const std::vector<Sample>& samples, const std::vector<LatencyRecord>& latency) {
   std::map<std::int64_t, const RunRecord*> by_id;
   for (const RunRecord& r : runs) by_id[r.run_id] = &r;
   struct LockTotals { std::uint64_t switches = 0, acquisitions = 0; double hold = 0, wall = 0; };
@@ -47,11 +48,14 @@ std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int 
     row.config = c;
     row.ranks = ranks;
     row.mode = mode_name(ranks, c.threads);
-    row.label = describe(c, ranks);
-    std::vector<double> walls;
+    std::vector<double> walls, cpus, lat;
+    std::set<std::int64_t> ids;
     for (const RunRecord& r : runs) {
       if (r.config_id != c.id || r.warmup) continue;
       walls.push_back(r.wall_s);
+      cpus.push_back(r.cpu_s);
+      ids.insert(r.run_id);
+      row.interpreters = r.interpreters;
       row.valid = row.valid && r.valid;
       totals[c.id].wall += r.wall_s;
     }
@@ -60,6 +64,16 @@ std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int 
       row.median_s = stats::median(walls);
       row.min_s = stats::min(walls);
       row.cv = stats::cv(walls);
+      row.cpu_s = stats::median(cpus);
+    }
+    for (const LatencyRecord& l : latency)
+      if (ids.count(l.run_id) != 0) lat.push_back(l.latency_s);
+    row.label = describe(c, ranks, row.interpreters);
+    row.latency_events = lat.size();
+    if (!lat.empty()) {
+      row.latency_mean_s = stats::mean(lat);
+      row.latency_median_s = stats::median(lat);
+      row.latency_p99_s = stats::quantile(lat, 0.99);
     }
     const LockTotals& t = totals[c.id];
     if (t.wall > 0) row.switches_per_s = static_cast<double>(t.switches) / t.wall;
@@ -86,18 +100,23 @@ std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int 
 }
 
 void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, OutputFormat format) {
-  bool locked = false;
-  for (const auto& r : rows) locked = locked || r.config.lock != gil::Policy::none;
+  bool locked = false, probed = false;
+  for (const auto& r : rows) {
+    locked = locked || r.config.lock != gil::Policy::none;
+    probed = probed || r.latency_events > 0;
+  }
   if (format == OutputFormat::csv) {
     out << "mode,ranks,threads,lock,switch_interval_s,check_interval,repetitions,median_s,min_s,cv,speedup,efficiency,"
-           "switches_per_s,mean_slice_s,valid\n";
+           "switches_per_s,mean_slice_s,cpu_s,interpreters,latency_events,latency_mean_s,latency_median_s,latency_p99_s,valid\n";
     for (const auto& r : rows) {
       out << r.mode << ',' << r.ranks << ',' << r.config.threads << ',' << gil::to_string(r.config.lock) << ','
           << json_number(static_cast<double>(r.config.switch_interval.count()) * 1e-9) << ',' << r.config.check_interval
           << ',' << r.repetitions << ',' << json_number(r.median_s) << ',' << json_number(r.min_s) << ','
           << json_number(r.cv) << ',' << (r.speedup ? json_number(*r.speedup) : "") << ','
           << (r.efficiency ? json_number(*r.efficiency) : "") << ',' << json_number(r.switches_per_s) << ','
-          << json_number(r.mean_slice_s) << ',' << (r.valid ? 1 : 0) << '\n';
+          << json_number(r.mean_slice_s) << ',' << json_number(r.cpu_s) << ',' << r.interpreters << ','
+          << r.latency_events << ',' << json_number(r.latency_mean_s) << ',' << json_number(r.latency_median_s) << ','
+          << json_number(r.latency_p99_s) << ',' << (r.valid ? 1 : 0) << '\n';
     }
     return;
   }
@@ -114,7 +133,11 @@ void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, Ou
           << ", \"speedup\": " << (r.speedup ? json_number(*r.speedup) : "null")
           << ", \"efficiency\": " << (r.efficiency ? json_number(*r.efficiency) : "null")
           << ", \"switches_per_s\": " << json_number(r.switches_per_s)
-          << ", \"mean_slice_s\": " << json_number(r.mean_slice_s) << ", \"valid\": " << (r.valid ? "true" : "false")
+          << ", \"mean_slice_s\": " << json_number(r.mean_slice_s) << ", \"cpu_s\": " << json_number(r.cpu_s)
+          << ", \"interpreters\": " << r.interpreters << ", \"latency_events\": " << r.latency_events
+          << ", \"latency_mean_s\": " << json_number(r.latency_mean_s)
+          << ", \"latency_median_s\": " << json_number(r.latency_median_s)
+          << ", \"latency_p99_s\": " << json_number(r.latency_p99_s) << ", \"valid\": " << (r.valid ? "true" : "false")
           << "}";
     }
     out << "]}\n";
@@ -123,7 +146,7 @@ void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, Ou
   char line[256];
   std::snprintf(line, sizeof line, "%-11s %-22s %4s %10s %10s %6s %8s %6s", "mode", "configuration", "reps", "median",
                 "min", "CV", "speedup", "eff");
-  out << line << (locked ? "  switches/s   slice" : "") << '\n';
+  out << line << (locked ? "  switches/s   slice" : "") << (probed ? "  latency mean/median/p99      CPU" : "") << '\n';
   for (const auto& r : rows) {
     std::snprintf(line, sizeof line, "%-11s %-22s %4zu %10s %10s %5s%% %8s %6s", r.mode.c_str(), r.label.c_str(),
                   r.repetitions, units::format_duration(r.median_s).c_str(), units::format_duration(r.min_s).c_str(),
@@ -136,6 +159,12 @@ void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, Ou
         std::snprintf(line, sizeof line, "  %10.0f %7s", r.switches_per_s, units::format_duration(r.mean_slice_s).c_str());
         out << line;
       }
+    }
+    if (probed) {
+      std::snprintf(line, sizeof line, "  %8s %8s %8s %8s", units::format_duration(r.latency_mean_s).c_str(),
+                    units::format_duration(r.latency_median_s).c_str(), units::format_duration(r.latency_p99_s).c_str(),
+                    units::format_duration(r.cpu_s).c_str());
+      out << line;
     }
     out << (r.valid ? "" : "  INVALID") << '\n';
   }

@@ -22,11 +22,15 @@ struct ConfigSummary {
   std::optional<double> speedup, efficiency;
   double switches_per_s = 0;   ///< holder changes per second of wall time (locked runs)
   double mean_slice_s = 0;     ///< mean time a thread held the lock per acquisition
+  double cpu_s = 0;            ///< median CPU time burnt per run (all workers + probe)
+  std::size_t latency_events = 0;   ///< --probe: events handled in measured runs
+  double latency_mean_s = 0, latency_median_s = 0, latency_p99_s = 0;
+  int interpreters = 1;
   bool valid = true;
 };
 
 std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int ranks, Scaling scaling, const std::vector<RunRecord>& runs,
-                                     const std::vector<Sample>& samples);
+                                     const std::vector<Sample>& samples, const std::vector<LatencyRecord>& latency = {});
 
 void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, OutputFormat format);
 

@@ -24,7 +24,7 @@ def table(f, name):
 def main():
     path, exprs = sys.argv[1], sys.argv[2:]
     with h5py.File(path, "r") as f:
-        env = {"f": f, "np": np, "runs": table(f, "runs"), "samples": table(f, "samples"),
+        env = {"f": f, "np": np, "pd": pd, "runs": table(f, "runs"), "samples": table(f, "samples"),
                "launches": table(f, "launches"), "trace": table(f, "trace")}
         for e in exprs:
             try:

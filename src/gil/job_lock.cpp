@@ -1,0 +1,429 @@
+// Job-scope lock: the MPI transport around job::Server (see job_lock.hpp, job_server.hpp).
+#include "gil/job_lock.hpp"
+
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <list>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gil/detail.hpp"
+#include "gil/job_server.hpp"
+#include "gil/policies.hpp"
+#include "kernel.hpp"
+
+namespace gilbench::gil {
+namespace {
+
+using detail::Clock;
+using detail::CtxScope;
+using detail::seconds;
+using detail::TraceSink;
+using job::Msg;
+using std::chrono::microseconds;
+
+constexpr int kServerTag = 17001;      // → rank 0's server: request, release, stop
+constexpr int kAgentTag = 17002;       // → a rank's agent: drop, contended, wake, final
+constexpr int kGrantTagBase = 17100;   // → thread tid of a rank: grant (tag kGrantTagBase + tid)
+
+constexpr microseconds kBusyMaxSleep{50};   // poll period cap while the lock is in use
+constexpr microseconds kIdleMaxSleep{1000}; // ... and while nothing local uses it
+constexpr int kSpinPasses = 64;             // MPI_Test passes before the first sleep
+
+void check_mpi(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) {
+    std::fprintf(stderr, "gilbench: job-scope lock: %s failed (MPI error %d)\n", what, rc);
+    MPI_Abort(MPI_COMM_WORLD, 6);
+  }
+}
+
+/// Timer slack of the calling thread set to 1 µs for its lifetime (restored after), so the
+/// short back-off sleeps are not stretched to the default 50 µs.
+class TimerSlack {
+ public:
+  TimerSlack() : old_(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) { prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); }
+  ~TimerSlack() {
+    if (old_ > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old_), 0, 0, 0);
+  }
+  TimerSlack(const TimerSlack&) = delete;
+  TimerSlack& operator=(const TimerSlack&) = delete;
+
+ private:
+  long old_;
+};
+
+/// Poll, then sleep 1, 2, 4 ... µs up to a cap: no spinning in MPI progress loops.
+class Backoff {
+ public:
+  void reset() noexcept {
+    passes_ = 0;
+    sleep_ = microseconds(0);
+  }
+  void pause(microseconds cap, std::optional<Clock::time_point> until = std::nullopt) {
+    if (passes_ < kSpinPasses) {
+      ++passes_;
+      return;
+    }
+    sleep_ = sleep_.count() == 0 ? microseconds(1) : std::min(sleep_ * 2, cap);
+    auto d = std::chrono::duration_cast<Clock::duration>(std::min(sleep_, cap));
+    if (until) d = std::max(Clock::duration::zero(), std::min(d, *until - Clock::now()));
+    if (d > Clock::duration::zero()) std::this_thread::sleep_for(d);
+  }
+
+ private:
+  int passes_ = 0;
+  microseconds sleep_{0};
+};
+
+struct Grant {
+  std::int64_t tenure = 0;
+  Clock::time_point acquired{};
+  bool switched = false;
+  bool contended = false;
+  std::int64_t ticker = 0;
+  double waited_s = 0;  // from sending the request/release to the grant
+};
+
+/// take()/release() state of one thread: its tenure and the interpreter's ticker it carries.
+struct alignas(detail::kCacheLine) JobSlot {
+  Clock::time_point acquired{};
+  std::int64_t tenure = 0;
+  std::int64_t ticker = 0;
+};
+
+class JobLock final : public Lock {
+ public:
+  JobLock(const Params& p, MPI_Comm comm, int threads_per_rank, const TraceOptions& t, Clock::time_point epoch,
+          HeldHook hook)
+      : policy_(p.policy),
+        period_(p.check_interval * p.tick_iterations),
+        comm_(comm),
+        threads_(threads_per_rank),
+        trace_opts_(t),
+        epoch_(epoch),
+        hook_(std::move(hook)),
+        slots_(static_cast<std::size_t>(threads_per_rank)) {
+    check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+    check_mpi(MPI_Comm_size(comm_, &nranks_), "MPI_Comm_size");
+    if (rank_ == 0) server_ = std::make_unique<job::Server>(p, nranks_, threads_);
+    agent_ = std::thread([this] { agent_loop(); });
+  }
+
+  ~JobLock() override {
+    // Every local thread is done: tell the server; the agent exits when all ranks have.
+    send_server(Msg{job::kStop, -1, 0, 0, 0, 0});
+    agent_.join();
+    MPI_Comm_free(&comm_);
+  }
+  JobLock(const JobLock&) = delete;
+  JobLock& operator=(const JobLock&) = delete;
+
+  Policy policy() const noexcept override { return policy_; }
+
+  std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) override {
+    detail::check_tid(tid, threads_);
+    const CtxScope ctx(c);
+    const ActiveScope active(active_);
+    TraceSink tr(trace_opts_, epoch_, trace, tid);
+    return policy_ == Policy::gil ? run_gil(tid, n, c, tr) : run_legacy(tid, n, c, tr);
+  }
+
+  void take(int tid, Counters& c) override {
+    detail::check_tid(tid, threads_);
+    active_.fetch_add(1, std::memory_order_relaxed);
+    TraceSink none;
+    const Grant g = request_and_wait(tid, c, none, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    c.wait_s += g.waited_s;
+    auto& s = slots_[static_cast<std::size_t>(tid)];
+    s.acquired = g.acquired;
+    s.tenure = g.tenure;
+    s.ticker = g.ticker;
+  }
+
+  void release(int tid, Counters& c) override {
+    detail::check_tid(tid, threads_);
+    TraceSink none;
+    const auto& s = slots_[static_cast<std::size_t>(tid)];
+    release_only(tid, c, none, s.tenure, s.acquired, s.ticker);
+    active_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  struct ActiveScope {
+    explicit ActiveScope(std::atomic<int>& a) : a_(a) { a_.fetch_add(1, std::memory_order_relaxed); }
+    ~ActiveScope() { a_.fetch_sub(1, std::memory_order_relaxed); }
+    ActiveScope(const ActiveScope&) = delete;
+    ActiveScope& operator=(const ActiveScope&) = delete;
+    std::atomic<int>& a_;
+  };
+
+  std::int64_t gid(int tid) const { return static_cast<std::int64_t>(rank_) * threads_ + tid; }
+
+  // ----- client side (called by the worker threads) -----
+
+  void send_server(const Msg& m) {
+    check_mpi(MPI_Send(&m, job::kMsgWords, MPI_INT64_T, 0, kServerTag, comm_), "MPI_Send to the lock server");
+  }
+
+  /// Sends `m` (a request, or a release with retake) and waits for this thread's grant.
+  /// Counts the acquisition, a switch, gil's timed-out waits and drop requests made for it.
+  Grant request_and_wait(int tid, Counters& c, TraceSink& tr, const Msg& m) {
+    Msg g;
+    MPI_Request req = MPI_REQUEST_NULL;
+    check_mpi(MPI_Irecv(&g, job::kMsgWords, MPI_INT64_T, 0, kGrantTagBase + tid, comm_, &req), "MPI_Irecv (grant)");
+    const Clock::time_point t_request = Clock::now();
+    tr.add(t_request, EventKind::request);
+    send_server(m);
+    {
+      const TimerSlack slack;
+      Backoff b;
+      int done = 0;
+      for (;;) {
+        check_mpi(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test (grant)");
+        if (done) break;
+        b.pause(kBusyMaxSleep);
+      }
+    }
+    if (g.type != job::kGrant || g.gid != gid(tid)) {
+      std::fprintf(stderr, "gilbench: job-scope lock: thread %lld got message %lld for %lld\n",
+                   static_cast<long long>(gid(tid)), static_cast<long long>(g.type), static_cast<long long>(g.gid));
+      MPI_Abort(MPI_COMM_WORLD, 6);
+    }
+    Grant r;
+    r.acquired = Clock::now();
+    r.tenure = g.tenure;
+    r.switched = (g.flags & job::kSwitch) != 0;
+    r.contended = (g.flags & job::kContendedFlag) != 0;
+    ++c.acquisitions;
+    if (r.switched) ++c.switches;
+    if (policy_ == Policy::gil) {
+      c.wait_timeouts += static_cast<std::uint64_t>(g.x);
+      c.drop_requests += static_cast<std::uint64_t>(g.y);
+    } else {
+      r.ticker = g.x;
+    }
+    r.waited_s = seconds(r.acquired - t_request);
+    tr.add(r.acquired, EventKind::acquire);
+    return r;
+  }
+
+  void release_only(int tid, Counters& c, TraceSink& tr, std::int64_t tenure, Clock::time_point acquired,
+                    std::int64_t ticker) {
+    const Clock::time_point t = Clock::now();
+    c.hold_s += seconds(t - acquired);
+    tr.add(t, EventKind::release);
+    send_server(Msg{job::kRelease, gid(tid), tenure, 0, ticker, 0});
+  }
+
+  std::uint64_t run_gil(int tid, std::uint64_t n, Counters& c, TraceSink& tr) {
+    std::uint64_t done = 0;
+    Grant g = request_and_wait(tid, c, tr, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    c.wait_s += g.waited_s;
+    if (hook_) hook_(tid, 0);
+    while (n > 0) {
+      const std::uint64_t k = n < kGilPollIterations ? n : kGilPollIterations;
+      done += countdown(k);
+      n -= k;
+      if (hook_) [[unlikely]] hook_(tid, k);
+      // The check point: a drop request for this tenure, delivered by the agent.
+      if (n > 0 && flag_tenure_.load(std::memory_order_relaxed) == g.tenure) [[unlikely]] {
+        ++c.forced_drops;
+        const Clock::time_point t = Clock::now();
+        c.hold_s += seconds(t - g.acquired);
+        tr.add(t, EventKind::release);
+        // release + retake: the server hands the lock to a waiter and queues us behind it
+        g = request_and_wait(tid, c, tr, Msg{job::kRelease, gid(tid), g.tenure, 1, 0, 0});
+        c.wait_s += g.waited_s;
+        if (hook_) hook_(tid, 0);
+      }
+    }
+    release_only(tid, c, tr, g.tenure, g.acquired, 0);
+    return done;
+  }
+
+  std::uint64_t run_legacy(int tid, std::uint64_t n, Counters& c, TraceSink& tr) {
+    std::uint64_t done = 0;
+    Grant g = request_and_wait(tid, c, tr, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    c.wait_s += g.waited_s;
+    Clock::time_point tenure_start = g.acquired;
+    std::uint64_t ticker = static_cast<std::uint64_t>(g.ticker);
+    if (hook_) hook_(tid, 0);
+    while (n > 0) {
+      if (ticker == 0) {
+        ticker = static_cast<std::uint64_t>(period_);
+        ++c.checks;
+        if (!g.contended && flag_tenure_.load(std::memory_order_relaxed) != g.tenure) {
+          // nobody parked: release + re-acquire is invisible to everyone else
+          ++c.self_reacquires;
+          ++c.acquisitions;
+          if (hook_) hook_(tid, 0);
+          continue;
+        }
+        const Clock::time_point t_release = Clock::now();
+        TraceSink quiet;  // the events of a check are written below, once its outcome is known
+        const Grant g2 = request_and_wait(tid, c, quiet,
+                                          Msg{job::kRelease, gid(tid), g.tenure, 1, static_cast<std::int64_t>(ticker), 0});
+        if (g2.switched) {
+          ++c.handoffs;
+          c.hold_s += seconds(t_release - tenure_start);
+          c.wait_s += seconds(g2.acquired - t_release);
+          tr.add(t_release, EventKind::release);
+          tr.add(t_release, EventKind::request);
+          tr.add(g2.acquired, EventKind::acquire);
+          tenure_start = g2.acquired;
+        } else {
+          ++c.self_reacquires;  // the tenure goes on: nobody else held it
+        }
+        g = g2;
+        ticker = static_cast<std::uint64_t>(g2.ticker);
+        if (hook_) hook_(tid, 0);
+        continue;
+      }
+      const std::uint64_t k = n < ticker ? n : ticker;
+      done += countdown(k);
+      n -= k;
+      ticker -= k;
+      if (hook_) [[unlikely]] hook_(tid, k);
+    }
+    release_only(tid, c, tr, g.tenure, tenure_start, static_cast<std::int64_t>(ticker));
+    return done;
+  }
+
+  // ----- the agent (one per rank; on rank 0 it also runs the server) -----
+
+  struct PendingSend {
+    Msg msg;
+    MPI_Request req = MPI_REQUEST_NULL;
+  };
+
+  void isend(std::list<PendingSend>& pending, const Msg& m, int dest, int tag) {
+    pending.push_back(PendingSend{m, MPI_REQUEST_NULL});
+    PendingSend& p = pending.back();
+    check_mpi(MPI_Isend(&p.msg, job::kMsgWords, MPI_INT64_T, dest, tag, comm_, &p.req), "MPI_Isend (lock agent)");
+  }
+
+  void agent_loop() {
+    const TimerSlack slack;
+    std::list<PendingSend> pending;  // stable addresses for MPI_Isend buffers
+    std::vector<job::Outgoing> out;
+    Backoff backoff;
+    bool final = false;
+    try {
+      while (!final) {
+        bool any = false;
+        int flag = 0;
+        MPI_Status st;
+        Msg m;
+        if (server_) {
+          for (;;) {
+            check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kServerTag, comm_, &flag, &st), "MPI_Iprobe (server)");
+            if (!flag) break;
+            check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, st.MPI_SOURCE, kServerTag, comm_, MPI_STATUS_IGNORE),
+                      "MPI_Recv (server)");
+            server_->on_message(st.MPI_SOURCE, m, Clock::now(), out);
+            any = true;
+          }
+          server_->on_time(Clock::now(), out);
+          for (const job::Outgoing& o : out) {
+            isend(pending, o.msg, o.rank, o.to_thread ? kGrantTagBase + o.tid : kAgentTag);
+          }
+          any = any || !out.empty();
+          out.clear();
+        }
+        for (;;) {
+          check_mpi(MPI_Iprobe(0, kAgentTag, comm_, &flag, &st), "MPI_Iprobe (agent)");
+          if (!flag) break;
+          check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, 0, kAgentTag, comm_, MPI_STATUS_IGNORE), "MPI_Recv (agent)");
+          any = true;
+          switch (m.type) {
+            case job::kDrop:
+            case job::kContended: flag_tenure_.store(m.tenure, std::memory_order_relaxed); break;
+            case job::kWake: isend(pending, Msg{job::kRequest, m.gid, 0, 1, 0, 0}, 0, kServerTag); break;
+            case job::kFinal: final = true; break;
+            default: throw std::logic_error("gil job agent: unexpected message type " + std::to_string(m.type));
+          }
+        }
+        for (auto it = pending.begin(); it != pending.end();) {
+          int done = 0;
+          check_mpi(MPI_Test(&it->req, &done, MPI_STATUS_IGNORE), "MPI_Test (lock agent)");
+          it = done ? pending.erase(it) : std::next(it);
+        }
+        if (any) {
+          backoff.reset();
+          continue;
+        }
+        const bool busy = (server_ && server_->busy()) || active_.load(std::memory_order_relaxed) > 0;
+        backoff.pause(busy ? kBusyMaxSleep : kIdleMaxSleep,
+                      server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
+      }
+      for (PendingSend& p : pending) check_mpi(MPI_Wait(&p.req, MPI_STATUS_IGNORE), "MPI_Wait (lock agent)");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "gilbench: job-scope lock: %s\n", e.what());
+      MPI_Abort(MPI_COMM_WORLD, 6);
+    }
+  }
+
+  const Policy policy_;
+  const std::int64_t period_;
+  MPI_Comm comm_;
+  int rank_ = 0, nranks_ = 1;
+  const int threads_;
+  const TraceOptions trace_opts_;
+  const Clock::time_point epoch_;
+  const HeldHook hook_;
+
+  /// The tenure a drop request (gil) / contention notice (legacy) is for; polled by the holder.
+  alignas(detail::kCacheLine) std::atomic<std::int64_t> flag_tenure_{0};
+  alignas(detail::kCacheLine) std::atomic<int> active_{0};  // local threads using the lock
+
+  std::vector<JobSlot> slots_;
+  std::unique_ptr<job::Server> server_;
+  std::thread agent_;  // last: started after everything it uses
+};
+
+}  // namespace
+
+bool job_lock_supported() noexcept {
+  int initialized = 0, finalized = 0, level = MPI_THREAD_SINGLE;
+  if (MPI_Initialized(&initialized) != MPI_SUCCESS || !initialized) return false;
+  if (MPI_Finalized(&finalized) != MPI_SUCCESS || finalized) return false;
+  if (MPI_Query_thread(&level) != MPI_SUCCESS) return false;
+  return level == MPI_THREAD_MULTIPLE;
+}
+
+std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_per_rank, TraceOptions trace,
+                                    HeldHook hook) {
+  if (auto err = validate(p)) throw std::invalid_argument("gil: " + *err);
+  if (threads_per_rank < 1) throw std::invalid_argument("gil: need at least one thread per rank");
+  if (p.policy == Policy::none) return make_lock(p, threads_per_rank, trace, std::move(hook));
+  if (!job_lock_supported()) {
+    throw std::runtime_error("the job-scope lock needs MPI initialised with MPI_THREAD_MULTIPLE");
+  }
+  MPI_Comm dup = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_dup(comm, &dup), "MPI_Comm_dup");
+  int tmin = 0, tmax = 0;
+  check_mpi(MPI_Allreduce(&threads_per_rank, &tmin, 1, MPI_INT, MPI_MIN, dup), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(&threads_per_rank, &tmax, 1, MPI_INT, MPI_MAX, dup), "MPI_Allreduce");
+  void* attr = nullptr;
+  int has_ub = 0;
+  check_mpi(MPI_Comm_get_attr(dup, MPI_TAG_UB, &attr, &has_ub), "MPI_Comm_get_attr");
+  const int tag_ub = has_ub ? *static_cast<int*>(attr) : 32767;
+  if (tmin != tmax || kGrantTagBase + tmax > tag_ub) {
+    MPI_Comm_free(&dup);
+    throw std::invalid_argument(tmin != tmax ? "gil: threads per rank differ between ranks"
+                                             : "gil: too many threads per rank for MPI's tag range");
+  }
+  check_mpi(MPI_Barrier(dup), "MPI_Barrier");
+  const Clock::time_point epoch = detail::trace_epoch(trace, Clock::now());
+  return std::make_unique<JobLock>(p, dup, threads_per_rank, trace, epoch, std::move(hook));
+}
+
+}  // namespace gilbench::gil

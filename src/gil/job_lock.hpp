@@ -1,0 +1,55 @@
+#pragma once
+// Job-scope lock (--lock-scope job): ONE emulated interpreter lock shared by every thread of
+// every MPI rank — what "processes escape the GIL" would look like if they could not.
+//
+// Built on MPI point-to-point only (Open MPI 4.1.4's one-sided back ends fail with
+// MPI_THREAD_MULTIPLE or over TCP). The lock state lives in a server (job_server.hpp) run by an
+// agent thread on rank 0; every rank has an agent thread that turns the server's drop requests
+// (gil) / contention notices (legacy-gil) into a local atomic flag the holder polls — so the
+// holder's check point costs the same one relaxed load as at rank scope — and re-sends a woken
+// parked thread's request (legacy-gil). Threads send their requests/releases themselves and
+// receive their grants on their own tag. Nobody spins in MPI: agents and waiting threads poll
+// with MPI_Iprobe/MPI_Test and sleep with an exponential back-off (≤ 50 µs while the lock is
+// in use, ≤ 1 ms when idle), so a 2-core box is not eaten by progress loops; the price is a
+// few tens of µs per message hop (≈ 100 µs per gil hand-off, against a 5 ms interval).
+//
+// Semantics follow the rank-scope policies (see gil/lock.hpp), with these differences:
+//   gil         a release hands the lock to the oldest waiter (FIFO); the forced-switch wait is
+//               the server's (the dropper's re-take is queued behind the waiter), so
+//               switch_wait_s is 0; drop requests are issued by the server on the waiter's
+//               behalf and reported to it with its grant (drop_requests, wait_timeouts), and
+//               are not traced as events.
+//   legacy-gil  a contended check is a round trip to the server, which frees L, wakes one
+//               parked thread and re-grants L to the releaser in one step: a remote waiter's
+//               retry always arrives too late, so hand-offs happen only when a holder stops
+//               (release at the end of its run or a voluntary release) — the convoy, complete.
+//               An uncontended check stays local (a sem_post/sem_wait with nobody waiting is
+//               also invisible to other threads). The interpreter's ticker travels with the lock.
+// Counters are per thread as at rank scope; `switches` are counted by the new holder from the
+// server's job-wide view, so their sum over all threads of all ranks is the job's holder changes.
+// Trace times are seconds since the epoch: by default a steady_clock reading taken right after
+// a barrier in make_job_lock (ranks on one node share the clock; across nodes they differ by
+// the barrier skew and clock offsets).
+#include <mpi.h>
+
+#include <memory>
+
+#include "gil/lock.hpp"
+
+namespace gilbench::gil {
+
+/// True when MPI is initialised with MPI_THREAD_MULTIPLE (required by make_job_lock).
+bool job_lock_supported() noexcept;
+
+/// Collective over `comm`: every rank calls it with the same params and threads_per_rank.
+/// Returns the job-wide lock; thread ids passed to run()/take()/release() are rank-local
+/// (0..threads_per_rank-1). For Policy::none it returns make_lock(p, threads_per_rank) (no MPI).
+/// Destroy it on every rank, after every local thread has returned from the lock (destruction
+/// is collective too: it waits until all ranks are done).
+/// Throws std::invalid_argument (bad params — consistent on all ranks, before any
+/// communication) or std::runtime_error (MPI not initialised with MPI_THREAD_MULTIPLE; checked
+/// before any communication, so all ranks throw alike).
+std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_per_rank, TraceOptions trace = {},
+                                    HeldHook hook = {});
+
+}  // namespace gilbench::gil

@@ -1,0 +1,60 @@
+#pragma once
+// The latency probe (--probe latency[:PERIOD]): an I/O-like thread per rank that blocks in
+// read() on a pipe until an event arrives, then — like a Python thread returning from recv() —
+// takes the rank's emulated lock to handle it, releases it and blocks again. A sender thread
+// writes the event's send time into the pipe every PERIOD (absolute deadlines, no drift).
+// Blocking releases the lock the way CPython releases the GIL around a blocking call: the probe
+// holds it only while handling an event (take → release, no forced-switch wait).
+#include <chrono>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "gil/lock.hpp"
+
+namespace gilbench {
+
+/// One handled event, times in seconds since the probe's epoch (the run's start).
+struct ProbeEvent {
+  std::uint64_t event = 0;
+  double sent_s = 0;      ///< the sender wrote it
+  double woke_s = 0;      ///< the probe thread returned from read()
+  double acquired_s = 0;  ///< the probe thread held the lock
+};
+
+class LatencyProbe {
+ public:
+  /// Starts the sender and the probe thread. `lock` may be null (lock none: nothing to take).
+  /// `tid` is the probe's thread id in `lock`.
+  LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point epoch);
+  ~LatencyProbe();
+  LatencyProbe(const LatencyProbe&) = delete;
+  LatencyProbe& operator=(const LatencyProbe&) = delete;
+
+  /// Stops sending, handles every event already sent, joins both threads.
+  void stop();
+
+  [[nodiscard]] const std::vector<ProbeEvent>& events() const noexcept { return events_; }
+  [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
+  [[nodiscard]] const gil::Counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] double cpu_s() const noexcept { return cpu_s_; }
+
+ private:
+  void send_loop();
+  void probe_loop();
+
+  gil::Lock* lock_;
+  int tid_;
+  std::chrono::nanoseconds period_;
+  std::chrono::steady_clock::time_point epoch_;
+  int pipe_[2] = {-1, -1};
+  std::uint64_t sent_ = 0;
+  std::vector<ProbeEvent> events_;
+  gil::Counters counters_;
+  double cpu_s_ = 0;
+  std::thread sender_, prober_;
+  bool stopped_ = false;
+  int stop_pipe_[2] = {-1, -1};
+};
+
+}  // namespace gilbench
