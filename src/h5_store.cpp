@@ -243,6 +243,8 @@ struct LaunchRow {
   std::uint8_t oversubscribed, shared_cores;
   double count_auto_s, calibrated_rate;
   const char* exit_status;
+  std::int32_t rounds_written;
+  double gather_s, write_s;
   const char *slurm_job_id, *slurm_array_job_id, *slurm_array_task_id, *slurm_step_id, *slurm_nodelist,
       *slurm_partition;
   std::int32_t slurm_ntasks, slurm_cpus_per_task;
@@ -255,7 +257,7 @@ LaunchRow launch_row(const LaunchRecord& r) {
                    r.openmp_version.c_str(), r.cpu_model.c_str(), r.kernel.c_str(), r.governor.c_str(),
                    r.smt.c_str(), r.cpu_mhz, r.loadavg, r.timer_resolution_s, r.hosts.c_str(),
                    r.command_line.c_str(), r.env_omp.c_str(), r.env_slurm.c_str(), r.ranks, r.allowed_cpus,
-                   r.oversubscribed, r.shared_cores, r.count_auto_s, r.calibrated_rate, r.exit_status.c_str(),
+                   r.oversubscribed, r.shared_cores, r.count_auto_s, r.calibrated_rate, r.exit_status.c_str(), r.rounds_written, r.gather_s, r.write_s,
                    r.slurm_job_id.c_str(), r.slurm_array_job_id.c_str(), r.slurm_array_task_id.c_str(),
                    r.slurm_step_id.c_str(), r.slurm_nodelist.c_str(), r.slurm_partition.c_str(), r.slurm_ntasks,
                    r.slurm_cpus_per_task};
@@ -280,6 +282,8 @@ Compound launch_type() {
   c.field(GB_FIELD(L, count_auto_s), H5T_NATIVE_DOUBLE, "s");
   c.field(GB_FIELD(L, calibrated_rate), H5T_NATIVE_DOUBLE, "iterations/s");
   c.text(GB_FIELD(L, exit_status), 0);
+  c.field(GB_FIELD(L, rounds_written), H5T_NATIVE_INT32);
+  c.field(GB_FIELD(L, gather_s), H5T_NATIVE_DOUBLE, "s").field(GB_FIELD(L, write_s), H5T_NATIVE_DOUBLE, "s");
   c.text(GB_FIELD(L, slurm_job_id), 0).text(GB_FIELD(L, slurm_array_job_id), 0);
   c.text(GB_FIELD(L, slurm_array_task_id), 0).text(GB_FIELD(L, slurm_step_id), 0);
   c.text(GB_FIELD(L, slurm_nodelist), 0).text(GB_FIELD(L, slurm_partition), 0);

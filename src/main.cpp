@@ -211,6 +211,7 @@ int run_main(int argc, char** argv) {
                        "apart (OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
                        describe(rc, size).c_str());
         }
+        launch.gather_s += out.gather_s;
         launch.oversubscribed |= r.oversubscribed;
         launch.shared_cores |= r.shared_cores;
         round_runs.push_back(r);
@@ -231,7 +232,10 @@ int run_main(int argc, char** argv) {
     if (rank == 0) {
       launch.exit_status = interrupted ? "interrupted" : (&round == &rounds.back() ? "complete" : "incomplete");
       try {
+        ++launch.rounds_written;
+        const auto w0 = std::chrono::steady_clock::now();
         store->append(launch, round_runs, round_samples, round_trace, round_latency);
+        launch.write_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
       } catch (const Error& e) {
         progress.finish();
         std::fprintf(stderr, "gilbench: %s\n", e.what());

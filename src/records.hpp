@@ -24,6 +24,9 @@ struct LaunchRecord {
   std::uint8_t oversubscribed = 0, shared_cores = 0;
   double count_auto_s = 0, calibrated_rate = 0;
   std::string exit_status = "complete";
+  std::int32_t rounds_written = 0;
+  double gather_s = 0;  ///< rank 0's time in the sample gathers of all runs
+  double write_s = 0;   ///< rank 0's time appending rounds to the file
   // Slurm
   std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id, slurm_step_id, slurm_nodelist,
       slurm_partition;

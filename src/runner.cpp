@@ -180,6 +180,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   }
 
   RunOutcome out;
+  const auto g0 = std::chrono::steady_clock::now();
   out.samples = gather_fixed(mine, comm_, rank_, size_);
   if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
   if (probing) {
@@ -187,6 +188,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     MPI_Reduce(&probe_sent, &out.probe_sent, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
     MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : &probe_cpu, &probe_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, comm_);
   }
+  out.gather_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   if (rank_ != 0) return out;
   for (Sample& s : out.samples) s.run_id = run_id;
 

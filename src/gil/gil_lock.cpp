@@ -96,6 +96,7 @@ class GilLock final : public Lock {
         }
       }
     }
+    bool switched = false;
     {
       // switch_mutex must be held while last_holder changes: see drop_gil().
       const std::lock_guard sl(switch_mutex_);
@@ -104,14 +105,19 @@ class GilLock final : public Lock {
       if (previous != tid) {
         last_holder_.store(tid, std::memory_order_relaxed);
         ++switch_number_;
+        switched = true;
         if (previous >= 0) ++c.switches;
       }
-      switch_cond_.notify_one();
     }
     if (drop_request_.load(std::memory_order_relaxed)) drop_request_.store(false, std::memory_order_relaxed);
     lk.unlock();
 
     const Clock::time_point t_acquired = Clock::now();
+    // CPython signals switch_cond (and cond, in drop_gil) with the mutex held; signalling after
+    // the unlock is equivalent (the waiters re-check their predicates under the mutex) and
+    // spares the woken thread a futex round trip on the still-held mutex. A forced dropper can
+    // only be waiting if the holder changed, so an unchanged holder skips the syscall.
+    if (switched) switch_cond_.notify_one();
     ++c.acquisitions;
     if (waited) c.wait_s += seconds(t_acquired - t_request);
     tr.add(t_acquired, EventKind::acquire);
@@ -128,8 +134,8 @@ class GilLock final : public Lock {
     {
       const std::lock_guard lk(mutex_);
       locked_ = false;
-      cond_.notify_one();
     }
+    cond_.notify_one();
     if (forced_switching && drop_request_.load(std::memory_order_relaxed)) {
       std::unique_lock sl(switch_mutex_);
       // Not switched yet => wait until another thread has taken the lock.

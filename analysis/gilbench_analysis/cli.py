@@ -1,0 +1,174 @@
+"""Command line: ``gilbench-report report|summary|compare|export``.
+
+Every error is one line on stderr, no traceback, and an exit code from errors.py:
+2 usage, 3 bad input file, 4 output not writable, 1 compare found a slow-down above
+--fail-above. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
+"""
+
+import argparse
+import os
+import sys
+
+from . import __version__, compare, export, metrics, report, stats, tables
+from .errors import EXIT_COMPARE_FAILED, EXIT_INTERNAL, EXIT_OK, AnalysisError, UsageError
+from .load import load
+
+PROG = "gilbench-report"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (an exception), not usage text plus exit."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _fraction(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number in (0, 1), got '{text}'")
+        if not 0 < value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be in (0, 1), got {text}")
+        return value
+    return parse
+
+
+def _percent(text):
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--fail-above takes a percentage like 5 or 5%, got '{text}'")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--fail-above must be >= 0, got {text}")
+    return value
+
+
+def _parser():
+    common = _Parser(add_help=False)
+    common.add_argument("--skip-bad", action="store_true",
+                        help="leave out unreadable or foreign files (one warning line each) instead of stopping")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress or warning lines on stderr")
+    stat = _Parser(add_help=False)
+    stat.add_argument("--level", type=_fraction("--level"), default=0.95,
+                      help="confidence level of the bootstrap intervals (default 0.95)")
+    stat.add_argument("--seed", type=int, default=stats.DEFAULT_SEED,
+                      help="bootstrap seed: the same seed gives the same intervals (default %(default)s)")
+
+    parser = _Parser(prog=PROG, description="Analyse gilbench results files (HDF5): metrics, plots, "
+                     "reports, comparisons, exports. FILES are paths or quoted globs ('runs/*.h5').")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("report", parents=[common, stat], help="plots + report.md + report.html in a directory")
+    p.add_argument("files", nargs="+", metavar="FILES")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="report directory (created)")
+
+    p = sub.add_parser("summary", parents=[common, stat], help="print the per-configuration metrics")
+    p.add_argument("files", nargs="+", metavar="FILES")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("compare", parents=[common, stat],
+                       help="NEW against BASE per configuration: ratio, Mann–Whitney U, verdict")
+    p.add_argument("base", metavar="BASE", help="file or quoted glob")
+    p.add_argument("new", metavar="NEW", help="file or quoted glob")
+    p.add_argument("--fail-above", type=_percent, metavar="PCT",
+                   help="exit 1 when a configuration is significantly slower by more than PCT percent")
+    p.add_argument("--alpha", type=_fraction("--alpha"), default=0.05,
+                   help="significance level of the U test (default 0.05)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("export", parents=[common, stat], help="write a table as CSV or JSON")
+    p.add_argument("files", nargs="+", metavar="FILES")
+    p.add_argument("--format", choices=export.FORMATS, required=True)
+    p.add_argument("--table", choices=export.TABLES, default="samples",
+                   help="samples (tidy: samples joined with runs and launches; default), runs, launches, "
+                        "configs (metrics), trace, latency")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, '-' for stdout")
+    return parser
+
+
+def _load(args, patterns):
+    warn = None if args.quiet else (lambda text: print(f"{PROG}: {text}", file=sys.stderr))
+    return load(patterns, skip_bad=args.skip_bad, progress=not args.quiet, warn=warn)
+
+
+def _report(args):
+    ds = _load(args, args.files)
+    written = report.write_report(ds, args.output, level=args.level, seed=args.seed)
+    pngs = sum(p.endswith(".png") for p in written)
+    print(f"report: {os.path.join(args.output, 'report.html')} ({pngs} plots; also report.md)")
+    return EXIT_OK
+
+
+def _summary(args):
+    ds = _load(args, args.files)
+    runs = metrics.measured_runs(ds)
+    table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
+    if args.format != "table":
+        export.write(table, args.format, "-")
+        return EXIT_OK
+    print(tables.plain_text(tables.configurations(table, args.level)))
+    if (table["lock"] != "none").any():
+        print()
+        print(tables.plain_text(tables.lock_metrics(table)))
+    lat = metrics.latency_table(ds, runs=runs)
+    if not lat.empty:
+        print()
+        print(tables.plain_text(tables.latency(lat)))
+    print()
+    for line in report.reading(table):
+        print(line.replace("**", ""))
+    return EXIT_OK
+
+
+def _compare(args):
+    base, new = _load(args, [args.base]), _load(args, [args.new])
+    frame = compare.compare(base, new, alpha=args.alpha, level=args.level, seed=args.seed)
+    if args.format != "table":
+        export.write(frame, args.format, "-")
+    else:
+        print(tables.plain_text(compare.display(frame, args.level)))
+        print()
+        print(compare.explanation(args.alpha))
+    if args.fail_above is not None:
+        bad = compare.failures(frame, args.fail_above)
+        for _, row in bad.iterrows():
+            print(f"{PROG}: {row['config']} is {row['change_pct']:.1f}% slower (p = {row['p']:.2g}), "
+                  f"above --fail-above {args.fail_above:g}%", file=sys.stderr)
+        if len(bad):
+            return EXIT_COMPARE_FAILED
+    return EXIT_OK
+
+
+def _export(args):
+    ds = _load(args, args.files)
+    export.write(export.table(ds, args.table, level=args.level, seed=args.seed), args.format, args.output)
+    return EXIT_OK
+
+
+_COMMANDS = {"report": _report, "summary": _summary, "compare": _compare, "export": _export}
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except AnalysisError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()              # e.g. `| head`: not an error worth a message
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001  (one line instead of a traceback, by contract)
+        if os.environ.get("GILBENCH_REPORT_DEBUG"):
+            raise
+        print(f"{PROG}: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(rerun with GILBENCH_REPORT_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,39 @@
+"""Export tables to CSV or JSON for people who do not use Python."""
+
+import sys
+
+from . import metrics
+from .errors import OutputError
+
+#: Exportable tables: the tidy samples (default), runs, launches, per-configuration metrics,
+#: lock-event trace, latency events.
+TABLES = ("samples", "runs", "launches", "configs", "trace", "latency")
+FORMATS = ("csv", "json")
+
+
+def table(ds, name, level=0.95, seed=None):
+    """The DataFrame called ``name`` (one of TABLES)."""
+    if name == "configs":
+        kwargs = {"level": level} if seed is None else {"level": level, "seed": seed}
+        return metrics.config_table(ds, **kwargs)
+    return getattr(ds, name)
+
+
+def render(frame, fmt):
+    """``frame`` as CSV (header + rows) or JSON (a list of records; NaN → null)."""
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    return frame.to_json(orient="records", indent=1, force_ascii=False) + "\n"
+
+
+def write(frame, fmt, out):
+    """Write to the file ``out`` (or stdout for '-')."""
+    text = render(frame, fmt)
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise OutputError(out, f"cannot write ({exc.strerror or exc})")

@@ -1,0 +1,230 @@
+"""The report: plots, configuration / lock / latency tables and a plain-language reading,
+written as report.md (images beside it) and a self-contained report.html."""
+
+import os
+
+import pandas as pd
+
+from . import configs, metrics, plots, stats, tables, trace
+from .document import Document
+from .errors import OutputError
+
+#: Coefficient of variation above which a configuration is called noisy in the reading.
+NOISY_CV = 0.10
+
+_MODE_WORDS = {"threads": "threads", "processes": "processes", "hybrid": "ranks × threads"}
+
+
+def _policy_words(row):
+    lock = row["lock"]
+    if lock == "none":
+        text = "without a lock"
+    elif lock == "gil":
+        text = f"under the GIL ({configs.human_seconds(float(row['switch_interval_s']))})"
+    else:
+        text = f"under the legacy GIL ({int(row['check_interval'])} ticks)"
+    if lock != "none" and row["lock_scope"] == "job":
+        text += ", one lock for the whole job"
+    if int(row["interpreters"]) > 1:
+        text += f", {int(row['interpreters'])} interpreters with a lock each"
+    return text
+
+
+def _verdict(row):
+    """Whether the speedup CI lies above 1, below 1, or contains it."""
+    if row["speedup_lo"] > 1:
+        return "faster"
+    if row["speedup_hi"] < 1:
+        return "slower"
+    return "same within the CI"
+
+
+def reading(table):
+    """Plain-language lines, one per scaling kind and work size: for each mode and policy at
+    its largest worker count, the median time as a multiple of the sequential (1×1) time
+    ('threads under the GIL (5ms) (1×2): **1.04×**; processes without a lock (2×1): **0.52×**')."""
+    lines = []
+    usable = table[(table["mode"] != "sequential") & table["time_ratio"].notna()]
+    for (scaling, work), ctx in usable.groupby(["scaling", "work"], sort=False):
+        phrases = []
+        for _, g in ctx.groupby(["mode", "lock", "lock_scope", "switch_interval_s", "check_interval",
+                                 "tick_iterations", "interpreters"], sort=False):
+            row = g.loc[g["workers"].idxmax()]
+            phrases.append(f"{_MODE_WORDS[row['mode']]} {_policy_words(row)} "
+                           f"({int(row['ranks'])}×{int(row['threads'])}): **{row['time_ratio']:.2f}×** "
+                           f"({_verdict(row)})")
+        n = configs.human_count(int(work))
+        if scaling == "strong":
+            head = f"Strong scaling, N = {n} iterations, time as a multiple of the sequential time: "
+        else:
+            head = (f"Weak scaling, N = {n} iterations per worker, time as a multiple of the sequential "
+                    "time (p workers do p× the work): ")
+        lines.append(head + "; ".join(phrases) + ".")
+    if not lines:
+        lines.append("No parallel configuration with a 1×1 baseline: speedups cannot be given. "
+                     "Run with --threads 1,… (or add a 1-rank file) to get one.")
+    return lines
+
+
+def caveats(table, runs):
+    """Sentences about what limits the reading: oversubscription, noise, few repetitions,
+    invalid runs, baselines taken from another launch."""
+    notes = []
+    over = sorted(set(runs.loc[runs["oversubscribed"].astype(int) == 1, "config"]))
+    if over:
+        notes.append("Oversubscribed (more workers than allowed CPUs; times measure time-sharing, "
+                     "not parallel speed): " + ", ".join(over) + ".")
+    noisy = table[table["cv"] > NOISY_CV]
+    if len(noisy):
+        notes.append("Noisy (CV > 10 %): " + ", ".join(f"{c} ({tables.percent(v, 2)})"
+                                                        for c, v in zip(noisy["config"], noisy["cv"])) + ".")
+    few = table[table["n"] < 3]
+    if len(few):
+        notes.append("Fewer than 3 valid repetitions (the CI is not meaningful): " + ", ".join(few["config"]) + ".")
+    bad = table[table["n_invalid"] > 0]
+    if len(bad):
+        notes.append("Runs that failed validation were left out: " + ", ".join(
+            f"{c} ({n})" for c, n in zip(bad["config"], bad["n_invalid"])) + ".")
+    shared = table[table["baseline"].str.endswith("file set")]
+    if len(shared):
+        notes.append("Speedups of " + ", ".join(shared["config"]) + " use a 1×1 baseline from another "
+                     "launch of the file set (not measured beside them).")
+    none = table[(table["baseline"] == "none")]
+    if len(none):
+        notes.append("No 1×1 baseline with the same work for: " + ", ".join(none["config"]) + ".")
+    return notes
+
+
+def _inputs_table(ds):
+    rows = []
+    for path in ds.files:
+        launches = ds.launches[ds.launches["file"] == path]
+        runs = ds.runs[ds.runs["file"] == path]
+        first = launches.iloc[0] if len(launches) else {}
+        rows.append({"file": os.path.basename(path), "schema": ds.versions[path],
+                     "launches": len(launches), "runs": len(runs),
+                     "gilbench": ", ".join(sorted(set(launches.get("gilbench_version", []))) or ["?"]),
+                     "hosts": ", ".join(sorted(set(launches.get("hosts", [])))),
+                     "CPU": first.get("cpu_model", "") if len(launches) else "",
+                     "started": first.get("start_time", "") if len(launches) else ""})
+    return pd.DataFrame(rows)
+
+
+def _timelines(ds, runs, outdir, limit=6):
+    """One lock timeline PNG per traced locked configuration (at most ``limit``)."""
+    if ds.trace is None or ds.trace.empty:
+        return []
+    events = ds.trace.merge(ds.samples[["run_key", "rank", "thread", "interpreter"]],
+                            on=["run_key", "rank", "thread"], how="left")
+    out = []
+    chosen = list(trace.run_to_plot(ds.trace, runs).items())
+    for i, (cfg, run_key) in enumerate(chosen[:limit], start=1):
+        run = runs[runs["run_key"] == run_key].iloc[0]
+        interval = float(run["switch_interval_s"]) if run["lock"] == "gil" else 0.0
+        mine = events[events["run_key"] == run_key]
+        mine = mine.assign(lock_id=trace.lock_ids(mine, run["lock_scope"] == "job"))
+        path = plots.lock_timeline(mine,
+                                   f"{cfg}, repetition {int(run['repetition'])}", interval,
+                                   os.path.join(outdir, f"lock_timeline_{i}.png"))
+        if path:
+            out.append((path, f"Lock timeline of {cfg} (one lane per thread: green running with the "
+                              "lock, yellow waiting, red forced-switch wait; ▼ drop requests)"))
+    return out
+
+
+def make_plots(ds, table, runs, outdir, level=0.95):
+    """Draw every plot the data allows; ``[(path, caption)]``."""
+    made = []
+
+    def add(path, caption):
+        if path:
+            made.append((path, caption))
+
+    join = lambda name: os.path.join(outdir, name)  # noqa: E731
+    add(plots.time_vs_workers(table, join("time_vs_workers.png"), level),
+        f"Median wall time against workers per mode, {level:.0%} bootstrap CI")
+    add(plots.speedup_vs_ideal(table, join("speedup.png")), "Speedup against the 1×1 baseline, with the ideal")
+    add(plots.efficiency(table, join("efficiency.png")), "Parallel efficiency (speedup / workers)")
+    add(plots.lock_policies(table, join("lock_policies.png")),
+        "Lock policies: wall time and switch rate against the policy's interval")
+    order = {c: i for i, c in enumerate(table["config"])}
+    chosen = metrics.representative_runs(runs)
+    placements = ds.samples[ds.samples["run_key"].isin(set(chosen.values()))].merge(
+        runs[["run_key", "config"]], on="run_key")
+    placements = placements.assign(config_order=placements["config"].map(order))
+    add(plots.affinity_map(placements, join("affinity.png")),
+        "Affinity map: CPU of each worker at start and end (run closest to the median)")
+    made += _timelines(ds, runs, outdir)
+    if ds.latency is not None and not ds.latency.empty:
+        events = ds.latency.merge(runs[["run_key", "config"]], on="run_key")
+        events = events.sort_values("config", key=lambda c: c.map(order), kind="stable")
+        add(plots.latency_cdf(events, join("latency_cdf.png")), "Latency probe: CDF of event-to-lock latency")
+    return made
+
+
+def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
+    """Write PNGs, report.md, report.html and configurations.csv into ``outdir``; returns the
+    list of files written."""
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(outdir, f"cannot create the report directory ({exc.strerror or exc})")
+    if not os.access(outdir, os.W_OK):
+        raise OutputError(outdir, "report directory is not writable")
+    runs = metrics.measured_runs(ds)
+    table = metrics.config_table(ds, level=level, seed=seed, runs=runs)
+    lat = metrics.latency_table(ds, runs=runs)
+    images = make_plots(ds, table, runs, outdir, level)
+
+    doc = Document("gilbench report")
+    doc.heading("Reading")
+    doc.bullets(reading(table))
+    notes = caveats(table, runs)
+    if notes:
+        doc.heading("Caveats", 3)
+        doc.bullets(notes)
+    doc.heading("Inputs")
+    doc.paragraph(f"{len(ds.files)} file(s), {len(ds.launches)} launch(es), {len(ds.runs)} runs, "
+                  f"{len(ds.samples)} worker samples." + (f" Skipped: {'; '.join(ds.skipped)}." if ds.skipped else ""))
+    doc.table(_inputs_table(ds))
+    for scaling, part in table.groupby("scaling", sort=True):
+        doc.heading(f"Configurations — {scaling} scaling")
+        doc.table(tables.configurations(part, level))
+    if (table["lock"] != "none").any():
+        doc.heading("Lock metrics")
+        doc.table(tables.lock_metrics(table))
+    if not lat.empty:
+        doc.heading("Latency probe")
+        doc.table(tables.latency(lat))
+    doc.heading("Plots")
+    for path, caption in images:
+        doc.image(path, caption)
+    doc.heading("How to read the numbers")
+    doc.bullets(_definitions(level))
+
+    written = [p for p, _ in images]
+    for name, text in (("report.md", doc.markdown(outdir)), ("report.html", doc.html())):
+        path = os.path.join(outdir, name)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        written.append(path)
+    csv_path = os.path.join(outdir, "configurations.csv")
+    table.to_csv(csv_path, index=False)
+    return written + [csv_path]
+
+
+def _definitions(level):
+    return [
+        f"median: of the measured (non-warm-up, valid) repetitions; CI: {level:.0%} percentile bootstrap "
+        f"({stats.N_BOOT} resamples, fixed seed); CV: standard deviation / mean.",
+        "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD) from the median; "
+        "flagged, never dropped.",
+        "speedup: T₁ / Tₚ against the 1×1 run with the same work and lock (else unlocked) — from the same "
+        "launch when it has one, else from the file set (the baseline column says which); weak scaling: "
+        "p · T₁ / Tₚ. efficiency: speedup / workers. Karp–Flatt: (1/S − 1/p) / (1 − 1/p), strong "
+        "scaling only.",
+        "imbalance: max / mean of the workers' wall times in a run (median over runs).",
+        "switches/s: lock holder changes per second; mean slice: hold time per acquisition; forced drops: "
+        "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the threads' "
+        "hold times (1 = fair); wait share: Σ wait / Σ wall over the workers; busy cores: Σ CPU time / wall.",
+    ]

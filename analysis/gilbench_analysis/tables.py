@@ -1,0 +1,111 @@
+"""Metric tables formatted for people: the same columns in the report, ``summary`` and
+``compare`` output. Values become short strings with units; NaN becomes '–'."""
+
+import math
+
+import pandas as pd
+
+DASH = "–"
+
+
+def _ok(x):
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def seconds(x):
+    """A duration with 4 significant digits and a unit: '1.234 s', '5.02 ms', '830 µs'."""
+    if not _ok(x):
+        return DASH
+    a = abs(x)
+    if a >= 1 or a == 0:
+        return f"{x:.4g} s"
+    if a >= 1e-3:
+        return f"{x * 1e3:.4g} ms"
+    return f"{x * 1e6:.4g} µs"
+
+
+def interval(lo, hi):
+    """'[1.20 s, 1.31 s]' in the unit of the lower bound."""
+    return f"[{seconds(lo)}, {seconds(hi)}]" if _ok(lo) and _ok(hi) else DASH
+
+
+def number(x, digits=3):
+    """A plain number with ``digits`` significant digits."""
+    return f"{x:.{digits}g}" if _ok(x) else DASH
+
+
+def times(x, lo=None, hi=None):
+    """A ratio: '1.92×', with its interval '1.92× [1.73, 2.12]' when given."""
+    if not _ok(x):
+        return DASH
+    text = f"{x:.3g}×"
+    if _ok(lo) and _ok(hi):
+        text += f" [{lo:.3g}, {hi:.3g}]"
+    return text
+
+
+def percent(x, digits=3):
+    """A share as a percentage: 0.4 → '40%'."""
+    return f"{100 * x:.{digits}g}%" if _ok(x) else DASH
+
+
+def rate(x):
+    """Events per second: '98.0/s'."""
+    return f"{x:.3g}/s" if _ok(x) else DASH
+
+
+def configurations(table, level=0.95):
+    """The configuration table: repetitions, time statistics, speedup, efficiency, Karp–Flatt,
+    imbalance, and which baseline the speedup uses."""
+    ci = f"{level:.0%} CI"
+    return pd.DataFrame({
+        "configuration": table["config"],
+        "mode": table["mode"],
+        "reps": [f"{n}" + (f" (+{i} invalid)" if i else "") for n, i in zip(table["n"], table["n_invalid"])],
+        "median": table["median_s"].map(seconds),
+        ci: [interval(lo, hi) for lo, hi in zip(table["ci_lo_s"], table["ci_hi_s"])],
+        "min": table["min_s"].map(seconds),
+        "CV": table["cv"].map(lambda v: percent(v, 2)),
+        "outliers": table["n_outliers"].astype(int),
+        "speedup [CI]": [times(s, lo, hi)
+                         for s, lo, hi in zip(table["speedup"], table["speedup_lo"], table["speedup_hi"])],
+        "efficiency": table["efficiency"].map(percent),
+        "Karp–Flatt": table["karp_flatt"].map(number),
+        "imbalance": table["imbalance"].map(number),
+        "baseline": table["baseline"],
+    })
+
+
+def lock_metrics(table):
+    """Lock metrics of the locked configurations (empty when every run was unlocked)."""
+    locked = table[table["lock"] != "none"]
+    return pd.DataFrame({
+        "configuration": locked["config"],
+        "switches/s": locked["switches_per_s"].map(rate),
+        "mean slice": locked["slice_s"].map(seconds),
+        "forced drops": locked["forced_share"].map(percent),
+        "Jain fairness (hold)": locked["jain"].map(number),
+        "wait share": locked["wait_share"].map(percent),
+        "busy cores": locked["busy_cores"].map(number),
+    })
+
+
+def latency(table):
+    """Latency table: events, mean, median, p99, max, and median wake-up / queueing parts."""
+    return pd.DataFrame({
+        "configuration": table["config"],
+        "events": table["events"].astype(int),
+        "mean": table["mean_s"].map(seconds),
+        "median": table["median_s"].map(seconds),
+        "p99": table["p99_s"].map(seconds),
+        "max": table["max_s"].map(seconds),
+        "median wake-up": table["median_wake_s"].map(seconds),
+        "median queueing": table["median_queue_s"].map(seconds),
+    })
+
+
+def plain_text(frame):
+    """A frame as aligned plain text for the terminal."""
+    if frame.empty:
+        return "(none)"
+    return frame.to_string(index=False)

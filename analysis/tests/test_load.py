@@ -1,0 +1,190 @@
+"""Loading: versions 1..3, the tidy join, globs, and every kind of bad file."""
+
+import io
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from gilbench_analysis.errors import InputError
+from gilbench_analysis.load import load
+from gilbench_analysis.progress import Progress
+from synth import Builder, launch, write
+
+
+def _good(path, version=2):
+    b = Builder(version)
+    b.add(1, 1, [1.0, 1.1, 0.9], warmups=1)
+    b.add(1, 2, [0.6, 0.5, 0.55], lock="gil" if version >= 2 else "none")
+    return b.write(path)
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_every_version_loads_with_neutral_fill(tmp_path, version):
+    ds = load([str(_good(tmp_path / f"v{version}.h5", version))], progress=False)
+    assert ds.versions[str(tmp_path / f"v{version}.h5")] == version
+    assert len(ds.runs) == 4 + 3                     # 1×1: warm-up + 3; 1×2: 3
+    assert len(ds.samples) == 4 * 1 + 3 * 2
+    for col in ("switches", "hold_s", "interpreter"):
+        assert col in ds.samples.columns
+    assert (ds.runs["interpreters"] == 1).all()
+    if version == 1:
+        assert (ds.samples["switches"] == 0).all()
+        assert (ds.runs["lock_scope"] == "rank").all()
+
+
+def test_tidy_join(tmp_path):
+    ds = load([str(_good(tmp_path / "t.h5"))], progress=False)
+    s = ds.samples
+    # each sample carries its run (run wall time renamed) and launch provenance
+    assert {"run_wall_s", "wall_s", "lock", "threads", "git_revision", "launch_ranks", "file"} <= set(s.columns)
+    assert s["lock"].map(type).eq(str).all()                     # fixed-length bytes decoded
+    assert s["git_revision"].eq("synthetic").all()               # vlen strings decoded
+    assert (s.groupby("run_key").size() == s.groupby("run_key")["threads"].first()).all()
+
+
+def test_ids_stay_apart_across_files(tmp_path):
+    a, b = _good(tmp_path / "a.h5"), _good(tmp_path / "b.h5")
+    ds = load([str(tmp_path / "*.h5")], progress=False)
+    assert ds.files == [str(a), str(b)]
+    assert ds.runs["run_key"].is_unique and len(ds.runs) == 14
+    assert ds.runs["run_id"].duplicated().any()                  # same ids in both files
+
+
+def test_enum_lock_column_is_named(tmp_path):
+    path = tmp_path / "enum.h5"
+    _good(path)
+    with h5py.File(path, "r+") as f:
+        runs = f["runs"][()]
+        enum = h5py.enum_dtype({"none": 0, "gil": 1, "legacy-gil": 2}, basetype="u1")
+        fields = [(n, enum if n == "lock" else runs.dtype.fields[n][0]) for n in runs.dtype.names]
+        new = np.zeros(len(runs), dtype=fields)
+        for n in runs.dtype.names:
+            new[n] = [{b"none": 0, b"gil": 1}[v] for v in runs[n]] if n == "lock" else runs[n]
+        del f["runs"]
+        f.create_dataset("runs", data=new)
+    ds = load([str(path)], progress=False)
+    assert set(ds.runs["lock"]) == {"none", "gil"}
+
+
+def _expect(tmp_path, path, fragment):
+    with pytest.raises(InputError) as err:
+        load([str(path)], progress=False)
+    message = str(err.value)
+    assert message.startswith(str(path)) and fragment in message, message
+    assert "\n" not in message
+    code, out, errtext = run_cli("summary", path)
+    assert code == 3 and str(path) in errtext and errtext.count("\n") == 1, errtext
+
+
+def test_missing_file(tmp_path):
+    _expect(tmp_path, tmp_path / "nope.h5", "no such file")
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.h5").write_bytes(b"")
+    _expect(tmp_path, tmp_path / "empty.h5", "empty file")
+
+
+def test_not_hdf5(tmp_path):
+    (tmp_path / "text.h5").write_text("hello, I am a CSV file\n1,2,3\n" * 50)
+    _expect(tmp_path, tmp_path / "text.h5", "not an HDF5 file")
+
+
+def test_truncated_file(tmp_path):
+    data = open(_good(tmp_path / "full.h5"), "rb").read()
+    (tmp_path / "trunc.h5").write_bytes(data[:2000])
+    _expect(tmp_path, tmp_path / "trunc.h5", "truncated")
+
+
+def test_foreign_hdf5(tmp_path):
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = np.arange(3)
+    _expect(tmp_path, tmp_path / "other.h5", "not a gilbench results file")
+
+
+def test_unknown_version(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0])
+    b.write(tmp_path / "v9.h5", version=9)
+    _expect(tmp_path, tmp_path / "v9.h5", "unknown schema_version 9")
+
+
+def test_missing_table(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0])
+    b.write(tmp_path / "nosamples.h5", tables=("launches", "runs"))
+    _expect(tmp_path, tmp_path / "nosamples.h5", "missing table /samples")
+
+
+def test_missing_column(tmp_path):
+    path = tmp_path / "nowall.h5"
+    _good(path)
+    with h5py.File(path, "r+") as f:
+        runs = f["runs"][()]
+        keep = [n for n in runs.dtype.names if n != "wall_s"]
+        del f["runs"]
+        f.create_dataset("runs", data=runs[keep].copy())
+    _expect(tmp_path, path, "lacks column(s) wall_s")
+
+
+def test_gilbench_file_without_runs(tmp_path):
+    write(tmp_path / "norun.h5", runs=[], samples=[], launches=[launch()])
+    _expect(tmp_path, tmp_path / "norun.h5", "holds no runs")
+
+
+def test_glob_without_match(tmp_path):
+    pattern = str(tmp_path / "*.h5")
+    with pytest.raises(InputError, match="no file matches"):
+        load([pattern], progress=False)
+    code, _, err = run_cli("summary", pattern)
+    assert code == 3 and pattern in err
+
+
+def test_skip_bad(tmp_path):
+    good = _good(tmp_path / "good.h5")
+    (tmp_path / "bad.h5").write_bytes(b"")
+    warnings = []
+    ds = load([str(good), str(tmp_path / "bad.h5")], skip_bad=True, progress=False, warn=warnings.append)
+    assert ds.files == [str(good)]
+    assert len(warnings) == 1 and "bad.h5" in warnings[0] and "empty file" in warnings[0]
+    code, out, err = run_cli("summary", "--skip-bad", good, tmp_path / "bad.h5")
+    assert code == 0 and "bad.h5" in err and "1×2" in out
+    with pytest.raises(InputError, match="no readable gilbench results file"):
+        load([str(tmp_path / "bad.h5")], skip_bad=True, progress=False)
+
+
+def test_latency_and_interpreters_of_version_3(tmp_path):
+    b = Builder(3)
+    b.add(1, 2, [1.0] * 4, lock="gil", interpreters=2)
+    b.latency = [dict(run_id=0, rank=0, event=i, sent_s=0.01 * i, latency_s=0.005, wake_s=0.001,
+                      queue_s=0.004) for i in range(10)]
+    ds = load([str(b.write(tmp_path / "v3.h5"))], progress=False)
+    assert len(ds.latency) == 10 and (ds.latency["latency_s"] == 0.005).all()
+    assert sorted(ds.samples["interpreter"].unique()) == [0, 1]
+    assert (ds.runs["interpreters"] == 2).all()
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty):
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self):
+        return self._tty
+
+
+def test_progress_in_place_only_on_a_terminal():
+    tty, log = _Stream(True), _Stream(False)
+    for stream in (tty, log):
+        p = Progress(40, stream=stream)
+        for i in range(40):
+            p.step(f"f{i}.h5")
+        p.done("loaded 40")
+    assert "\r" in tty.getvalue() and tty.getvalue().count("\n") == 1
+    assert "\r" not in log.getvalue()
+    assert 2 <= log.getvalue().count("\n") <= 12                 # about one line per 10 %
+    quiet = _Stream(False)
+    Progress(2, stream=quiet).step("x")                          # few files: silent
+    assert quiet.getvalue() == ""

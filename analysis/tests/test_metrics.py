@@ -1,0 +1,134 @@
+"""Scaling and lock metrics on synthetic files with hand-computed values."""
+
+import math
+
+import pytest
+
+from gilbench_analysis import metrics
+from gilbench_analysis.load import load
+from synth import Builder
+
+
+def _row(table, config):
+    rows = table[table["config"] == config]
+    assert len(rows) == 1, f"{config} not in {list(table['config'])}"
+    return rows.iloc[0]
+
+
+def _hold(run_wall, rank, thread):
+    # thread 0 holds 0.6 s, thread 1 0.2 s; 100 acquisitions each; 50 switches each;
+    # forced drops 40 and 20; waits 0.4 s and 0.8 s
+    return [dict(acquisitions=100, switches=50, forced_drops=40, hold_s=0.6, wait_s=0.4, cpu_s=1.0),
+            dict(acquisitions=100, switches=50, forced_drops=20, hold_s=0.2, wait_s=0.8, cpu_s=1.0)][thread]
+
+
+def _uneven(run_wall, rank, thread):
+    return dict(wall_s=run_wall * (1.0 if thread in (0, 3) else 0.5))
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("m") / "hand.h5"
+    b = Builder()
+    b.add(1, 1, [1.0, 1.2, 1.1, 0.9, 1.0], warmups=1)                      # median 1.0
+    b.add(1, 4, [0.32, 0.3125, 0.3125, 0.30, 0.33], worker=_uneven)        # median 0.3125
+    b.add(1, 2, [1.0] * 5, lock="gil", worker=_hold)
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0, 5.0], lock="gil")                    # one outlier
+    b.add(2, 1, [0.5] * 4, valid=0)                                         # all invalid
+    b.write(path)
+    return metrics.config_table(load([str(path)], progress=False))
+
+
+def test_pure_formulas():
+    assert metrics.speedup(1.0, 0.3125) == pytest.approx(3.2)
+    assert metrics.efficiency(3.2, 4) == pytest.approx(0.8)
+    assert metrics.karp_flatt(3.2, 4) == pytest.approx((1 / 3.2 - 1 / 4) / (1 - 1 / 4))
+    assert metrics.karp_flatt(1.0, 2) == pytest.approx(1.0)     # no parallelism at all
+    assert metrics.karp_flatt(2.0, 2) == pytest.approx(0.0)
+    assert math.isnan(metrics.karp_flatt(1.0, 1))
+    assert metrics.scaled_speedup(1.0, 1.25, 4) == pytest.approx(3.2)
+    assert metrics.switch_rate([50, 50], 2.0) == 50.0
+    assert metrics.mean_slice([0.6, 0.2], [100, 100]) == pytest.approx(0.004)
+    assert metrics.forced_drop_share([40, 20], [100, 100]) == pytest.approx(0.3)
+    assert metrics.wait_share([0.4, 0.8], [1.0, 1.0]) == pytest.approx(0.6)
+    assert metrics.busy_cores([1.0, 1.0], 1.0) == 2.0
+    assert math.isnan(metrics.mean_slice([0.0], [0]))
+
+
+def test_sequential_statistics(table):
+    r = _row(table, "1×1 none")
+    assert r["n"] == 5                                # the warm-up is left out
+    assert r["median_s"] == 1.0
+    assert r["ci_lo_s"] <= 1.0 <= r["ci_hi_s"]
+    assert r["min_s"] == 0.9
+    assert r["cv"] == pytest.approx(math.sqrt(0.013) / 1.04)
+    assert r["speedup"] == 1.0 and r["efficiency"] == 1.0
+    assert r["baseline"] == "1×1 none, same launch"
+
+
+def test_threads_speedup_efficiency_karp_flatt_imbalance(table):
+    r = _row(table, "1×4 none")
+    assert r["median_s"] == 0.3125
+    assert r["speedup"] == pytest.approx(3.2)
+    assert r["speedup_lo"] <= 3.2 <= r["speedup_hi"]
+    assert r["efficiency"] == pytest.approx(0.8)
+    assert r["karp_flatt"] == pytest.approx(1 / 12)
+    assert r["time_ratio"] == pytest.approx(0.3125)
+    assert r["imbalance"] == pytest.approx(4 / 3)     # worker walls t, t/2, t/2, t
+
+
+def test_lock_metrics(table):
+    r = _row(table, "1×2 gil 5ms")
+    assert r["switches_per_s"] == pytest.approx(100.0)
+    assert r["slice_s"] == pytest.approx(0.004)
+    assert r["forced_share"] == pytest.approx(0.3)
+    assert r["jain"] == pytest.approx(0.8)
+    assert r["wait_share"] == pytest.approx(0.6)
+    assert r["busy_cores"] == pytest.approx(2.0)
+    assert r["baseline"] == "1×1 gil 5ms, same launch"     # same lock preferred
+    assert math.isnan(_row(table, "1×4 none")["switches_per_s"])
+
+
+def test_outliers_are_flagged_and_kept(table):
+    r = _row(table, "1×1 gil 5ms")
+    assert r["n"] == 5 and r["n_outliers"] == 1 and r["max_s"] == 5.0
+    assert r["median_s"] == 1.0
+
+
+def test_invalid_runs_are_counted_not_used(table):
+    r = _row(table, "2×1 none")
+    assert r["n"] == 0 and r["n_invalid"] == 4
+    assert math.isnan(r["median_s"]) and math.isnan(r["speedup"])
+
+
+def test_baseline_from_the_file_set(tmp_path):
+    seq, par = tmp_path / "seq.h5", tmp_path / "par.h5"
+    Builder().add(1, 1, [2.0] * 3).write(seq)
+    Builder().add(2, 1, [1.25] * 3).write(par)
+    table = metrics.config_table(load([str(seq), str(par)], progress=False))
+    r = _row(table, "2×1 none")
+    assert r["baseline"] == "1×1 none, file set"
+    assert r["speedup"] == pytest.approx(1.6)
+    assert r["efficiency"] == pytest.approx(0.8)
+
+
+def test_weak_scaling_view(tmp_path):
+    path = tmp_path / "weak.h5"
+    b = Builder()
+    b.add(1, 1, [1.0] * 3, scaling="weak", count=1_000_000)
+    b.add(1, 4, [1.25] * 3, scaling="weak", count=4_000_000)     # 4× the work in 1.25× the time
+    b.write(path)
+    r = _row(metrics.config_table(load([str(path)], progress=False)), "1×4 none")
+    assert r["work"] == 1_000_000
+    assert r["speedup"] == pytest.approx(3.2)                     # p · T1 / Tp
+    assert r["efficiency"] == pytest.approx(0.8)                  # T1 / Tp
+    assert math.isnan(r["karp_flatt"])
+    assert r["baseline"] == "1×1 none, same launch"
+
+
+def test_seeded_tables_are_identical(tmp_path):
+    path = tmp_path / "s.h5"
+    Builder().add(1, 1, [1.0, 1.3, 0.8, 1.1, 0.95]).write(path)
+    ds = load([str(path)], progress=False)
+    a, b = metrics.config_table(ds, seed=3), metrics.config_table(ds, seed=3)
+    assert (a["ci_lo_s"] == b["ci_lo_s"]).all() and (a["ci_hi_s"] == b["ci_hi_s"]).all()
