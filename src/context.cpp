@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "affinity.hpp"
+#include "gilbench_git_revision.hpp"
 #include "h5_store.hpp"
 
 extern char** environ;

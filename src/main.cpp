@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -70,6 +71,9 @@ int run_main(int argc, char** argv) {
   const int required = job_scope ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
   int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, required, &provided);
+  // Test hook: pretend the MPI library granted less (to exercise the refusal of job scope).
+  if (const char* cap = std::getenv("GILBENCH_TEST_THREAD_LEVEL"); cap != nullptr && std::string(cap) == "funneled")
+    provided = std::min(provided, static_cast<int>(MPI_THREAD_FUNNELED));
   MPI_Comm comm = MPI_COMM_WORLD;
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_ARE_FATAL);
   int rank = 0, size = 1;

@@ -36,8 +36,6 @@ void copy_text(char (&dst)[N], const std::string& src) {
   std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
 }
 
-std::string_view lock_name(gil::Policy p) { return gil::to_string(p); }
-
 /// Gathers `mine` (same count on every rank) to rank 0.
 template <class T>
 std::vector<T> gather_fixed(const std::vector<T>& mine, MPI_Comm comm, int rank, int size) {
@@ -80,8 +78,6 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   if (rc.lock == gil::Policy::legacy_gil) params.check_interval = rc.check_interval;
   params.tick_iterations = cfg_.tick_iterations;
 
-  const std::vector<int> allowed = affinity::allowed_cpus();
-  const std::string allowed_text = affinity::to_list(allowed);
   std::vector<Sample> mine(static_cast<std::size_t>(threads));
   std::vector<std::vector<gil::TraceEvent>> events(static_cast<std::size_t>(threads));
 
@@ -148,7 +144,6 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
       s.cpu_end = affinity::current_cpu();
     }
   }
-  (void)allowed_text;
   if (team_size != threads)
     throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(team_size) + " threads instead of " +
                                        std::to_string(threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
@@ -198,7 +193,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   r.config_id = rc.id;
   r.ranks = size_;
   r.threads = threads;
-  r.lock = std::string(lock_name(rc.lock));
+  r.lock = std::string(gil::to_string(rc.lock));
   r.lock_scope = cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
   r.switch_interval_s = static_cast<double>(rc.switch_interval.count()) * 1e-9;

@@ -17,6 +17,8 @@ for args in "--count 0" "--count 12Q" "--count -5" "--threads 0" "--threads 4097
   # shellcheck disable=SC2086
   expect 2 $args --output "$W/r.h5"
 done
+GILBENCH_TEST_THREAD_LEVEL=funneled expect 2 --lock gil --lock-scope job --output "$W/r.h5"
+grep -q "MPI_THREAD_MULTIPLE" "$W/err" || fail "job scope refusal does not name the thread level: $(cat "$W/err")"
 echo "not hdf5" >"$W/foreign.h5"
 expect 4 --count 1M --output "$W/foreign.h5"
 grep -qx "not hdf5" "$W/foreign.h5" || fail "foreign file modified"
