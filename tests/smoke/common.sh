@@ -2,7 +2,7 @@
 set -euo pipefail
 GB=${GILBENCH:?GILBENCH must point to the gilbench binary}
 MPIEXEC=${MPIEXEC:-mpiexec}
-PY=/usr/bin/python3
+PY=${GILBENCH_TEST_PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 W=$(mktemp -d /tmp/gilbench-smoke-XXXXXX)
 trap 'rm -rf "$W"' EXIT
