@@ -47,6 +47,9 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/jobs)
           PATTERN "*.sh" PERMISSIONS ${_gilbench_exe_perms}
           PATTERN "*.sbatch" PERMISSIONS ${_gilbench_exe_perms})
 endif()
+# The documentation: schema, GIL model, jobs, install (share/gilbench/doc).
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/doc)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/doc)
 
 # ---- library, headers, exported package --------------------------------------------------------
 # Export names: gilbench::core, gilbench::gil, gilbench::gil_mpi, gilbench::gilbench.

@@ -544,7 +544,7 @@ void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecor
       write_int_attr(file, "schema_version", kSchemaVersion);
       write_string_attr(file, "producer", "gilbench");
       write_string_attr(file, "created", iso_now());
-      write_string_attr(file, "schema_doc", "https://github.com/gilbench/gilbench/blob/main/docs/schema.md");
+      write_string_attr(file, "schema_doc", "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
     }
     // The launch row: appended on the first write of this launch, rewritten in place later.
     const Compound lt = launch_type();
