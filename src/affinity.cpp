@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <cstdlib>
+
 namespace gilbench::affinity {
 
 std::vector<int> allowed_cpus() {
@@ -27,6 +29,22 @@ std::string to_list(const std::vector<int>& cpus) {
     i = j + 1;
   }
   return out;
+}
+
+std::vector<int> parse_list(const std::string& list) {
+  std::vector<int> cpus;
+  std::size_t i = 0;
+  while (i < list.size()) {
+    std::size_t end = list.find(',', i);
+    if (end == std::string::npos) end = list.size();
+    const std::string item = list.substr(i, end - i);
+    const auto dash = item.find('-');
+    const int lo = std::atoi(item.c_str());
+    const int hi = dash == std::string::npos ? lo : std::atoi(item.c_str() + dash + 1);
+    for (int c = lo; c <= hi; ++c) cpus.push_back(c);
+    i = end + 1;
+  }
+  return cpus;
 }
 
 }  // namespace gilbench::affinity

@@ -73,6 +73,9 @@ std::int32_t env_int(const char* name) {
 }  // namespace
 
 std::string hostname() {
+  // Inside a Slurm step, Slurm's node name: the host name on ordinary clusters, and it tells
+  // apart several slurmd "nodes" on one host (the test cluster).
+  if (const char* node = std::getenv("SLURMD_NODENAME"); node != nullptr && *node != '\0') return node;
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "affinity.hpp"
 #include "cli.hpp"
 #include "config.hpp"
 #include "context.hpp"
@@ -216,6 +217,13 @@ int run_main(int argc, char** argv) {
                        describe(rc, size).c_str());
         }
         launch.gather_s += out.gather_s;
+        // CPUs rank 0's workers may use: the union of their allowed sets (the main thread's own
+        // mask is a single CPU once OMP_PROC_BIND has pinned it).
+        std::set<int> rank0_cpus;
+        for (const Sample& s : out.samples)
+          if (s.rank == 0)
+            for (int c : affinity::parse_list(s.allowed_cpus)) rank0_cpus.insert(c);
+        launch.allowed_cpus = std::max(launch.allowed_cpus, static_cast<std::int32_t>(rank0_cpus.size()));
         launch.oversubscribed |= r.oversubscribed;
         launch.shared_cores |= r.shared_cores;
         round_runs.push_back(r);

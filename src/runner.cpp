@@ -234,19 +234,7 @@ bool oversubscribed(const std::vector<Sample>& samples) {
   for (const Sample& s : samples) {
     auto& [workers, cpus] = per_host[s.host];
     ++workers;
-    // parse "0-3,8"
-    const std::string list(s.allowed_cpus);
-    std::size_t i = 0;
-    while (i < list.size()) {
-      std::size_t end = list.find(',', i);
-      if (end == std::string::npos) end = list.size();
-      const std::string item = list.substr(i, end - i);
-      const auto dash = item.find('-');
-      const int lo = std::atoi(item.c_str());
-      const int hi = dash == std::string::npos ? lo : std::atoi(item.c_str() + dash + 1);
-      for (int c = lo; c <= hi; ++c) cpus.insert(c);
-      i = end + 1;
-    }
+    for (int c : affinity::parse_list(s.allowed_cpus)) cpus.insert(c);
   }
   for (const auto& [host, entry] : per_host)
     if (entry.first > static_cast<int>(entry.second.size())) return true;

@@ -67,6 +67,10 @@ def python_version(exe):
     return out.stdout.strip() or "?"
 
 
+def gb_exe_missing(explicit):
+    return bool(explicit) and not (os.path.isfile(explicit) and os.access(explicit, os.X_OK))
+
+
 def find_gilbench(explicit):
     if explicit:
         return explicit
@@ -96,24 +100,18 @@ def run_child(python, mode, workers, n, switch_interval=0.0, check_interval=0):
     m = re.search(r"RESULT wall=(\S+) switches=(\S+) ctxv=(\S+) ctxi=(\S+)", out.stdout)
     if out.returncode != 0 or not m:
         raise RuntimeError("%s %s failed: %s" % (python, mode, (out.stderr or out.stdout).strip()[-400:]))
-    wall, sw, cv, ci = float(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4))
+    wall, sw, cv = float(m.group(1)), int(m.group(2)), int(m.group(3))
     return {"wall": wall, "switches": sw if sw >= 0 else None, "ctxv": cv}
 
 
-def run_cpython(python, configs, n, repeat, progress):
-    """configs: list of (key, mode, workers, switch_interval, check_interval). Interleaved."""
-    samples = {c[0]: [] for c in configs}
-    for r in range(repeat):
-        for key, mode, workers, si, ci in configs:
-            progress("  %s: %s (%d/%d)" % (os.path.basename(python), key, r + 1, repeat))
-            samples[key].append(run_child(python, mode, workers, n, si, ci))
-    result = {}
-    for key, runs in samples.items():
-        wall = median([x["wall"] for x in runs])
-        sw = median([x["switches"] / x["wall"] for x in runs if x["switches"] is not None])
-        ctx = median([x["ctxv"] / x["wall"] for x in runs]) if any(x["ctxv"] for x in runs) else None
-        result[key] = {"time": wall, "switch_rate": sw, "ctx_rate": ctx, "samples": [x["wall"] for x in runs]}
-    return result
+def run_cpython_once(python, configs, n, rep, repeat, progress):
+    """One repetition of every configuration: {key: {"wall", "switches", "ctxv"}}.
+    configs: list of (key, mode, workers, switch_interval, check_interval)."""
+    out = {}
+    for key, mode, workers, si, ci in configs:
+        progress("  %s: %s (%d/%d)" % (os.path.basename(python), key, rep + 1, repeat))
+        out[key] = run_child(python, mode, workers, n, si, ci)
+    return out
 
 
 class Gilbench:
@@ -194,19 +192,17 @@ def fmt(x, spec):
 
 
 def print_table(title, seq, rows, rate_label, note):
-    """rows: (label, cp_time, gb_time, cp_rate, gb_rate) with time ratios computed to seq."""
+    """rows: (label, cp_time, cp_ratio, cp_rate, gb_time, gb_ratio, gb_rate)."""
     cp_seq, gb_seq = seq
     print()
     print(title)
-    print("  sequential: CPython %s s, gilbench %s s" % (fmt(cp_seq, ".3f"), fmt(gb_seq, ".3f")))
-    w = max(len(r[0]) for r in rows) if rows else 12
+    print("  sequential (median): CPython %s s, gilbench %s s" % (fmt(cp_seq, ".3f"), fmt(gb_seq, ".3f")))
+    w = max([len(r[0]) for r in rows] + [13])
     print("  %-*s | %-26s | %-26s" % (w, "", "CPython".center(26), "gilbench".center(26)))
     print("  %-*s | %8s %7s %9s | %8s %7s %9s" % (w, "configuration", "time s", "ratio", rate_label,
                                                    "time s", "ratio", rate_label))
     print("  " + "-" * (w + 58))
-    for label, cp_t, gb_t, cp_r, gb_r in rows:
-        cp_ratio = cp_t / cp_seq if cp_t and cp_seq else None
-        gb_ratio = gb_t / gb_seq if gb_t and gb_seq else None
+    for label, cp_t, cp_ratio, cp_r, gb_t, gb_ratio, gb_r in rows:
         print("  %-*s | %8s %7s %9s | %8s %7s %9s" % (w, label, fmt(cp_t, ".3f"), fmt(cp_ratio, ".2f"), fmt(cp_r, ".0f"),
                                                        fmt(gb_t, ".3f"), fmt(gb_ratio, ".2f"), fmt(gb_r, ".0f")))
     for line in note:
@@ -214,6 +210,17 @@ def print_table(title, seq, rows, rate_label, note):
 
 
 # --------------------------------------------------------------------------------------------
+
+def count(text):
+    """50000000, 50M, 5e7, 1G (k M G decimal)."""
+    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([kKmMgG]?)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError("not a count: %r" % text)
+    value = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2).lower()]
+    if value < 1:
+        raise argparse.ArgumentTypeError("count must be >= 1: %r" % text)
+    return int(value)
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
@@ -224,7 +231,7 @@ def parse_args(argv):
                "/usr/bin/python3) and pyenv 2.7 (--python2; skipped with a note when absent). "
                "gilbench: --gilbench, $GILBENCH, `gilbench` on PATH, else the newest build*/bin/gilbench "
                "of this checkout. Processes of gilbench run under mpirun (--mpirun).")
-    p.add_argument("-n", "--count", type=float, default=None,
+    p.add_argument("-n", "--count", type=count, default=None,
                    help="CPython countdown iterations for the sequential run (default 20M; 6M with --quick)")
     p.add_argument("--quick", action="store_true", help="fewer configurations, one repetition, smaller N")
     p.add_argument("--repeat", type=int, default=None, help="repetitions per configuration (default 3; 1 with --quick)")
@@ -242,11 +249,11 @@ def parse_args(argv):
     p.add_argument("--json", default=None, help="also write every measurement to this JSON file")
     args = p.parse_args(argv)
     if args.quick:
-        args.count = args.count or 6e6
+        args.count = args.count or 6_000_000
         args.repeat = args.repeat or 1
         args.switch_intervals = args.switch_intervals or "0.005,0.001"
         args.check_intervals = args.check_intervals or "100,10"
-    args.count = int(args.count or 20e6)
+    args.count = int(args.count or 20_000_000)
     args.repeat = args.repeat or 3
     args.switch_intervals = [float(x) for x in (args.switch_intervals or "0.005,0.001,0.0002").split(",") if x]
     args.check_intervals = [int(x) for x in (args.check_intervals or "100,10,1000").split(",") if x]
@@ -264,91 +271,111 @@ def si_label(s):
 
 
 def compare(name, python, policy, args, gb, cpus, progress, report):
-    """One interpreter against one gilbench policy. policy: 'gil' (3.x) or 'legacy-gil' (2.7)."""
+    """One interpreter against one gilbench policy. policy: 'gil' (3.x) or 'legacy-gil' (2.7).
+
+    Repetitions are interleaved (CPython's configurations, then gilbench's, then the next
+    repetition) and every ratio is taken against the sequential run of the same repetition,
+    then the median over repetitions is printed: drift in the machine's load hits both sides
+    and both terms of each ratio alike."""
     version = python_version(python)
     new_gil = policy == "gil"
     intervals = args.switch_intervals if new_gil else args.check_intervals
-    progress("%s %s (%s) — CPython runs" % (name, version, python))
+    progress("%s %s (%s)" % (name, version, python))
     configs = [("seq", "sequential", 1, 0.0, 0)]
     for t in args.threads:
         for iv in intervals:
             configs.append((("t", t, iv), "threads", t, iv if new_gil else 0.0, 0 if new_gil else iv))
     for pcount in args.processes:
         configs.append((("p", pcount), "processes", pcount, 0.0, 0))
-    cp = run_cpython(python, configs, args.count, args.repeat, progress)
-    cp_seq = cp["seq"]["time"]
+    keys = [c[0] for c in configs]
 
-    gb_rows = {}
-    gb_seq = None
-    gb_ctx = {}
+    # gilbench's count: the iterations its sequential run does in CPython's sequential time
     gb_count = None
     if gb:
-        progress("%s — gilbench runs" % name)
-        rate = gb.rate(args.repeat)
-        gb_count = max(1, int(round(cp_seq * rate)))
+        cp_seq0 = median([run_child(python, "sequential", 1, args.count)["wall"] for _ in range(2)])
+        gb_count = max(1, int(round(cp_seq0 * gb.rate(1))))
+
+    cp_runs = {k: [] for k in keys}   # per repetition: (wall, switches/s or None, ctx/s or None)
+    gb_runs = {k: [] for k in keys}
+    for rep in range(args.repeat):
+        for key, r in run_cpython_once(python, configs, args.count, rep, args.repeat, progress).items():
+            cp_runs[key].append((r["wall"], r["switches"] / r["wall"] if r["switches"] is not None else None,
+                                 r["ctxv"] / r["wall"] if r["ctxv"] else None))
+        if not gb:
+            continue
         sweep = ["--count", str(gb_count), "--threads", ",".join(str(t) for t in [1] + args.threads),
-                 "--lock", "none," + policy, "--repeat", str(args.repeat), "--warmup", "1"]
+                 "--lock", "none," + policy, "--repeat", "1", "--warmup", "1" if rep == 0 else "0"]
         if new_gil:
             sweep += ["--switch-interval", ",".join(repr(s) for s in intervals)]
         else:
             sweep += ["--check-interval", ",".join(str(c) for c in intervals)]
         confs, h5 = gb.run(sweep)
-        gb_ctx = ctx_rates(h5)
+        ctx = ctx_rates(h5)
         seq = pick(confs, threads=1, ranks=1, lock="none")
-        gb_seq = seq["median_s"] if seq else None
+        gb_runs["seq"].append((seq["median_s"], None, None) if seq else (None, None, None))
         for t in args.threads:
             for iv in intervals:
-                c = pick(confs, threads=t, lock=policy, **({"switch_interval_s": float(iv)} if new_gil else {"check_interval": iv}))
-                if c:
-                    key = (t, policy, round(float(iv), 9) if new_gil else 0.0, 0 if new_gil else iv)
-                    gb_rows[("t", t, iv)] = (c["median_s"], c["switches_per_s"], gb_ctx.get(key))
+                sel = {"switch_interval_s": float(iv)} if new_gil else {"check_interval": iv}
+                c = pick(confs, threads=t, ranks=1, lock=policy, **sel)
+                ckey = (t, policy, round(float(iv), 9) if new_gil else 0.0, 0 if new_gil else iv)
+                gb_runs[("t", t, iv)].append((c["median_s"], c["switches_per_s"], ctx.get(ckey)) if c else (None, None, None))
         for pcount in args.processes:
             if not gb.mpirun:
                 continue
-            pargs = ["--count", str(gb_count), "--threads", "1", "--lock", policy, "--repeat", str(args.repeat),
-                     "--warmup", "1"]
-            pconfs, _ = gb.run(pargs, ranks=pcount)
+            pconfs, _ = gb.run(["--count", str(gb_count), "--threads", "1", "--lock", policy, "--repeat", "1",
+                                "--warmup", "0"], ranks=pcount)
             c = pick(pconfs, ranks=pcount, threads=1, lock=policy)
-            if c:
-                gb_rows[("p", pcount)] = (c["median_s"], None, None)
+            gb_runs[("p", pcount)].append((c["median_s"], None, None) if c else (None, None, None))
 
+    def summarize(runs):
+        out = {}
+        seqs = [r[0] for r in runs["seq"]]
+        for k in keys:
+            rs = runs[k]
+            ratios = [r[0] / s for r, s in zip(rs, seqs) if r[0] and s]
+            out[k] = {"time": median([r[0] for r in rs]), "ratio": median(ratios),
+                      "switch_rate": median([r[1] for r in rs]), "ctx_rate": median([r[2] for r in rs]),
+                      "times": [r[0] for r in rs]}
+        return out
+
+    cp = summarize(cp_runs)
+    gbs = summarize(gb_runs) if gb else None
     rows = []
-    for t in args.threads:
-        for iv in intervals:
-            key = ("t", t, iv)
-            label = "%d threads, %s" % (t, si_label(iv) if new_gil else "check %d" % iv)
-            g = gb_rows.get(key, (None, None, None))
-            if new_gil:
-                rows.append((label, cp[key]["time"], g[0], cp[key]["switch_rate"], g[1]))
-            else:
-                rows.append((label, cp[key]["time"], g[0], cp[key]["ctx_rate"], g[2]))
-    for pcount in args.processes:
-        key = ("p", pcount)
-        label = "%d processes%s" % (pcount, " (%d cores)" % cpus if pcount > cpus else "")
-        rows.append((label, cp[key]["time"], gb_rows.get(key, (None,))[0], None, None))
+    for k in keys[1:]:
+        if k[0] == "t":
+            label = "%d threads, %s" % (k[1], si_label(k[2]) if new_gil else "check %d" % k[2])
+        else:
+            label = "%d processes%s" % (k[1], " (%d cores)" % cpus if k[1] > cpus else "")
+        g = gbs[k] if gbs else {}
+        rate = "switch_rate" if new_gil else "ctx_rate"
+        rows.append((label, cp[k]["time"], cp[k]["ratio"], cp[k][rate] if k[0] == "t" else None,
+                     g.get("time"), g.get("ratio"), g.get(rate) if k[0] == "t" else None))
 
-    note = ["ratio = time / sequential time: threads ~1 = no speed-up (a GIL); processes ~1/P while cores are free."]
+    note = ["ratio = time / sequential time of the same repetition (median over repetitions): threads ~1 = no",
+            "speed-up (a GIL); processes ~1/P while cores are free."]
     if new_gil:
         note.append("switch/s: GIL holder changes per second (CPython: its gil->switch_number; gilbench: switches).")
     else:
         note.append("ctx/s: voluntary context switches of the worker threads per second (CPython 2.7 has no switch")
-        note.append("counter; gilbench's from its results file%s)." % ("" if gb_ctx else ", needs h5py: not available"))
+        note.append("counter; gilbench's come from its results file%s)." %
+                    ("" if any(r[2] for r in gb_runs[keys[1]]) else " and need h5py: not available"))
     if gb:
-        note.append("gilbench: --count %d (calibrated so its sequential run takes CPython's time), --lock %s, %s"
-                    % (gb_count, policy, "--switch-interval as listed" if new_gil else "--check-interval as listed, "
-                       "--tick-iterations default"))
+        note.append("gilbench: --count %d (its sequential run takes CPython's sequential time here), --lock %s, %s"
+                    % (gb_count, policy, "--switch-interval as listed" if new_gil else
+                       "--check-interval as listed, --tick-iterations default"))
         if args.processes and not gb.mpirun:
             note.append("gilbench processes: mpirun not found, not run.")
     else:
         note.append("gilbench: not found (use --gilbench PATH): CPython side only.")
-    title = "== %s: CPython %s vs gilbench --lock %s  (N = %d, %d repetition%s, medians) ==" % (
+    title = "== %s: CPython %s vs gilbench --lock %s  (N = %d, %d repetition%s) ==" % (
         "New GIL (3.2+, switch interval)" if new_gil else "Old GIL (<= 3.1, check interval)", version, policy,
         args.count, args.repeat, "s" if args.repeat > 1 else "")
-    print_table(title, (cp_seq, gb_seq), rows, "switch/s" if new_gil else "ctx/s", note)
+    print_table(title, (cp["seq"]["time"], gbs["seq"]["time"] if gbs else None), rows,
+                "switch/s" if new_gil else "ctx/s", note)
+    sys.stdout.flush()
     report[name] = {"python": python, "version": version, "policy": policy, "count": args.count,
                     "gilbench_count": gb_count, "cpython": {str(k): v for k, v in cp.items()},
-                    "gilbench": {str(k): {"time": v[0], "switch_rate": v[1], "ctx_rate": v[2]} for k, v in gb_rows.items()},
-                    "gilbench_sequential": gb_seq}
+                    "gilbench": {str(k): v for k, v in gbs.items()} if gbs else None}
 
 
 def main(argv=None):
@@ -359,8 +386,17 @@ def main(argv=None):
         sys.stderr.flush()
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    py3 = args.python3 or find_python("3.11", ["/usr/bin/python3", "python3"])
-    py2 = None if args.no_python2 else (args.python2 or find_python("2.7", ["python2.7", "python2"]))
+    def usable(exe):
+        return exe if exe and (shutil.which(exe) or (os.path.isfile(exe) and os.access(exe, os.X_OK))) else None
+
+    py3 = usable(args.python3) if args.python3 else find_python("3.11", ["/usr/bin/python3", "python3"])
+    if not args.no_python2:
+        py2 = usable(args.python2) if args.python2 else find_python("2.7", ["python2.7", "python2"])
+    else:
+        py2 = None
+    if gb_exe_missing(args.gilbench):
+        print("gilbench: %s is not an executable" % args.gilbench)
+        return 2
     gb_exe = find_gilbench(args.gilbench)
     mpirun = args.mpirun or shutil.which("mpirun") or shutil.which("mpiexec")
     print("gilbench-fidelity: %d CPUs available; gilbench: %s; mpirun: %s" % (cpus, gb_exe or "NOT FOUND", mpirun or "not found"))
@@ -370,7 +406,11 @@ def main(argv=None):
     else:
         print("CPython 2.7: %s — the old-GIL comparison is skipped" %
               ("skipped (--no-python2)" if args.no_python2 else "not found on this machine (pyenv install 2.7.18)"))
-    report = {"cpus": cpus, "gilbench": gb_exe}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > 0.5 * cpus:
+        print("warning: load average %.1f on %d CPUs: other processes compete for the CPUs, so thread and "
+              "process ratios here are not what an idle machine gives" % (load, cpus))
+    report = {"cpus": cpus, "gilbench": gb_exe, "loadavg_start": load}
     with tempfile.TemporaryDirectory(prefix="gilbench-fidelity-") as work:
         gb = Gilbench(gb_exe, mpirun, work, progress) if gb_exe else None
         if py3:

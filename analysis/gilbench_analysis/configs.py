@@ -1,7 +1,7 @@
 """Configurations: which run columns make one, their normalised values, how they read.
 
 A configuration is ranks × threads × interpreters × lock (scope, switch interval, check
-interval, tick size) × count × scaling. Runs of the same configuration from different launches
+interval, tick size) × latency-probe period × count × scaling. Runs of the same configuration from different launches
 or files are pooled. Parameters a policy does not use (any for ``none``, the check interval and
 tick size for ``gil``, the switch interval for ``legacy-gil``) are set to neutral values, so
 that runs made beside different settings of them pool together.
@@ -12,7 +12,7 @@ import pandas as pd
 
 #: Columns that identify a configuration, in display order.
 KEYS = ("scaling", "count", "ranks", "threads", "interpreters", "lock", "lock_scope",
-        "switch_interval_s", "check_interval", "tick_iterations")
+        "switch_interval_s", "check_interval", "tick_iterations", "probe_period_s")
 
 _POLICY_PARAMS = {"lock_scope": "rank", "switch_interval_s": 0.0, "check_interval": 0,
                   "tick_iterations": 0}
@@ -38,7 +38,8 @@ def normalise(runs):
         unused = np.array([not uses(lock, col) for lock in out["lock"]], dtype=bool)
         out[col] = out[col].astype(object)
         out.loc[unused, col] = neutral
-    out["switch_interval_s"] = out["switch_interval_s"].astype(float).round(12)
+    for col in ("switch_interval_s", "probe_period_s"):
+        out[col] = out[col].astype(float).round(12)
     for col in ("check_interval", "tick_iterations", "count", "ranks", "threads", "interpreters"):
         out[col] = out[col].astype(np.int64)
     out["workers"] = out["ranks"] * out["threads"]
@@ -91,11 +92,14 @@ def policy(row):
 
 
 def label(row, varying=KEYS):
-    """A short unique name: '1×2 gil 5ms', '1×2 gil 5ms 2 interpreters', plus the count (per
-    worker for weak scaling), scaling and tick size when those vary in the data set (``varying``)."""
+    """A short unique name: '1×2 gil 5ms', '1×2 gil 5ms 2 interpreters', '1×1 gil 5ms probe 3ms'
+    (a latency probe every 3 ms), plus the count (per worker for weak scaling), scaling and tick
+    size when those vary in the data set (``varying``)."""
     parts = [f"{int(row['ranks'])}×{int(row['threads'])}", policy(row)]
     if int(row["interpreters"]) > 1:
         parts.append(f"{int(row['interpreters'])} interpreters")
+    if float(row.get("probe_period_s", 0.0)) > 0:
+        parts.append(f"probe {human_seconds(float(row['probe_period_s']))}")
     if "tick_iterations" in varying and row["lock"] != "none":
         parts.append(f"tick {int(row['tick_iterations'])}")
     if "work" in varying:
@@ -137,10 +141,10 @@ LOCK_ORDER = ("none", "gil", "legacy-gil")
 
 def sort(frame):
     """Configurations in reading order: scaling, count, policy (none, gil, legacy-gil),
-    interpreters, ranks, threads."""
+    interpreters, probe period, ranks, threads."""
     out = frame.assign(_lock=[LOCK_ORDER.index(v) if v in LOCK_ORDER else len(LOCK_ORDER) for v in frame["lock"]])
     order = ["scaling", "work", "count", "_lock", "lock", "lock_scope", "switch_interval_s", "check_interval",
-             "tick_iterations", "interpreters", "ranks", "threads"]
+             "tick_iterations", "interpreters", "probe_period_s", "ranks", "threads"]
     return out.sort_values(order, kind="stable").drop(columns="_lock").reset_index(drop=True)
 
 

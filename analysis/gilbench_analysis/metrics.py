@@ -60,8 +60,26 @@ def wait_share(wait_s, worker_wall_s):
 
 
 def busy_cores(cpu_s, run_wall_s):
-    """CPU burnt by the run's workers in cores: Σcpu_s / run wall time (2 = two cores busy)."""
+    """CPU burnt by the run in cores: Σcpu_s / run wall time (2 = two cores busy)."""
     return float(np.sum(cpu_s)) / run_wall_s if run_wall_s > 0 else float("nan")
+
+
+def lock_fairness(hold_s, lock_ids):
+    """Jain fairness of the holding times among the threads sharing a lock, averaged over the
+    locks that two or more threads share (one lock per rank, per interpreter, or one for the
+    job); NaN when no lock is shared: a lone holder is neither fair nor unfair."""
+    frame = pd.DataFrame({"hold": np.asarray(hold_s, dtype=float), "lock": np.asarray(lock_ids)})
+    values = [stats.jain_index(g["hold"]) for _, g in frame.groupby("lock", sort=False) if len(g) > 1]
+    values = [v for v in values if not np.isnan(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def lock_of_workers(samples):
+    """Which lock each worker (row of tidy samples) takes: its rank and interpreter, or one
+    lock for the whole job (``lock_scope = job``)."""
+    job = samples["lock_scope"].astype(str) == "job"
+    ids = samples["rank"].astype(str) + ":" + samples["interpreter"].astype(int).astype(str)
+    return ids.where(~job, "job")
 
 
 # --------------------------------------------------------------------------- per run
@@ -73,20 +91,25 @@ RUN_METRICS = ("imbalance", "switches_per_s", "slice_s", "forced_share", "jain",
 
 def run_metrics(samples):
     """One row per run (``run_key``) with the metrics of its workers: load imbalance (max/mean
-    worker wall time), busy cores, and the lock metrics (NaN for ``lock = none``)."""
+    worker wall time), busy cores (from the run's ``cpu_s``, which includes the latency probe,
+    when the file has it, else the workers' sum), and the lock metrics (NaN for ``lock = none``)."""
     rows = []
+    samples = samples.assign(_lock=lock_of_workers(samples))
+    run_cpu = "run_cpu_s" if "run_cpu_s" in samples.columns else None
     for run_key, g in samples.groupby("run_key", sort=False):
         run_wall = float(g["run_wall_s"].iloc[0])
         locked = g["lock"].iloc[0] != "none"
         nan = float("nan")
+        run_total = float(g[run_cpu].iloc[0]) if run_cpu else nan      # NaN: not in the file
+        cpu = run_total if run_total > 0 else g["cpu_s"]
         rows.append({
             "run_key": run_key,
             "imbalance": stats.imbalance(g["wall_s"]),
-            "busy_cores": busy_cores(g["cpu_s"], run_wall),
+            "busy_cores": busy_cores(cpu, run_wall),
             "switches_per_s": switch_rate(g["switches"], run_wall) if locked else nan,
             "slice_s": mean_slice(g["hold_s"], g["acquisitions"]) if locked else nan,
             "forced_share": forced_drop_share(g["forced_drops"], g["acquisitions"]) if locked else nan,
-            "jain": stats.jain_index(g["hold_s"]) if locked else nan,
+            "jain": lock_fairness(g["hold_s"], g["_lock"]) if locked else nan,
             "wait_share": wait_share(g["wait_s"], g["wall_s"]) if locked else nan,
         })
     return pd.DataFrame(rows, columns=["run_key", *RUN_METRICS])
@@ -107,20 +130,29 @@ def measured_runs(ds):
 
 # --------------------------------------------------------------------------- baselines
 
+_POLICY_COLS = ["lock", "lock_scope", "switch_interval_s", "check_interval", "tick_iterations"]
+
+
 def _baseline_candidates(runs, row):
-    """Valid 1×1 single-interpreter runs doing the same work per worker as ``row``, the same
-    lock when there is one, else unlocked, else any lock."""
+    """Valid 1×1 single-interpreter runs doing the same work per worker as ``row``, with the
+    same lock and parameters when there are any, else unlocked, else any lock; among those the
+    ones with the same latency-probe period when there are any. One policy and period only."""
     base = runs[(runs["ranks"] == 1) & (runs["threads"] == 1) & (runs["interpreters"] == 1)
                 & (runs["scaling"] == row["scaling"]) & (runs["work"] == row["work"])
                 & (runs["valid"].astype(int) == 1)]
-    policy_cols = ["lock", "lock_scope", "switch_interval_s", "check_interval", "tick_iterations"]
-    same_lock = np.logical_and.reduce([base[c] == row[c] for c in policy_cols]) if len(base) else []
-    for choice in (same_lock, base["lock"] == "none", np.ones(len(base), dtype=bool)):
-        picked = base[np.asarray(choice, dtype=bool)] if len(base) else base
-        if len(picked):
-            lock = picked["lock"].iloc[0]
-            return picked[picked["lock"] == lock]
-    return base
+    if base.empty:
+        return base
+    same_lock = np.logical_and.reduce([(base[c] == row[c]).to_numpy() for c in _POLICY_COLS])
+    for choice in (same_lock, (base["lock"] == "none").to_numpy(), np.ones(len(base), dtype=bool)):
+        picked = base[choice]
+        if picked.empty:
+            continue
+        same_probe = picked[picked["probe_period_s"] == row["probe_period_s"]]
+        picked = same_probe if len(same_probe) else picked
+        first = picked.iloc[0]
+        return picked[np.logical_and.reduce([(picked[c] == first[c]).to_numpy()
+                                             for c in _POLICY_COLS + ["probe_period_s"]])]
+    return base.iloc[:0]
 
 
 def baseline(runs, row, config_launches):
@@ -135,7 +167,7 @@ def baseline(runs, row, config_launches):
     own = cand[cand["launch_key"].isin(config_launches)]
     scope = "same launch" if len(own) else "file set"
     chosen = own if len(own) else cand
-    return chosen["wall_s"].to_numpy(float), f"1×1 {configs.policy(chosen.iloc[0])}, {scope}"
+    return chosen["wall_s"].to_numpy(float), f"{configs.label(chosen.iloc[0], varying=())}, {scope}"
 
 
 # --------------------------------------------------------------------------- per configuration
@@ -199,13 +231,15 @@ def _scaling_view(row, t, base_t, level, seed):
 
 
 def latency_table(ds, runs=None):
-    """Latency events per configuration: count, mean, median, p99 and max of ``latency_s``,
-    with the medians of the wake-up and queueing parts when the file has them. Empty when no
-    file holds a /latency table. ``runs`` as for ``config_table``."""
+    """Latency events of the measured, valid runs per configuration: count, mean, median, p99
+    and max of ``latency_s``, with the medians of the wake-up and queueing parts when the file
+    has them. Empty when no file holds a /latency table. ``runs`` as for ``config_table``."""
     if ds.latency is None or ds.latency.empty:
         return pd.DataFrame()
     runs = measured_runs(ds) if runs is None else runs
-    events = ds.latency.merge(runs[["run_key", *configs.KEYS, "config", "workers", "mode", "work"]], on="run_key")
+    events = latency_events(ds, runs)
+    if events.empty:
+        return pd.DataFrame()
     records = []
     for key, g in events.groupby(list(configs.KEYS), sort=False):
         lat = g["latency_s"].to_numpy(float)
@@ -215,8 +249,30 @@ def latency_table(ds, runs=None):
                    median_s=stats.median(lat), p99_s=stats.quantile(lat, 0.99), max_s=float(lat.max()))
         for part in ("wake_s", "queue_s"):
             row[f"median_{part}"] = float(np.nanmedian(g[part])) if g[part].notna().any() else float("nan")
+        row["backlog_share"] = backlog_share(g)
         records.append(row)
     return configs.sort(configs.frame_of(records))
+
+
+def backlog_share(events):
+    """Share of probe events sent before the probe had handled the previous one (same run and
+    rank): those waited behind the probe itself, so their latency and wake-up include the
+    previous event's (the probe period was shorter than the latency). NaN without events."""
+    if events.empty or events["acquired_s"].isna().all():
+        return float("nan")
+    backlogged = 0
+    for _, g in events.groupby(["run_key", "rank"], sort=False):
+        g = g.sort_values("event")
+        previous_done = g["acquired_s"].to_numpy(float)[:-1]
+        backlogged += int(np.sum(g["sent_s"].to_numpy(float)[1:] < previous_done))
+    return backlogged / len(events)
+
+
+def latency_events(ds, runs):
+    """The /latency events of the measured (non-warm-up), valid runs, with their run's
+    configuration columns and ``config`` label."""
+    valid = runs[runs["valid"].astype(int) == 1]
+    return ds.latency.merge(valid[["run_key", *configs.KEYS, "config", "workers", "mode", "work"]], on="run_key")
 
 
 def representative_runs(runs):

@@ -5,6 +5,8 @@ title, axis labels and units, and returns its path, or None when the data has no
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.lines  # noqa: E402
+import matplotlib.patches  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import numpy as np  # noqa: E402
@@ -33,13 +35,39 @@ def _yerr(center, lo, hi):
     return np.vstack([np.nan_to_num(c - lo), np.nan_to_num(hi - c)]).clip(min=0)
 
 
+def _log_workers(workers):
+    """Whether a workers axis is logarithmic (base 2): from 8 workers on."""
+    return len(workers) > 0 and max(workers) >= 8
+
+
 def _workers_axis(ax, workers):
     ticks = sorted(set(int(w) for w in workers))
-    if ticks and max(ticks) >= 8:
+    if _log_workers(ticks):
         ax.set_xscale("log", base=2)
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(t) for t in ticks])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("workers (MPI ranks × OpenMP threads)")
+
+
+def _dodge(x, index, count, log, spread=0.3):
+    """``x`` moved sideways for line ``index`` of ``count`` so that error bars drawn at the same
+    x stay apart: by up to ±spread/2 of the gap between neighbouring ticks (1, or one factor of
+    2 on a log axis), zero for a single line."""
+    x = np.asarray(x, dtype=float)
+    if count <= 1:
+        return x
+    step = spread / count * (index - (count - 1) / 2)
+    return x * 2.0 ** step if log else x + step
+
+
+def _legend_outside(ax, handles=None, labels=None, title=None):
+    """A legend to the right of the axes, so that it never hides data."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, title=title, title_fontsize="small")
 
 
 def _series_name(row, varying):
@@ -54,19 +82,20 @@ def _series_name(row, varying):
 
 
 def scaling_series(table):
-    """``{scaling: [(mode, legend, rows sorted by workers)]}``: one line per mode (threads,
-    processes, hybrid) and policy; the 1×1 point of the same policy starts every line."""
+    """``{scaling: [(mode, legend, rows sorted by workers, policy index)]}``: one line per
+    mode (threads, processes, hybrid) and policy; the 1×1 point of the same policy starts every
+    line. Lines of one policy share its index (and so their colour)."""
     out = {}
     varying = configs.varying_keys(table)
     for scaling, by_scaling in table.groupby("scaling", sort=True):
         lines = []
-        for _, g in by_scaling.groupby(_SERIES_KEYS, sort=False):
+        for index, (_, g) in enumerate(by_scaling.groupby(_SERIES_KEYS, sort=False)):
             seq = g[g["mode"] == "sequential"]
             modes = [m for m in configs.MODES[1:] if (g["mode"] == m).any()] or ["sequential"]
             for m in modes:
                 rows = g[g["mode"].isin(["sequential", m])] if m != "sequential" else seq
                 legend = f"{m}: {_series_name(g.iloc[0], varying)}"
-                lines.append((m, legend, rows.sort_values("workers")))
+                lines.append((m, legend, rows.sort_values("workers"), index))
         out[scaling] = lines
     return out
 
@@ -77,15 +106,16 @@ def _workers_figure(table, path, column, lo, hi, title, ylabel, ideal=None):
     series = scaling_series(table[table[column].notna()])
     if not series:
         return None
-    fig, axes = plt.subplots(1, len(series), figsize=(6.4 * len(series), 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(series), figsize=(9.2 * len(series), 4.6), squeeze=False)
     for ax, (scaling, lines) in zip(axes[0], series.items()):
-        workers = []
-        for m, legend, rows in lines:
+        workers = [int(w) for _, _, rows, _ in lines for w in rows["workers"]]
+        log = _log_workers(workers)
+        for i, (m, legend, rows, policy_index) in enumerate(lines):
             y = rows[column].to_numpy(float)
             yerr = _yerr(y, rows[lo], rows[hi]) if lo else None
-            ax.errorbar(rows["workers"], y, yerr=yerr, marker=_MARKERS[m], linestyle=_LINES[m],
+            x = _dodge(rows["workers"], i, len(lines), log) if lo else rows["workers"].to_numpy(float)
+            ax.errorbar(x, y, yerr=yerr, marker=_MARKERS[m], linestyle=_LINES[m], color=f"C{policy_index % 10}",
                         capsize=3, label=legend)
-            workers.extend(rows["workers"])
         if ideal == "linear":
             w = np.array(sorted(set(workers)), dtype=float)
             ax.plot(w, w, color="grey", linestyle="-.", linewidth=1, label="ideal (linear)")
@@ -95,7 +125,7 @@ def _workers_figure(table, path, column, lo, hi, title, ylabel, ideal=None):
         ax.set_ylabel(ylabel[scaling] if isinstance(ylabel, dict) else ylabel)
         ax.set_title(f"{title} — {scaling} scaling")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
+        _legend_outside(ax, title="mode: lock policy")
     return _save(fig, path)
 
 
@@ -126,45 +156,58 @@ _POLICY_AXES = (("gil", "switch_interval_s", "switch interval (ms)", 1e3),
 def lock_policies(table, path):
     """Per locked policy: median wall time and lock switches per second against the policy's
     parameter (switch interval for gil, check interval for legacy-gil); unlocked runs with the
-    same workers are dashed reference lines."""
+    same workers are dashed reference lines. One colour per workers × interpreters × probe
+    (the same in both panels of a row); points are moved sideways a little so that CI bars at
+    the same parameter stay apart; the legend is right of the row."""
     rows = [a for a in _POLICY_AXES if (table["lock"] == a[0]).any()]
     if not rows:
         return None
-    fig, axes = plt.subplots(len(rows), 2, figsize=(12.5, 4.4 * len(rows)), squeeze=False)
-    group_keys = ["scaling", "work", "ranks", "threads", "interpreters", "lock_scope"]
+    fig, axes = plt.subplots(len(rows), 2, figsize=(14, 4.4 * len(rows)), squeeze=False)
+    group_keys = ["scaling", "work", "ranks", "threads", "interpreters", "probe_period_s", "lock_scope"]
     for (lock, col, xlabel, factor), (ax_t, ax_r) in zip(rows, axes):
         sub = table[table["lock"] == lock]
-        for i, (key, g) in enumerate(sub.groupby(group_keys, sort=True)):
+        groups = list(sub.groupby(group_keys, sort=True))
+        ticks = sorted(set(sub[col].astype(float) * factor))
+        log = len(ticks) > 1
+        for i, (key, g) in enumerate(groups):
             g = g.sort_values(col)
             color = f"C{i % 10}"
-            name = f"{int(g['ranks'].iloc[0])}×{int(g['threads'].iloc[0])}"
-            if int(g["interpreters"].iloc[0]) > 1:
-                name += f", {int(g['interpreters'].iloc[0])} interpreters"
+            first = g.iloc[0]
+            name = f"{int(first['ranks'])}×{int(first['threads'])}"
+            if int(first["interpreters"]) > 1:
+                name += f", {int(first['interpreters'])} interpreters"
+            if float(first["probe_period_s"]) > 0:
+                name += f", probe {configs.human_seconds(float(first['probe_period_s']))}"
+            if first["lock_scope"] == "job":
+                name += ", job-wide"
             if sub["work"].nunique() > 1:
-                name += f", N={configs.human_count(int(g['work'].iloc[0]))}"
+                name += f", N={configs.human_count(int(first['work']))}"
             x = g[col].to_numpy(float) * factor
-            ax_t.errorbar(x, g["median_s"], yerr=_yerr(g["median_s"], g["ci_lo_s"], g["ci_hi_s"]),
+            x_t = _dodge(x, i, len(groups), log=True)       # by a factor: ±0.15 of an octave at most
+            ax_t.errorbar(x_t, g["median_s"], yerr=_yerr(g["median_s"], g["ci_lo_s"], g["ci_hi_s"]),
                           marker="o", capsize=3, color=color, label=f"{lock} {name}")
             ax_r.plot(x, g["switches_per_s"], marker="o", color=color, label=f"{lock} {name}")
             free = table[(table["lock"] == "none") & np.logical_and.reduce(
-                [table[k] == v for k, v in zip(group_keys[:5], key[:5])])]
+                [table[k] == v for k, v in zip(group_keys[:-1], key[:-1])])]
             if len(free) and free["median_s"].notna().any():
                 ax_t.axhline(float(free["median_s"].iloc[0]), color=color, linestyle="--",
                              linewidth=1, label=f"none {name}")
-        ticks = sorted(set(sub[col].astype(float) * factor))
         for ax in (ax_t, ax_r):
-            if len(ticks) > 1:
+            if log:
                 ax.set_xscale("log")
             ax.set_xticks(ticks)
             ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_xlabel(xlabel)
             ax.grid(True, alpha=0.3)
-            ax.legend(fontsize="small")
+        if not log:                      # one value: some room either side of it
+            ax_t.set_xlim(ticks[0] * 0.7, ticks[0] * 1.3)
+            ax_r.set_xlim(ticks[0] * 0.7, ticks[0] * 1.3)
         ax_t.set_ylabel("wall time (s)")
         ax_t.set_title(f"{lock}: wall time (median, CI) vs {xlabel.split(' (')[0]}")
-        ax_r.set_ylabel("lock switches per second (1/s)")
+        ax_r.set_ylabel("lock holder changes per second (1/s)")
         ax_r.set_title(f"{lock}: holder changes per second vs {xlabel.split(' (')[0]}")
+        _legend_outside(ax_r, *ax_t.get_legend_handles_labels(), title="workers (dashed: no lock)")
     return _save(fig, path)
 
 
@@ -204,63 +247,102 @@ def affinity_map(placements, path, max_rows=80):
     return _save(fig, path)
 
 
-def lock_timeline(events, title, interval_s, path):
+#: At most this many switch-interval grid lines in a timeline (more would grey it out).
+_MAX_INTERVAL_LINES = 40
+
+
+def lock_timeline(events, title, interval_s, path, forced=True, interpreters=1):
     """Who holds the lock when: one lane per (rank, thread) with running (holding), waiting
     and dropping (forced-switch wait) spans, drop requests as ticks, the switch interval as a
-    scale bar. ``events``: one run's trace (rank, thread, t_s, event)."""
+    scale bar (and grid, when it is not too dense). ``events``: one run's trace (rank, thread,
+    t_s, event, and ``interpreter`` for lane names when ``interpreters`` > 1); ``forced``: the
+    policy has forced drops (gil), so their legend entries are shown."""
     if events.empty:
         return None
     start, end = trace.display_window(events)
     spans = trace.intervals(events)
     spans = spans[(spans["end_s"] >= start) & (spans["start_s"] <= end)]
     lanes = sorted({(int(r), int(t)) for r, t in zip(events["rank"], events["thread"])})
+    interp = {}
+    if interpreters > 1 and "interpreter" in events.columns:
+        interp = {(int(r), int(t)): int(i) for r, t, i in
+                  zip(events["rank"], events["thread"], events["interpreter"].fillna(0))}
+    states = trace.STATES if forced else tuple(st for st in trace.STATES if st != "dropping")
     fig, ax = plt.subplots(figsize=(11, 1.4 + 0.55 * len(lanes)))
     to_ms = 1e3
     for i, lane in enumerate(lanes):
         mine = spans[(spans["rank"] == lane[0]) & (spans["thread"] == lane[1])]
         for state in trace.STATES:
             s = mine[mine["state"] == state]
-            ax.broken_barh(list(zip((s["start_s"] - start) * to_ms, (s["end_s"] - s["start_s"]) * to_ms)),
-                           (i - 0.35, 0.7), facecolors=_STATE_COLORS[state],
-                           label=state if i == 0 else None)
+            ax.broken_barh(list(zip(s["start_s"] * to_ms, (s["end_s"] - s["start_s"]) * to_ms)),
+                           (i - 0.35, 0.7), facecolors=_STATE_COLORS[state])
         req = events[(events["rank"] == lane[0]) & (events["thread"] == lane[1]) & (events["event"] == "drop_request")]
         req = req[(req["t_s"] >= start) & (req["t_s"] <= end)]
-        ax.plot((req["t_s"] - start) * to_ms, np.full(len(req), i + 0.42), "kv", markersize=4,
-                label="drop request" if i == 0 else None)
-    for state in trace.STATES:          # legend entries even for states absent from lane 0
-        if state not in ax.get_legend_handles_labels()[1]:
-            ax.broken_barh([], (0, 0), facecolors=_STATE_COLORS[state], label=state)
+        ax.plot(req["t_s"] * to_ms, np.full(len(req), i + 0.42), "kv", markersize=4)
+    handles = [matplotlib.patches.Patch(color=_STATE_COLORS[st], label=st) for st in states]
+    if forced:
+        handles.append(matplotlib.lines.Line2D([], [], color="black", marker="v", linestyle="none",
+                                               markersize=5, label="drop request"))
     if interval_s and interval_s > 0:
-        x0 = 0.02 * (end - start) * to_ms
+        x0 = (start + 0.02 * (end - start)) * to_ms
         ax.plot([x0, x0 + interval_s * to_ms], [len(lanes) - 0.3] * 2, color="black", linewidth=3)
         ax.annotate(f"switch interval {configs.human_seconds(interval_s)}", (x0, len(lanes) - 0.2), fontsize="small")
-        for k in np.arange(0, (end - start) / interval_s + 1):
-            ax.axvline(k * interval_s * to_ms, color="grey", linewidth=0.5, alpha=0.4)
+        first, last = np.ceil(start / interval_s), np.floor(end / interval_s)
+        if last - first + 1 <= _MAX_INTERVAL_LINES:
+            for k in np.arange(first, last + 1):
+                ax.axvline(k * interval_s * to_ms, color="grey", linewidth=0.5, alpha=0.4)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels([f"rank {r} thread {t}" for r, t in lanes])
+    ax.set_yticklabels([f"rank {r} thread {t}" + (f" (interpreter {interp[(r, t)]})" if (r, t) in interp else "")
+                        for r, t in lanes])
     ax.set_ylim(-0.7, len(lanes) + 0.2)
-    ax.set_xlim(0, (end - start) * to_ms)
-    ax.set_xlabel(f"time since {start * to_ms:.3g} ms after the run start (ms)")
+    ax.set_xlim(start * to_ms, end * to_ms)
+    ax.set_xlabel("time since the run start (ms)")
     ax.set_title(f"Lock timeline: {title}")
-    ax.legend(fontsize="small", loc="upper right", ncol=4)
+    _legend_outside(ax, handles, [h.get_label() for h in handles])
     return _save(fig, path)
 
 
 def latency_cdf(events, path):
-    """CDF of the probe's event-to-lock latency per configuration (policy × interval ×
-    background threads), log time axis. ``events``: latency events with a ``config`` column."""
-    if events.empty:
+    """The probe's event-to-lock latency per configuration (policy × interval × workers ×
+    interpreters × probe period): above, its CDF; below, on the same log time axis, a box plot
+    (box = quartiles with the median, whiskers = 1st to 99th percentile, ◆ = mean, dots = the
+    events beyond). Dotted vertical lines mark the switch intervals of the gil
+    configurations. ``events``: latency events with ``config``, ``lock``, ``switch_interval_s``."""
+    groups = [(cfg, np.sort(g["latency_s"].to_numpy(float) * 1e3)) for cfg, g in events.groupby("config", sort=False)]
+    groups = [(cfg, lat[lat > 0]) for cfg, lat in groups]
+    groups = [(cfg, lat) for cfg, lat in groups if lat.size]
+    if not groups:
         return None
-    fig, ax = plt.subplots(figsize=(8.5, 5))
-    for cfg, g in events.groupby("config", sort=False):
-        lat = np.sort(g["latency_s"].to_numpy(float) * 1e3)
-        lat = lat[lat > 0]
-        if lat.size:
-            ax.step(lat, np.arange(1, lat.size + 1) / lat.size, where="post", label=f"{cfg} (n={lat.size})")
-    ax.set_xscale("log")
-    ax.set_xlabel("latency from event sent to lock held (ms, log scale)")
-    ax.set_ylabel("fraction of events ≤ latency")
-    ax.set_title("Latency probe: CDF per policy × interval × background threads")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small")
+    n = len(groups)
+    fig, (ax_c, ax_b) = plt.subplots(2, 1, sharex=True, figsize=(11, 5.2 + 0.45 * n),
+                                     gridspec_kw={"height_ratios": [4.2, 1.0 + 0.45 * n]})
+    for i, (cfg, lat) in enumerate(groups):
+        ax_c.step(lat, np.arange(1, lat.size + 1) / lat.size, where="post", color=f"C{i % 10}",
+                  label=f"{cfg} (n={lat.size})")
+    y = np.arange(n)[::-1]
+    box = ax_b.boxplot([lat for _, lat in groups], positions=y, vert=False, whis=(1, 99), widths=0.6,
+                       showmeans=True, patch_artist=True, manage_ticks=False,
+                       meanprops=dict(marker="D", markerfacecolor="black", markeredgecolor="black", markersize=4),
+                       medianprops=dict(color="black"), flierprops=dict(marker=".", markersize=3, alpha=0.5))
+    for i, patch in enumerate(box["boxes"]):
+        patch.set_facecolor(f"C{i % 10}")
+        patch.set_alpha(0.6)
+    ax_b.set_yticks(y)
+    ax_b.set_yticklabels([cfg for cfg, _ in groups], fontsize="small")
+    ax_b.set_ylim(-0.6, n - 0.4)
+    gil = events[events["lock"] == "gil"] if "lock" in events.columns else events.iloc[:0]
+    for k, interval in enumerate(sorted(set(gil["switch_interval_s"].astype(float)) - {0.0})):
+        for ax in (ax_c, ax_b):
+            ax.axvline(interval * 1e3, color="grey", linestyle=":", linewidth=1.2,
+                       label=f"switch interval {configs.human_seconds(interval)}" if ax is ax_c else None)
+    ax_c.set_xscale("log")
+    ax_c.set_ylabel("fraction of events ≤ latency")
+    ax_c.set_ylim(0, 1.02)
+    ax_c.set_title("Latency probe: time from an event to the probe thread holding the lock")
+    ax_c.grid(True, which="both", alpha=0.3)
+    _legend_outside(ax_c, title="configuration (events)")
+    ax_b.set_xlabel("latency from event sent to lock held (ms, log scale)")
+    ax_b.set_title("box: quartiles and median, whiskers: 1st–99th percentile, ◆ mean", fontsize="small")
+    ax_b.grid(True, axis="x", which="both", alpha=0.3)
+    ax_b.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     return _save(fig, path)

@@ -27,6 +27,8 @@ def _policy_words(row):
         text += ", one lock for the whole job"
     if int(row["interpreters"]) > 1:
         text += f", {int(row['interpreters'])} interpreters with a lock each"
+    if float(row.get("probe_period_s", 0.0)) > 0:
+        text += f", latency probe every {configs.human_seconds(float(row['probe_period_s']))}"
     return text
 
 
@@ -48,7 +50,7 @@ def reading(table):
     for (scaling, work), ctx in usable.groupby(["scaling", "work"], sort=False):
         phrases = []
         for _, g in ctx.groupby(["mode", "lock", "lock_scope", "switch_interval_s", "check_interval",
-                                 "tick_iterations", "interpreters"], sort=False):
+                                 "tick_iterations", "interpreters", "probe_period_s"], sort=False):
             row = g.loc[g["workers"].idxmax()]
             phrases.append(f"{_MODE_WORDS[row['mode']]} {_policy_words(row)} "
                            f"({int(row['ranks'])}×{int(row['threads'])}): **{row['time_ratio']:.2f}×** "
@@ -66,9 +68,14 @@ def reading(table):
     return lines
 
 
-def caveats(table, runs):
+#: Share of backlogged latency events above which the report warns.
+BACKLOG_NOTE = 0.05
+
+
+def caveats(table, runs, latency=None):
     """Sentences about what limits the reading: oversubscription, noise, few repetitions,
-    invalid runs, baselines taken from another launch."""
+    invalid runs, baselines taken from another launch, latency events that queued behind the
+    probe's previous event (``latency``: the latency table)."""
     notes = []
     over = sorted(set(runs.loc[runs["oversubscribed"].astype(int) == 1, "config"]))
     if over:
@@ -92,6 +99,14 @@ def caveats(table, runs):
     none = table[(table["baseline"] == "none")]
     if len(none):
         notes.append("No 1×1 baseline with the same work for: " + ", ".join(none["config"]) + ".")
+    if latency is not None and not latency.empty:
+        late = latency[latency["backlog_share"] > BACKLOG_NOTE]
+        if len(late):
+            notes.append("Latency probe events sent before the probe had handled the previous one (the "
+                         "period is shorter than the latency; their latency and wake-up include the wait "
+                         "for the probe itself): " + ", ".join(
+                             f"{c} ({tables.percent(v, 2)})" for c, v in zip(late["config"], late["backlog_share"]))
+                         + ". A longer --probe period measures the lock alone.")
     return notes
 
 
@@ -111,24 +126,28 @@ def _inputs_table(ds):
 
 
 def _timelines(ds, runs, outdir, limit=6):
-    """One lock timeline PNG per traced locked configuration (at most ``limit``)."""
+    """One lock timeline PNG per traced locked configuration with two or more workers (at
+    most ``limit``; a lone thread's lane would only show it holding its lock)."""
     if ds.trace is None or ds.trace.empty:
         return []
     events = ds.trace.merge(ds.samples[["run_key", "rank", "thread", "interpreter"]],
                             on=["run_key", "rank", "thread"], how="left")
     out = []
-    chosen = list(trace.run_to_plot(ds.trace, runs).items())
+    chosen = [(cfg, key) for cfg, key in trace.run_to_plot(ds.trace, runs).items()
+              if int(runs.loc[runs["run_key"] == key, "workers"].iloc[0]) > 1]
     for i, (cfg, run_key) in enumerate(chosen[:limit], start=1):
         run = runs[runs["run_key"] == run_key].iloc[0]
-        interval = float(run["switch_interval_s"]) if run["lock"] == "gil" else 0.0
+        gil = run["lock"] == "gil"
         mine = events[events["run_key"] == run_key]
         mine = mine.assign(lock_id=trace.lock_ids(mine, run["lock_scope"] == "job"))
-        path = plots.lock_timeline(mine,
-                                   f"{cfg}, repetition {int(run['repetition'])}", interval,
-                                   os.path.join(outdir, f"lock_timeline_{i}.png"))
+        path = plots.lock_timeline(mine, f"{cfg}, repetition {int(run['repetition'])}",
+                                   float(run["switch_interval_s"]) if gil else 0.0,
+                                   os.path.join(outdir, f"lock_timeline_{i}.png"), forced=gil,
+                                   interpreters=int(run["interpreters"]))
         if path:
-            out.append((path, f"Lock timeline of {cfg} (one lane per thread: green running with the "
-                              "lock, yellow waiting, red forced-switch wait; ▼ drop requests)"))
+            what = "green running with the lock, yellow waiting" + (
+                ", red forced-switch wait; ▼ drop requests" if gil else "")
+            out.append((path, f"Lock timeline of {cfg} (one lane per thread: {what})"))
     return out
 
 
@@ -156,9 +175,10 @@ def make_plots(ds, table, runs, outdir, level=0.95):
         "Affinity map: CPU of each worker at start and end (run closest to the median)")
     made += _timelines(ds, runs, outdir)
     if ds.latency is not None and not ds.latency.empty:
-        events = ds.latency.merge(runs[["run_key", "config"]], on="run_key")
+        events = metrics.latency_events(ds, runs)
         events = events.sort_values("config", key=lambda c: c.map(order), kind="stable")
-        add(plots.latency_cdf(events, join("latency_cdf.png")), "Latency probe: CDF of event-to-lock latency")
+        add(plots.latency_cdf(events, join("latency_cdf.png")),
+            "Latency probe: CDF and box plot of the time from an event to the probe holding the lock")
     return made
 
 
@@ -179,7 +199,7 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
     doc = Document("gilbench report")
     doc.heading("Reading")
     doc.bullets(reading(table))
-    notes = caveats(table, runs)
+    notes = caveats(table, runs, lat)
     if notes:
         doc.heading("Caveats", 3)
         doc.bullets(notes)
@@ -225,6 +245,13 @@ def _definitions(level):
         "scaling only.",
         "imbalance: max / mean of the workers' wall times in a run (median over runs).",
         "switches/s: lock holder changes per second; mean slice: hold time per acquisition; forced drops: "
-        "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the threads' "
-        "hold times (1 = fair); wait share: Σ wait / Σ wall over the workers; busy cores: Σ CPU time / wall.",
+        "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the hold times "
+        "of the threads sharing a lock (1 = fair), averaged over the shared locks (– when no lock is shared: "
+        "one thread per rank or interpreter); wait share: Σ wait / Σ wall over the workers; busy cores: "
+        "CPU time of the run (workers and latency probe) / wall.",
+        "interpreters: K emulated interpreters per rank, each with its own lock; thread t uses interpreter "
+        "t mod K. probe P: a latency probe thread woke every P during the run (it takes the lock too).",
+        "latency probe: latency = event sent → probe thread holds the lock; wake-up = sent → the probe "
+        "returned from its blocking read; queueing = woke → holds the lock. Mean, median, p99 (linear "
+        "interpolation) and max over every event of the measured, valid runs.",
     ]

@@ -23,7 +23,8 @@ _LOCK_COUNTERS = ("acquisitions", "switches", "forced_drops", "drop_requests", "
 _LOCK_TIMES = ("wait_s", "hold_s", "switch_wait_s")
 
 #: Neutral values for columns that older versions (or runs without a feature) lack: a file of
-#: version 1 reads as if every run had no lock activity, one interpreter and a rank-wide scope.
+#: version 1 reads as if every run had no lock activity, one interpreter, a rank-wide scope and
+#: no latency probe.
 DEFAULTS = {
     "launches": {
         "start_time": "", "start_unix": 0.0, "gilbench_version": "", "git_revision": "",
@@ -33,6 +34,7 @@ DEFAULTS = {
         "timer_resolution_s": 0.0, "hosts": "", "command_line": "", "env_omp": "",
         "env_slurm": "", "ranks": 1, "allowed_cpus": 0, "oversubscribed": 0, "shared_cores": 0,
         "count_auto_s": 0.0, "calibrated_rate": 0.0, "exit_status": "complete",
+        "rounds_written": 0, "gather_s": 0.0, "write_s": 0.0,
         "slurm_job_id": "", "slurm_array_job_id": "", "slurm_array_task_id": "",
         "slurm_step_id": "", "slurm_nodelist": "", "slurm_partition": "", "slurm_ntasks": 0,
         "slurm_cpus_per_task": 0,
@@ -41,7 +43,9 @@ DEFAULTS = {
         "config_id": 0, "scaling": "strong", "repetition": 0, "valid": 1, "round": 0,
         "start_s": 0.0, "oversubscribed": 0, "shared_cores": 0,
         "lock_scope": "rank", "switch_interval_s": 0.0, "check_interval": 0,
-        "tick_iterations": 0, "interpreters": 1,
+        "tick_iterations": 0, "interpreters": 1, "probe_period_s": 0.0,
+        # the run's total CPU time (schema 3); NaN = unknown: busy cores then sums the workers'
+        "cpu_s": float("nan"),
     },
     "samples": {
         "host": "", "cpu_start": -1, "cpu_end": -1, "allowed_cpus": "", "n_allowed": 0,

@@ -45,8 +45,14 @@ def times(x, lo=None, hi=None):
 
 
 def percent(x, digits=3):
-    """A share as a percentage: 0.4 → '40%'."""
-    return f"{100 * x:.{digits}g}%" if _ok(x) else DASH
+    """A share as a percentage with ``digits`` significant digits: 0.4 → '40%', 0.0123 →
+    '1.23%'; never in exponent notation (1.3 → '130%', not '1.3e+02%')."""
+    if not _ok(x):
+        return DASH
+    value = 100 * x
+    if value != 0 and abs(value) >= 10 ** digits / 10:     # as many integer digits as allowed
+        return f"{value:.0f}%"
+    return f"{value:.{digits}g}%"
 
 
 def rate(x):

@@ -16,6 +16,7 @@ LAUNCH_FIELDS = [
     ("ranks", "<i4"), ("allowed_cpus", "<i4"), ("oversubscribed", "u1"), ("shared_cores", "u1"),
     ("count_auto_s", "<f8"), ("calibrated_rate", "<f8"), ("exit_status", VSTR),
 ]
+LAUNCH_FIELDS_V3 = [("rounds_written", "<i4"), ("gather_s", "<f8"), ("write_s", "<f8")]
 RUN_FIELDS_V1 = [
     ("run_id", "<i8"), ("launch_id", "<i8"), ("config_id", "<i4"), ("ranks", "<i4"),
     ("threads", "<i4"), ("lock", "S16"), ("count", "<u8"), ("scaling", "S8"),
@@ -24,7 +25,7 @@ RUN_FIELDS_V1 = [
 ]
 RUN_FIELDS_V2 = [("lock_scope", "S8"), ("switch_interval_s", "<f8"), ("check_interval", "<i8"),
                  ("tick_iterations", "<i8")]
-RUN_FIELDS_V3 = [("interpreters", "<i4")]
+RUN_FIELDS_V3 = [("interpreters", "<i4"), ("probe_period_s", "<f8"), ("cpu_s", "<f8")]
 SAMPLE_FIELDS_V1 = [
     ("run_id", "<i8"), ("rank", "<i4"), ("thread", "<i4"), ("host", "S64"), ("cpu_start", "<i4"),
     ("cpu_end", "<i4"), ("allowed_cpus", "S256"), ("n_allowed", "<i4"), ("iterations", "<u8"),
@@ -43,6 +44,10 @@ LATENCY_FIELDS = [
     ("acquired_s", "<f8"), ("latency_s", "<f8"), ("wake_s", "<f8"), ("queue_s", "<f8"),
     ("interpreter", "<i4"),
 ]
+
+
+def launch_fields(version):
+    return LAUNCH_FIELDS[:-1] + (LAUNCH_FIELDS_V3 if version >= 3 else []) + LAUNCH_FIELDS[-1:]
 
 
 def run_fields(version):
@@ -86,7 +91,7 @@ def write(path, runs, samples, launches=None, version=2, trace=None, latency=Non
         if producer is not None:
             f.attrs["producer"] = producer
         f.attrs["created"] = "2024-01-01T00:00:00Z"
-        content = {"launches": (LAUNCH_FIELDS, launches), "runs": (run_fields(version), runs),
+        content = {"launches": (launch_fields(version), launches), "runs": (run_fields(version), runs),
                    "samples": (sample_fields(version), samples)}
         if trace is not None:
             content["trace"] = (TRACE_FIELDS, trace)
@@ -108,9 +113,12 @@ class Builder:
         self._config = 0
 
     def add(self, ranks, threads, times, lock="none", count=1_000_000, scaling="strong",
-            interval=0.005, warmups=0, launch_id=0, worker=None, interpreters=1, valid=1):
+            interval=0.005, warmups=0, launch_id=0, worker=None, interpreters=1, valid=1,
+            probe=0.0, probe_cpu_s=0.0, scope="rank"):
         """``worker(run_wall, rank, thread)`` → dict of extra sample columns (default: every
-        worker takes the run's wall time and does count/workers iterations)."""
+        worker takes the run's wall time and does count/workers iterations). ``probe``: the
+        latency-probe period (0: none); the run's ``cpu_s`` (version 3) is the workers' sum plus
+        ``probe_cpu_s``."""
         workers = ranks * threads
         for i, t in enumerate([times[0]] * warmups + list(times)):
             run_id = len(self.runs)
@@ -119,10 +127,11 @@ class Builder:
                 run_id=run_id, launch_id=launch_id, config_id=self._config, ranks=ranks,
                 threads=threads, lock=lock, count=count, scaling=scaling,
                 repetition=i if warm else i - warmups, warmup=int(warm), wall_s=t, valid=valid,
-                round=i, start_s=float(i), lock_scope="rank",
+                round=i, start_s=float(i), lock_scope=scope,
                 switch_interval_s=interval if lock == "gil" else 0.0,
                 check_interval=100 if lock == "legacy-gil" else 0, tick_iterations=1000,
-                interpreters=interpreters))
+                interpreters=interpreters, probe_period_s=probe))
+            run_cpu = probe_cpu_s
             for r in range(ranks):
                 for th in range(threads):
                     sample = dict(run_id=run_id, rank=r, thread=th, host="synth", cpu_start=(r * threads + th) % 2,
@@ -131,7 +140,9 @@ class Builder:
                                   interpreter=th % interpreters)
                     if worker:
                         sample.update(worker(t, r, th))
+                    run_cpu += sample["cpu_s"]
                     self.samples.append(sample)
+            self.runs[-1]["cpu_s"] = run_cpu
         self._config += 1
         return self
 

@@ -188,3 +188,19 @@ def test_progress_in_place_only_on_a_terminal():
     quiet = _Stream(False)
     Progress(2, stream=quiet).step("x")                          # few files: silent
     assert quiet.getvalue() == ""
+
+
+def test_version_3_run_and_launch_columns_and_their_neutral_values(tmp_path):
+    b = Builder(3)
+    b.add(1, 1, [1.0] * 2, lock="gil", probe=0.003, probe_cpu_s=0.25)
+    ds = load([str(b.write(tmp_path / "v3.h5", launches=[launch(rounds_written=2, gather_s=0.001,
+                                                                 write_s=0.01)]))], progress=False)
+    assert (ds.runs["probe_period_s"] == 0.003).all()
+    assert (ds.runs["cpu_s"] == 1.25).all()                      # workers' 1.0 + the probe's 0.25
+    assert (ds.samples["run_cpu_s"] == 1.25).all() and (ds.samples["cpu_s"] == 1.0).all()
+    assert ds.launches.loc[0, "rounds_written"] == 2 and ds.launches.loc[0, "write_s"] == 0.01
+    old = load([str(_good(tmp_path / "v2.h5", 2))], progress=False)
+    assert (old.runs["probe_period_s"] == 0.0).all() and old.runs["cpu_s"].isna().all()
+    assert (old.launches["rounds_written"] == 0).all() and (old.launches["gather_s"] == 0.0).all()
+    mixed = load([str(tmp_path / "v3.h5"), str(tmp_path / "v2.h5")], progress=False)
+    assert mixed.runs["probe_period_s"].notna().all() and mixed.launches["rounds_written"].notna().all()

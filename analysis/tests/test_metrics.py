@@ -132,3 +132,48 @@ def test_seeded_tables_are_identical(tmp_path):
     ds = load([str(path)], progress=False)
     a, b = metrics.config_table(ds, seed=3), metrics.config_table(ds, seed=3)
     assert (a["ci_lo_s"] == b["ci_lo_s"]).all() and (a["ci_hi_s"] == b["ci_hi_s"]).all()
+
+
+# --------------------------------------------------------------------------- schema 3
+
+def _holds(*holds):
+    """Worker columns: thread t holds holds[t] seconds (one acquisition)."""
+    return lambda run_wall, rank, thread: dict(acquisitions=1, hold_s=holds[rank + thread])
+
+
+@pytest.fixture(scope="module")
+def v3(tmp_path_factory):
+    path = tmp_path_factory.mktemp("v3") / "v3.h5"
+    b = Builder(3)
+    b.add(1, 1, [1.0] * 3, lock="gil")                                          # no probe
+    b.add(1, 1, [1.2] * 3, lock="gil", probe=0.01, probe_cpu_s=0.5)             # probe every 10 ms
+    b.add(1, 2, [2.4] * 3, lock="gil", probe=0.01)
+    # 4 threads, 2 interpreters: interpreter 0 = threads 0, 2 (hold 0.6, 0.2), 1 = threads 1, 3 (0.5, 0.5)
+    b.add(1, 4, [1.0] * 3, lock="gil", interpreters=2, worker=_holds(0.6, 0.5, 0.2, 0.5))
+    b.add(1, 2, [1.0] * 3, lock="gil", interpreters=2, worker=_holds(0.9, 0.1))  # one thread per lock
+    b.add(2, 1, [1.0] * 3, lock="gil", worker=_holds(0.6, 0.2))                  # one lock per rank
+    b.add(2, 1, [1.0] * 3, lock="gil", scope="job", worker=_holds(0.6, 0.2))     # one lock for both
+    b.write(path)
+    return metrics.config_table(load([str(path)], progress=False))
+
+
+def test_probe_period_makes_its_own_configuration(v3):
+    plain, probed = _row(v3, "1×1 gil 5ms"), _row(v3, "1×1 gil 5ms probe 10ms")
+    assert plain["median_s"] == 1.0 and probed["median_s"] == 1.2
+    r = _row(v3, "1×2 gil 5ms probe 10ms")
+    assert r["baseline"] == "1×1 gil 5ms probe 10ms, same launch"      # the probed 1×1, not the plain one
+    assert r["speedup"] == pytest.approx(0.5)
+
+
+def test_busy_cores_use_the_runs_cpu_time_with_the_probe(v3):
+    assert _row(v3, "1×1 gil 5ms")["busy_cores"] == pytest.approx(1.0)
+    assert _row(v3, "1×1 gil 5ms probe 10ms")["busy_cores"] == pytest.approx((1.2 + 0.5) / 1.2)
+
+
+def test_jain_fairness_is_per_lock(v3):
+    assert _row(v3, "1×4 gil 5ms 2 interpreters")["jain"] == pytest.approx((0.8 + 1.0) / 2)
+    assert math.isnan(_row(v3, "1×2 gil 5ms 2 interpreters")["jain"])    # no lock is shared
+    assert math.isnan(_row(v3, "2×1 gil 5ms")["jain"])
+    assert _row(v3, "2×1 gil 5ms job-wide")["jain"] == pytest.approx(0.8)
+    assert math.isnan(_row(v3, "1×1 gil 5ms")["jain"])
+    assert metrics.lock_fairness([0.6, 0.5, 0.2, 0.5], ["a", "b", "a", "b"]) == pytest.approx(0.9)

@@ -1,13 +1,15 @@
 """End to end on files made by the real gilbench binary during this test run (tiny N):
-threads (a), two MPI ranks (b), all lock policies with a trace (c)."""
+threads (a), two MPI ranks (b), all lock policies with a trace (c); and schema 3: a latency
+probe (probe.h5), two interpreters with a trace (interp.h5)."""
 
 import os
 import subprocess
 
+import numpy as np
 import pytest
 
-from conftest import ENTRY, assert_png, run_cli
-from gilbench_analysis import compare, metrics
+from conftest import ENTRY, _run, assert_png, run_cli
+from gilbench_analysis import compare, metrics, tables
 from gilbench_analysis.load import load
 
 
@@ -98,3 +100,98 @@ def test_export_real_samples(real_files, ds, tmp_path):
     assert code == 0, err
     lines = (tmp_path / "s.csv").read_text().splitlines()
     assert len(lines) == len(ds.samples) + 1
+
+
+# ----------------------------------------------------------------------------- schema 3
+
+PROBED, INTERP = "1×1 gil 5ms probe 3ms", "1×2 gil 5ms 2 interpreters"
+
+
+@pytest.fixture(scope="module")
+def v3_files(gilbench, tmp_path_factory):
+    """A latency probe behind one gil thread, and two threads in two interpreters, traced."""
+    d = tmp_path_factory.mktemp("real3")
+    files = {"probe": str(d / "probe.h5"), "interp": str(d / "interp.h5")}
+    _run([gilbench, "--probe", "latency:3ms", "--lock", "gil", "--threads", "1", "--count", "100M",
+          "--repeat", "2", "--quiet", "--output", files["probe"]])
+    _run([gilbench, "--threads", "2", "--interpreters", "2", "--lock", "gil", "--trace", "--count", "100M",
+          "--repeat", "2", "--quiet", "--output", files["interp"]])
+    return files
+
+
+@pytest.fixture(scope="module")
+def ds3(v3_files):
+    return load(list(v3_files.values()), progress=False)
+
+
+@pytest.fixture(scope="module")
+def report3(v3_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep3") / "rep"
+    proc = subprocess.run([ENTRY, "report", *v3_files.values(), "-o", out], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_loader_reads_the_latency_table(ds3, v3_files):
+    assert set(ds3.versions.values()) == {3}
+    lat, runs = ds3.latency, ds3.runs.set_index("run_key")
+    assert len(lat) > 0 and set(lat["file"]) == {v3_files["probe"]}
+    assert {"run_id", "rank", "interpreter", "event", "sent_s", "woke_s", "acquired_s", "latency_s", "wake_s",
+            "queue_s"} <= set(lat.columns)
+    assert set(lat["run_key"]) <= set(runs.index)
+    probed = runs[runs["file"] == v3_files["probe"]]
+    assert (probed["probe_period_s"] == 0.003).all() and (probed["interpreters"] == 1).all()
+    assert set(lat["run_key"]) == set(probed.index)                       # every run (warm-up too) has events
+    for _, g in lat.groupby(["run_key", "rank"]):                          # each event recorded once, 0..n-1
+        assert sorted(g["event"]) == list(range(len(g)))
+    assert np.allclose(lat["latency_s"], lat["acquired_s"] - lat["sent_s"], atol=1e-9)
+    assert np.allclose(lat["latency_s"], lat["wake_s"] + lat["queue_s"], atol=1e-9)
+    assert (lat["latency_s"] >= 0).all() and (lat["interpreter"] == 0).all()
+    assert (runs.loc[runs["file"] == v3_files["interp"], "probe_period_s"] == 0).all()
+    assert (ds3.launches["rounds_written"] == 3).all()                    # 1 warm-up + 2 measured rounds
+    assert (ds3.runs["cpu_s"] > 0).all()
+
+
+def test_interpreters_of_the_real_run(ds3, v3_files):
+    s = ds3.samples[ds3.samples["file"] == v3_files["interp"]]
+    assert (s["interpreters"] == 2).all()
+    assert (s["interpreter"] == s["thread"] % 2).all()
+    assert (s["acquisitions"] >= 1).all()
+    assert (s["switches"] == 0).all()             # a lock each: no holder ever changes
+    assert len(ds3.trace) > 0 and set(ds3.trace["file"]) == {v3_files["interp"]}
+
+
+def test_latency_table_per_configuration(ds3, report3):
+    runs = metrics.measured_runs(ds3)
+    lat = metrics.latency_table(ds3, runs=runs)
+    assert list(lat["config"]) == [PROBED]
+    keep = set(runs.loc[runs["valid"].astype(int) == 1, "run_key"])
+    values = ds3.latency.loc[ds3.latency["run_key"].isin(keep), "latency_s"].to_numpy(float)
+    r = lat.iloc[0]
+    assert r["events"] == values.size and r["runs"] == 2                 # the warm-up's events left out
+    assert r["mean_s"] == pytest.approx(values.mean())
+    assert r["median_s"] == pytest.approx(np.median(values))
+    assert r["p99_s"] == pytest.approx(np.percentile(values, 99))
+    md = (report3 / "report.md").read_text(encoding="utf-8")
+    assert "## Latency probe" in md and "| configuration | events | mean | median | p99 | max |" in md
+    row = (f"| {PROBED} | {values.size} | {tables.seconds(r['mean_s'])} | {tables.seconds(r['median_s'])} | "
+           f"{tables.seconds(r['p99_s'])} | {tables.seconds(r['max_s'])} |")
+    assert row in md
+
+
+def test_report_of_schema_3(ds3, report3):
+    assert_png(report3 / "latency_cdf.png")
+    assert_png(report3 / "lock_timeline_1.png")
+    md = (report3 / "report.md").read_text(encoding="utf-8")
+    assert "](latency_cdf.png)" in md and "](lock_timeline_1.png)" in md
+    assert f"Lock timeline of {INTERP} (" in md
+    for cfg in (PROBED, INTERP):
+        assert f"| {cfg} |" in md, cfg                                   # configuration and lock tables
+    assert "2 interpreters with a lock each (1×2)" in md                 # the reading says so too
+    html = (report3 / "report.html").read_text(encoding="utf-8")
+    pngs = [f for f in os.listdir(report3) if f.endswith(".png")]
+    assert html.count("data:image/png;base64,") == len(pngs)
+    table = metrics.config_table(ds3).set_index("config")
+    assert table.loc[INTERP, "interpreters"] == 2 and table.loc[INTERP, "switches_per_s"] == 0
+    assert table.loc[PROBED, "busy_cores"] > 0

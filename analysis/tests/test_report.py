@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import assert_png, run_cli
-from gilbench_analysis import metrics, report, trace
+from gilbench_analysis import metrics, report, tables, trace
 from gilbench_analysis.load import load
 from synth import Builder
 
@@ -196,3 +196,67 @@ def test_degenerate_sets_still_report(tmp_path, shape):
     if shape == "no baseline":
         assert "No 1×1 baseline with the same work for: 2×1 none" in md
         assert "speedups cannot be given" in md
+
+
+def _probe_events(run_id, latencies, period=0.01):
+    """One event per ``period``; acquired = sent + latency."""
+    return [dict(run_id=run_id, rank=0, event=i, sent_s=period * i, woke_s=period * i, acquired_s=period * i + lat,
+                 latency_s=lat, wake_s=0.0, queue_s=lat) for i, lat in enumerate(latencies)]
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    """1×1 gil with a probe: a warm-up, two measured runs and an invalid one, each with events."""
+    d = tmp_path_factory.mktemp("probe")
+    b = Builder(3)
+    b.add(1, 1, [1.0, 1.0], lock="gil", probe=0.003, warmups=1)            # runs 0 (warm-up), 1, 2
+    b.add(1, 1, [1.0], lock="gil", probe=0.003, valid=0)                   # run 3: invalid
+    b.add(1, 2, [2.0, 2.0, 2.0], lock="gil", probe=0.003, interpreters=2)  # runs 4..6, no events
+    # run 2: event 1 is sent (0.01 s) before event 0 is handled (0.015 s): backlogged
+    b.latency = (_probe_events(0, [1.0, 1.0]) + _probe_events(1, [0.001, 0.002, 0.003])
+                 + _probe_events(2, [0.015, 0.006, 0.001]) + _probe_events(3, [1.0]))
+    path = b.write(d / "probe.h5")
+    out = d / "report"
+    code, _, err = run_cli("report", path, "-o", out)
+    assert code == 0, err
+    return dict(ds=load([str(path)], progress=False), out=out)
+
+
+def test_latency_uses_measured_valid_runs_only(probed):
+    lat = metrics.latency_table(probed["ds"])
+    assert list(lat["config"]) == ["1×1 gil 5ms probe 3ms"]
+    r = lat.iloc[0]
+    values = [0.001, 0.002, 0.003, 0.015, 0.006, 0.001]
+    assert r["events"] == 6 and r["runs"] == 2 and r["max_s"] == 0.015
+    assert r["mean_s"] == pytest.approx(sum(values) / 6)
+    assert r["median_s"] == pytest.approx(0.0025)
+    assert r["p99_s"] == pytest.approx(0.006 + 0.95 * 0.009)             # linear interpolation
+    assert r["backlog_share"] == pytest.approx(1 / 6)
+
+
+def test_latency_report_table_plot_and_backlog_caveat(probed):
+    md = (probed["out"] / "report.md").read_text(encoding="utf-8")
+    assert "| configuration | events | mean | median | p99 | max |" in md
+    assert "| 1×1 gil 5ms probe 3ms | 6 | 4.667 ms | 2.5 ms | 14.55 ms | 15 ms |" in md
+    assert "sent before the probe had handled the previous one" in md and "1×1 gil 5ms probe 3ms (17%)" in md
+    assert "| 1×2 gil 5ms 2 interpreters probe 3ms |" in md
+    assert "2 interpreters with a lock each, latency probe every 3ms (1×2)" in md
+    assert_png(probed["out"] / "latency_cdf.png")
+
+
+def test_percentages_never_use_exponent_notation():
+    assert tables.percent(1.3, 2) == "130%"
+    assert tables.percent(0.4) == "40%" and tables.percent(0.0123) == "1.23%"
+    assert tables.percent(0.0999, 2) == "10%" and tables.percent(0.0, 2) == "0%"
+    assert tables.percent(float("nan")) == tables.DASH
+
+
+def test_single_worker_runs_get_no_timeline(tmp_path):
+    b = Builder(3)
+    b.add(1, 1, [1.0] * 3, lock="gil")
+    b.trace = [dict(run_id=0, thread=0, t_s=0.0, event=0), dict(run_id=0, thread=0, t_s=0.0001, event=1),
+               dict(run_id=0, thread=0, t_s=0.9, event=3)]
+    path = b.write(tmp_path / "one.h5")
+    code, _, err = run_cli("report", path, "-o", tmp_path / "rep")
+    assert code == 0, err
+    assert not [f for f in os.listdir(tmp_path / "rep") if f.startswith("lock_timeline")]

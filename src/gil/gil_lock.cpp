@@ -6,7 +6,10 @@
 //  * the forced-switch wait loops on its predicate (last_holder != me) where CPython waits once
 //    and so may return early on a spurious wake-up;
 //  * a fresh lock's first acquisition is not counted as a switch (CPython's switch_number does
-//    count it; here `switches` are holder changes between threads).
+//    count it; here `switches` are holder changes between threads);
+//  * cond/switch_cond are signalled just after their mutex is released instead of while it is
+//    held (equivalent: waiters re-check under the mutex; it spares the woken thread a futex
+//    round trip), and switch_cond only when the holder changed (nobody waits otherwise).
 #include <condition_variable>
 #include <mutex>
 #include <utility>

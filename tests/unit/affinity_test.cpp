@@ -13,6 +13,14 @@ TEST(Affinity, ListFormat) {
   EXPECT_EQ(affinity::to_list({0, 2, 4, 5}), "0,2,4-5");
 }
 
+TEST(Affinity, ParseListInvertsToList) {
+  EXPECT_EQ(affinity::parse_list("0-3,8"), (std::vector<int>{0, 1, 2, 3, 8}));
+  EXPECT_EQ(affinity::parse_list("5"), (std::vector<int>{5}));
+  EXPECT_TRUE(affinity::parse_list("").empty());
+  const std::vector<int> v{0, 2, 4, 5, 6, 9};
+  EXPECT_EQ(affinity::parse_list(affinity::to_list(v)), v);
+}
+
 TEST(Affinity, AllowedCpusIncludeTheCurrentOne) {
   const auto cpus = affinity::allowed_cpus();
   ASSERT_FALSE(cpus.empty());

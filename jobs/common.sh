@@ -1,0 +1,102 @@
+# jobs/common.sh — settings and helpers shared by every gilbench job script. Sourced, not run.
+#
+# Edit here, or set in the environment before `sbatch` / `jobs/workstation.sh` (sbatch passes the
+# submitting shell's environment to the job):
+#   GILBENCH          the binary; default: `gilbench` on PATH, else <repo>/build/bin/gilbench
+#   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (tests use a
+#                     small --count this way); do not repeat options the script sets itself
+#   GILBENCH_LOCKS    lock policies of the scans (default none,gil,legacy-gil)
+#   GILBENCH_REPORT   the analysis entry point (default analysis/gilbench-report)
+#   GILBENCH_RESULTS  results directory (default: results/ under the submit/current directory)
+#   GILBENCH_MIN_LEFT a job of several steps (ranks-scan) starts no further step with fewer
+#                     seconds left than this (default 150: --signal=TERM@90 may come 30 s early)
+# Account and partition: the #SBATCH lines of each script, or SBATCH_ACCOUNT / SBATCH_PARTITION.
+#
+# Binding everywhere (see docs/jobs.md): one task per MPI rank, `srun --cpus-per-task` given
+# explicitly (Slurm >= 22.05 does not pass sbatch's -c on to srun), `--cpu-bind=cores`,
+# OMP_NUM_THREADS = the step's cpus per task, OMP_PLACES=cores, OMP_PROC_BIND=close.
+
+GB_JOBS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GB_REPO=$(dirname "$GB_JOBS")
+GILBENCH_LOCKS=${GILBENCH_LOCKS:-none,gil,legacy-gil}
+GILBENCH_RESULTS=${GILBENCH_RESULTS:-results}
+GILBENCH_MIN_LEFT=${GILBENCH_MIN_LEFT:-150}
+read -r -a GB_ARGS <<<"${GILBENCH_ARGS:-}"
+GB_SRUN=()
+GB_STEPS=0
+export OMP_PLACES=cores OMP_PROC_BIND=close
+
+mkdir -p "$GILBENCH_RESULTS"
+
+# The binary: $GILBENCH, else gilbench on PATH, else this repository's build (or, for the
+# installed copy in <prefix>/share/gilbench/jobs, <prefix>/bin).
+gb_binary() {
+  local c
+  if [ -z "${GILBENCH:-}" ]; then
+    for c in "$(command -v gilbench)" "$GB_REPO/build/bin/gilbench" "$GB_REPO/../../bin/gilbench"; do
+      [ -n "$c" ] && [ -x "$c" ] && { GILBENCH=$c; break; }
+    done
+  fi
+  [ -x "${GILBENCH:-}" ] || { echo "gilbench not found: set GILBENCH, put it on PATH or build $GB_REPO/build" >&2; exit 6; }
+}
+
+# The analysis entry point: $GILBENCH_REPORT, else analysis/gilbench-report of this
+# repository, else gilbench-report on PATH or in <prefix>/bin. Empty when there is none.
+gb_report() {
+  local c
+  for c in "${GILBENCH_REPORT:-}" "$GB_REPO/analysis/gilbench-report" "$(command -v gilbench-report)" \
+           "$GB_REPO/../../bin/gilbench-report"; do
+    [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
+  done
+}
+
+# gb_list MAX -> 1,2,4,...,MAX (powers of two, MAX itself last)
+gb_list() {
+  local i=1 l=""
+  while [ "$i" -lt "$1" ]; do l+="$i,"; i=$((i * 2)); done
+  echo "$l$1"
+}
+
+# gb_output NAME -> results/NAME-<jobid>.h5, or results/NAME-<arrayjobid>_<index>.h5 in an array
+gb_output() {
+  local id=${SLURM_JOB_ID:-$(date +%Y%m%d-%H%M%S)}
+  [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && id=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
+  echo "$GILBENCH_RESULTS/$1-$id.h5"
+}
+
+# Seconds left in this job (empty when unlimited or unknown).
+gb_seconds_left() {
+  local l d=0 s=0 x p
+  l=$(squeue -h -j "$SLURM_JOB_ID" -o %L 2>/dev/null)
+  case $l in *[0-9]:[0-9]*) ;; *) return 0 ;; esac
+  if [[ $l == *-* ]]; then d=${l%%-*}; l=${l#*-}; fi
+  IFS=: read -r -a p <<<"$l"
+  for x in "${p[@]}"; do s=$((s * 60 + 10#$x)); done
+  echo $((d * 86400 + s))
+}
+
+# gb_step TASKS CPUS_PER_TASK GILBENCH_ARGS... : one srun step, bound to cores (extra srun
+# options, e.g. the node layout, in the array GB_SRUN).
+# gilbench exits 5 when Slurm's --signal=TERM@… (or scancel --signal=TERM) stopped it: the
+# finished rounds are in the file; the script then stops too and exits 5.
+gb_step() {
+  local n=$1 c=$2 rc left; shift 2
+  gb_binary
+  # A step started after Slurm's warning signal would not get it: a later step needs time left.
+  if [ "$GB_STEPS" -gt 0 ]; then
+    left=$(gb_seconds_left)
+    if [ -n "$left" ] && [ "$left" -lt "$GILBENCH_MIN_LEFT" ]; then
+      echo "gilbench job: only ${left}s left, not starting: $*" >&2; exit 5
+    fi
+  fi
+  GB_STEPS=$((GB_STEPS + 1))
+  echo "+ srun ${GB_SRUN[*]} -n $n --cpus-per-task=$c --cpu-bind=cores gilbench $* ${GB_ARGS[*]}" >&2
+  OMP_NUM_THREADS=$c srun --mpi=pmix "${GB_SRUN[@]}" --ntasks="$n" --cpus-per-task="$c" --cpu-bind=cores \
+    "$GILBENCH" "$@" "${GB_ARGS[@]}"
+  rc=$?
+  case $rc in
+    0) ;;
+    5) echo "gilbench job: interrupted (SIGTERM); finished rounds are saved" >&2; exit 5 ;;
+    *) echo "gilbench job: step failed with exit code $rc" >&2; exit "$rc" ;;
+  esac
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""Check a gilbench results file written by a Slurm job (see docs/schema.md).
+
+usage: check_results.py FILE [options]    (exit 0 = every check holds; otherwise one line why)
+
+  --configs R:T:LOCK[,...]   the set of (ranks, threads, lock) among the measured runs, exactly
+  --partial                  with --configs: a non-empty subset is enough (interrupted jobs)
+  --min-rounds K             at least K finished rounds (distinct `round` values) in the file
+  --status STATUS            every launch has exit_status STATUS (complete / interrupted)
+  --launches N               the file holds N launches
+  --audit                    the affinity audit is clean: /launches.shared_cores == 0,
+                             /runs.shared_cores == 0, and within each run no two workers of one
+                             host started, ended or are allowed on a common CPU
+  --audit-cores N            like --audit, but only for runs with ranks × threads <= N (the
+                             mpirun recipe binds those); larger runs must be recorded as
+                             oversubscribed
+  --job ID                   Slurm provenance of every launch names job ID
+  --array ARRAYID_INDEX      ... and array job id / task index
+  --ntasks N[,N...]          slurm_ntasks of the launches, in order (one value: all launches)
+  --cpus-per-task C          slurm_cpus_per_task of every launch
+  --nodes NAME[,NAME...]     every one of these nodes appears in /launches.hosts and in the
+                             samples' hosts, and slurm_nodelist is set
+  --lock-scope SCOPE         every run has lock_scope SCOPE
+"""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+
+def fail(msg):
+    sys.exit(f"{ARGS.file}: {msg}")
+
+
+def text(v):
+    if isinstance(v, bytes):
+        return v.rstrip(b"\0").decode()
+    return str(v)
+
+
+def column(table, name):
+    """A column as a numpy array; enum and string columns as lists of str."""
+    if name not in table.dtype.names:
+        fail(f"no column {name} in its table (has {', '.join(table.dtype.names)})")
+    col = table[name]
+    enum = h5py.check_enum_dtype(table.dtype.fields[name][0])
+    if enum:
+        names = {v: k for k, v in enum.items()}
+        return [names[int(x)] for x in col]
+    if col.dtype.kind in "SOU":
+        return [text(x) for x in col]
+    return col
+
+
+def cpus(spec):
+    """'0-3,8' -> {0,1,2,3,8}"""
+    out = set()
+    for part in text(spec).split(","):
+        if not part:
+            continue
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("file")
+    p.add_argument("--configs")
+    p.add_argument("--partial", action="store_true")
+    p.add_argument("--min-rounds", type=int, default=1)
+    p.add_argument("--status")
+    p.add_argument("--launches", type=int)
+    p.add_argument("--audit", action="store_true")
+    p.add_argument("--audit-cores", type=int)
+    p.add_argument("--job")
+    p.add_argument("--array")
+    p.add_argument("--ntasks")
+    p.add_argument("--cpus-per-task", type=int)
+    p.add_argument("--nodes")
+    p.add_argument("--lock-scope")
+    global ARGS
+    ARGS = a = p.parse_args()
+
+    try:
+        f = h5py.File(a.file, "r")
+    except OSError as e:
+        fail(f"does not open: {e}")
+    with f:
+        if text(f.attrs.get("producer", b"")) != "gilbench":
+            fail("producer attribute is not 'gilbench'")
+        for t in ("launches", "runs", "samples"):
+            if t not in f:
+                fail(f"no /{t}")
+        launches, runs, samples = f["launches"][()], f["runs"][()], f["samples"][()]
+    said = []
+
+    # Validation: every run, warm-up or not, did exactly the work asked.
+    if len(runs) == 0:
+        fail("no runs")
+    valid = column(runs, "valid")
+    if not np.all(valid == 1):
+        fail(f"{int(np.sum(valid != 1))} of {len(runs)} runs have valid != 1")
+    said.append(f"{len(runs)} runs valid")
+
+    rounds = set(int(r) for r in column(runs, "round"))
+    if len(rounds) < a.min_rounds:
+        fail(f"{len(rounds)} finished rounds, expected at least {a.min_rounds}")
+    said.append(f"{len(rounds)} rounds")
+
+    if a.configs:
+        want = set()
+        for c in a.configs.split(","):
+            r, t, lock = c.split(":")
+            want.add((int(r), int(t), lock))
+        measured = [not w for w in column(runs, "warmup")]
+        got = {(int(r), int(t), l) for r, t, l, m in
+               zip(column(runs, "ranks"), column(runs, "threads"), column(runs, "lock"), measured) if m}
+        if a.partial:
+            if not got or not got <= want:
+                fail(f"configurations {sorted(got)} are not a non-empty subset of {sorted(want)}")
+        elif got != want:
+            fail(f"configurations {sorted(got)}, expected {sorted(want)}")
+        said.append(f"{len(got)} configurations")
+
+    if a.launches is not None and len(launches) != a.launches:
+        fail(f"{len(launches)} launches, expected {a.launches}")
+    if a.status:
+        st = column(launches, "exit_status")
+        if any(s != a.status for s in st):
+            fail(f"launch exit_status {st}, expected {a.status}")
+        said.append(f"status {a.status}")
+
+    if a.audit or a.audit_cores:
+        audited = np.ones(len(runs), bool)
+        if a.audit_cores:
+            workers = column(runs, "ranks") * column(runs, "threads")
+            audited = workers <= a.audit_cores
+            over = column(runs, "oversubscribed")
+            if np.any(over[~audited] != 1):
+                fail(f"runs with more than {a.audit_cores} workers are not marked oversubscribed")
+        elif np.any(column(launches, "shared_cores") != 0):
+            fail("a launch records shared_cores=1")
+        shared = column(runs, "shared_cores")
+        if np.any(shared[audited] != 0):
+            fail(f"runs record shared_cores=1: run_ids {list(column(runs, 'run_id')[audited & (shared != 0)])}")
+        keep = set(int(x) for x in column(runs, "run_id")[audited])
+        ids, hosts = column(samples, "run_id"), column(samples, "host")
+        c0, c1, allowed = column(samples, "cpu_start"), column(samples, "cpu_end"), column(samples, "allowed_cpus")
+        by_run = {}
+        for i in range(len(samples)):
+            if int(ids[i]) in keep:
+                by_run.setdefault((int(ids[i]), hosts[i]), []).append(i)
+        for (rid, host), rows in by_run.items():
+            for col, what in ((c0, "started"), (c1, "ended")):
+                used = [int(col[i]) for i in rows]
+                if len(set(used)) != len(used):
+                    fail(f"run {rid} on {host}: two workers {what} on one CPU ({sorted(used)})")
+            seen = set()
+            for i in rows:
+                s = cpus(allowed[i])
+                if s & seen:
+                    fail(f"run {rid} on {host}: allowed CPU sets overlap ({[allowed[j] for j in rows]})")
+                seen |= s
+        said.append(f"affinity audit clean over {len(by_run)} (run, host) groups")
+        if len(by_run) == 0:
+            fail("nothing to audit")
+
+    if a.job or a.array or a.ntasks or a.cpus_per_task or a.nodes:
+        n = len(launches)
+        if a.job:
+            ids = column(launches, "slurm_job_id")
+            if any(x != a.job for x in ids):
+                fail(f"slurm_job_id {ids}, expected {a.job}")
+            steps = column(launches, "slurm_step_id")
+            if any(s == "" for s in steps) or len(set(steps)) != n:
+                fail(f"slurm_step_id {steps}: expected one distinct step per launch")
+            parts = column(launches, "slurm_partition")
+            if any(x == "" for x in parts):
+                fail("slurm_partition empty")
+            said.append(f"job {a.job} steps {steps}")
+        if a.array:
+            aj, ai = a.array.split("_")
+            if any(x != aj for x in column(launches, "slurm_array_job_id")) or \
+               any(x != ai for x in column(launches, "slurm_array_task_id")):
+                fail(f"array ids {column(launches, 'slurm_array_job_id')}_"
+                     f"{column(launches, 'slurm_array_task_id')}, expected {a.array}")
+            said.append(f"array {a.array}")
+        if a.ntasks:
+            want = [int(x) for x in a.ntasks.split(",")]
+            want = want * n if len(want) == 1 else want
+            got = [int(x) for x in column(launches, "slurm_ntasks")]
+            if got != want:
+                fail(f"slurm_ntasks {got}, expected {want}")
+            if got != [int(x) for x in column(launches, "ranks")]:
+                fail(f"slurm_ntasks {got} differ from ranks {list(column(launches, 'ranks'))}")
+        if a.cpus_per_task:
+            got = [int(x) for x in column(launches, "slurm_cpus_per_task")]
+            if any(x != a.cpus_per_task for x in got):
+                fail(f"slurm_cpus_per_task {got}, expected {a.cpus_per_task}")
+        if a.nodes:
+            names = a.nodes.split(",")
+            for h in column(launches, "hosts"):
+                if not set(names) <= set(h.split(",")):
+                    fail(f"launch hosts '{h}' do not name all of {names}")
+            if not set(names) <= set(column(samples, "host")):
+                fail(f"sample hosts {sorted(set(column(samples, 'host')))} lack some of {names}")
+            if any(x == "" for x in column(launches, "slurm_nodelist")):
+                fail("slurm_nodelist empty")
+            said.append(f"nodes {names}")
+
+    if a.lock_scope:
+        sc = set(column(runs, "lock_scope"))
+        if sc != {a.lock_scope}:
+            fail(f"lock_scope {sc}, expected {a.lock_scope}")
+        said.append(f"lock scope {a.lock_scope}")
+
+    print(f"{a.file}: OK: " + "; ".join(said))
+
+
+if __name__ == "__main__":
+    main()
