@@ -2,7 +2,8 @@
 #
 # Edit here, or set in the environment before `sbatch` / `jobs/workstation.sh` (sbatch passes the
 # submitting shell's environment to the job):
-#   GILBENCH          the binary; default: `gilbench` on PATH, else <repo>/build/bin/gilbench
+#   GILBENCH          the binary; default: `gilbench` on PATH, else <repo>/build/release/bin/gilbench
+#                     (the preset build), else <repo>/build/bin/gilbench
 #   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (tests use a
 #                     small --count this way); do not repeat options the script sets itself
 #   GILBENCH_LOCKS    lock policies of the scans (default none,gil,legacy-gil)
@@ -33,7 +34,8 @@ mkdir -p "$GILBENCH_RESULTS"
 gb_binary() {
   local c
   if [ -z "${GILBENCH:-}" ]; then
-    for c in "$(command -v gilbench)" "$GB_REPO/build/bin/gilbench" "$GB_REPO/../../bin/gilbench"; do
+    for c in "$(command -v gilbench)" "$GB_REPO/build/release/bin/gilbench" "$GB_REPO/build/bin/gilbench" \
+             "$GB_REPO/../../bin/gilbench"; do
       [ -n "$c" ] && [ -x "$c" ] && { GILBENCH=$c; break; }
     done
   fi
