@@ -35,6 +35,13 @@ if(GILBENCH_INSTALL_ANALYSIS AND EXISTS ${_gilbench_report})
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/gilbench_analysis
           DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis
           PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE PATTERN "tests" EXCLUDE)
+  # The fidelity command (real CPython beside the emulation) finds fidelity/ next to itself:
+  # PREFIX/share/gilbench/analysis/gilbench-fidelity.
+  if(EXISTS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity)
+    install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis)
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis
+            PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
+  endif()
 endif()
 
 if(EXISTS ${PROJECT_SOURCE_DIR}/jobs)

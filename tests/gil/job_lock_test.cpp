@@ -208,7 +208,7 @@ TEST(JobLock, GilExclusionAndCountersJobWide) {
   Params p;
   p.policy = Policy::gil;
   p.switch_interval = microseconds(500);
-  const std::uint64_t n = 20'000'000;  // ~6 ms per thread
+  const std::uint64_t n = 40'000'000;  // ~12 ms per thread
   LocalRun r;
   {
     auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, common_clock_trace(), seg.hook());
@@ -233,7 +233,7 @@ TEST(JobLock, GilExclusionAndCountersJobWide) {
   EXPECT_EQ(sw, h.changes.load()) << "switches counted by new holders = holder changes job-wide";
   EXPECT_GE(sw, workers - 1) << "every thread of every rank held the lock";
   EXPECT_LE(forced, reqs);
-  EXPECT_GE(forced, 1u) << "a 500 µs interval against ≥ 6 ms of work per thread forces drops";
+  EXPECT_GE(forced, 1u) << "a 500 µs interval against ≥ 12 ms of work per thread forces drops";
   expect_disjoint_tenures_jobwide(r);
 }
 

@@ -330,8 +330,9 @@ TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
     hook(tid, k);
     if (k == 0 && (order.empty() || order.back() != tid)) order.push_back(tid);
   });
-  // ~30 ms of work per thread: ≥ 100 intervals
-  const Result r = run_threads(*lock, 2, 100'000'000);
+  // ~60 ms of CPU work per thread: ≥ 300 intervals, so even on a busy machine each thread is
+  // asked to drop at least once
+  const Result r = run_threads(*lock, 2, 200'000'000);
   const Counters tot = r.total();
   EXPECT_EQ(held.violations.load(), 0u);
   ASSERT_GE(order.size(), 3u) << "A → B → A: the first holder was made to drop, then asked back";
