@@ -116,6 +116,12 @@ std::string format_count(std::uint64_t n) {
       {1'000'000'000'000ULL, "T"}, {1'000'000'000ULL, "G"}, {1'000'000ULL, "M"}, {1'000ULL, "k"}};
   for (const auto& u : units)
     if (n >= u.div && n % u.div == 0) return std::to_string(n / u.div) + u.suffix;
+  for (const auto& u : units)
+    if (n >= 1'000'000 && n >= u.div) {  // long numbers only
+      char approx[32];
+      std::snprintf(approx, sizeof approx, " (~%.3g%s)", static_cast<double>(n) / static_cast<double>(u.div), u.suffix);
+      return std::to_string(n) + approx;
+    }
   return std::to_string(n);
 }
 

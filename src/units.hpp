@@ -23,7 +23,7 @@ std::vector<std::string> split_list(std::string_view text);
 /// 0.0053 → "5.3ms", 2.5 → "2.5s": the shortest readable form, for tables and messages.
 std::string format_duration(double seconds);
 
-/// 50000000 → "50M", 1234 → "1234": for headers.
+/// 50000000 → "50M", 1234 → "1234", 1962468950 → "1962468950 (~1.96G)": for headers.
 std::string format_count(std::uint64_t n);
 
 }  // namespace gilbench::units

@@ -56,4 +56,5 @@ TEST(Format, ReadableDurationsAndCounts) {
   EXPECT_EQ(format_count(50'000'000), "50M");
   EXPECT_EQ(format_count(1234), "1234");
   EXPECT_EQ(format_count(2'000), "2k");
+  EXPECT_EQ(format_count(1'962'468'950), "1962468950 (~1.96G)");
 }
