@@ -9,7 +9,8 @@ PY=/usr/bin/python3
 W=$(mktemp -d /tmp/gilbench-bench-XXXXXX); trap 'rm -rf "$W"' EXIT
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 N=${N:-2G}; R=${R:-7}
-"$GB" -q --count "$N" --threads 1,2 --repeat "$R" --output "$W/s.h5" >/dev/null
+echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+OMP_PLACES=cores OMP_PROC_BIND=close "$GB" -q --count "$N" --threads 1,2 --repeat "$R" --output "$W/s.h5" >/dev/null
 mpirun --oversubscribe -n 2 --bind-to core "$GB" -q --count "$N" --threads 1 --repeat "$R" --output "$W/s.h5" >/dev/null
 mpirun --oversubscribe -n 64 --bind-to none "$GB" -q --count 256M --threads 4 --repeat 10 --warmup 0 --output "$W/g.h5" >/dev/null
 "$PY" - "$W/s.h5" "$W/g.h5" <<'PY'
