@@ -6,7 +6,8 @@ PKGS=(build-essential cmake git pkg-config
       openmpi-bin libopenmpi-dev libhdf5-dev libhdf5-openmpi-dev hdf5-tools libcli11-dev
       libgtest-dev libgmock-dev googletest libbenchmark-dev
       python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy python3-pytest python3-yaml
-      munge slurmctld slurmd slurm-client)
+      munge slurmctld slurmd slurm-client
+      gdb)  # the Slurm tests print the stacks of a hung job with it
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

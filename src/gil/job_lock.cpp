@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdio>
 #include <list>
 #include <optional>
@@ -31,8 +34,7 @@ using job::Msg;
 using std::chrono::microseconds;
 
 constexpr int kServerTag = 17001;      // → rank 0's server: request, release, stop
-constexpr int kAgentTag = 17002;       // → a rank's agent: drop, contended, wake, final
-constexpr int kGrantTagBase = 17100;   // → thread tid of a rank: grant (tag kGrantTagBase + tid)
+constexpr int kAgentTag = 17002;       // → a rank's agent: grant, drop, contended, wake, final
 
 constexpr microseconds kBusyMaxSleep{50};   // poll period cap while the lock is in use
 constexpr microseconds kIdleMaxSleep{1000}; // ... and while nothing local uses it
@@ -60,22 +62,24 @@ class TimerSlack {
   long old_;
 };
 
-/// Poll, then sleep 1, 2, 4 ... µs up to a cap: no spinning in MPI progress loops.
+/// Poll, then wait 1, 2, 4 ... µs up to a cap (no spinning in MPI progress loops): the agent's
+/// pause, cut short when a local thread posts a message.
 class Backoff {
  public:
   void reset() noexcept {
     passes_ = 0;
     sleep_ = microseconds(0);
   }
-  void pause(microseconds cap, std::optional<Clock::time_point> until = std::nullopt) {
+  /// The next pause (zero while still in the polling passes), at most until `until`.
+  Clock::duration next(microseconds cap, std::optional<Clock::time_point> until = std::nullopt) {
     if (passes_ < kSpinPasses) {
       ++passes_;
-      return;
+      return Clock::duration::zero();
     }
     sleep_ = sleep_.count() == 0 ? microseconds(1) : std::min(sleep_ * 2, cap);
     auto d = std::chrono::duration_cast<Clock::duration>(std::min(sleep_, cap));
     if (until) d = std::max(Clock::duration::zero(), std::min(d, *until - Clock::now()));
-    if (d > Clock::duration::zero()) std::this_thread::sleep_for(d);
+    return d;
   }
 
  private:
@@ -92,11 +96,14 @@ struct Grant {
   double waited_s = 0;  // from sending the request/release to the grant
 };
 
-/// take()/release() state of one thread: its tenure and the interpreter's ticker it carries.
+/// take()/release() state of one thread: its tenure and the interpreter's ticker it carries,
+/// and its grant mailbox, filled by the agent (the thread sleeps on `grants` meanwhile).
 struct alignas(detail::kCacheLine) JobSlot {
   Clock::time_point acquired{};
   std::int64_t tenure = 0;
   std::int64_t ticker = 0;
+  Msg grant;                                // written by the agent before it bumps `grants`
+  std::atomic<std::uint32_t> grants{0};     // grants delivered so far
 };
 
 class JobLock final : public Lock {
@@ -114,12 +121,16 @@ class JobLock final : public Lock {
     check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     check_mpi(MPI_Comm_size(comm_, &nranks_), "MPI_Comm_size");
     if (rank_ == 0) server_ = std::make_unique<job::Server>(p, nranks_, threads_);
-    agent_ = std::thread([this] { agent_loop(); });
   }
 
   ~JobLock() override {
-    // Every local thread is done: tell the server; the agent exits when all ranks have.
-    send_server(Msg{job::kStop, -1, 0, 0, 0, 0});
+    // Every local thread is done: the agent tells the server and exits when all ranks have.
+    start_agent();
+    {
+      const std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
     agent_.join();
     MPI_Comm_free(&comm_);
   }
@@ -130,6 +141,7 @@ class JobLock final : public Lock {
 
   std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) override {
     detail::check_tid(tid, threads_);
+    start_agent();
     const CtxScope ctx(c);
     const ActiveScope active(active_);
     TraceSink tr(trace_opts_, epoch_, trace, tid);
@@ -138,6 +150,7 @@ class JobLock final : public Lock {
 
   void take(int tid, Counters& c) override {
     detail::check_tid(tid, threads_);
+    start_agent();
     active_.fetch_add(1, std::memory_order_relaxed);
     TraceSink none;
     const Grant g = request_and_wait(tid, c, none, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
@@ -167,35 +180,38 @@ class JobLock final : public Lock {
 
   std::int64_t gid(int tid) const { return static_cast<std::int64_t>(rank_) * threads_ + tid; }
 
-  // ----- client side (called by the worker threads) -----
+  /// The agent starts with the first use of the lock (or its destruction), not with its
+  /// creation: the caller may still make MPI calls between the two (gilbench's runner holds a
+  /// barrier there), and from then on the agent is the only thread of this rank that calls MPI.
+  void start_agent() {
+    std::call_once(agent_started_, [this] { agent_ = std::thread([this] { agent_loop(); }); });
+  }
 
-  void send_server(const Msg& m) {
-    check_mpi(MPI_Send(&m, job::kMsgWords, MPI_INT64_T, 0, kServerTag, comm_), "MPI_Send to the lock server");
+  // ----- client side (the worker threads; they never call MPI) -----
+
+  /// Queues a message for the server; the agent forwards it (in order) and wakes at once.
+  void post(const Msg& m) {
+    {
+      const std::lock_guard<std::mutex> g(mu_);
+      outbox_.push_back(m);
+    }
+    cv_.notify_one();
   }
 
   /// Sends `m` (a request, or a release with retake) and waits for this thread's grant.
   /// Counts the acquisition, a switch, gil's timed-out waits and drop requests made for it.
   Grant request_and_wait(int tid, Counters& c, TraceSink& tr, const Msg& m) {
-    Msg g;
-    MPI_Request req = MPI_REQUEST_NULL;
-    check_mpi(MPI_Irecv(&g, job::kMsgWords, MPI_INT64_T, 0, kGrantTagBase + tid, comm_, &req), "MPI_Irecv (grant)");
+    JobSlot& slot = slots_[static_cast<std::size_t>(tid)];
+    const std::uint32_t seen = slot.grants.load(std::memory_order_acquire);
     const Clock::time_point t_request = Clock::now();
     tr.add(t_request, EventKind::request);
-    send_server(m);
-    {
-      const TimerSlack slack;
-      Backoff b;
-      int done = 0;
-      for (;;) {
-        check_mpi(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test (grant)");
-        if (done) break;
-        b.pause(kBusyMaxSleep);
-      }
-    }
+    post(m);
+    while (slot.grants.load(std::memory_order_acquire) == seen) slot.grants.wait(seen, std::memory_order_acquire);
+    const Msg g = slot.grant;
     if (g.type != job::kGrant || g.gid != gid(tid)) {
       std::fprintf(stderr, "gilbench: job-scope lock: thread %lld got message %lld for %lld\n",
                    static_cast<long long>(gid(tid)), static_cast<long long>(g.type), static_cast<long long>(g.gid));
-      MPI_Abort(MPI_COMM_WORLD, 6);
+      std::abort();
     }
     Grant r;
     r.acquired = Clock::now();
@@ -220,7 +236,7 @@ class JobLock final : public Lock {
     const Clock::time_point t = Clock::now();
     c.hold_s += seconds(t - acquired);
     tr.add(t, EventKind::release);
-    send_server(Msg{job::kRelease, gid(tid), tenure, 0, ticker, 0});
+    post(Msg{job::kRelease, gid(tid), tenure, 0, ticker, 0});
   }
 
   std::uint64_t run_gil(int tid, std::uint64_t n, Counters& c, TraceSink& tr) {
@@ -298,6 +314,11 @@ class JobLock final : public Lock {
   }
 
   // ----- the agent (one per rank; on rank 0 it also runs the server) -----
+  // The only thread of the rank that calls MPI while the lock lives: it forwards the workers' messages to the server, hands grants to the waiting
+  // thread, raises the holder's drop flag, re-sends a woken thread's request, and on rank 0 feeds
+  // the server. Open MPI 4.1's TCP transport loses messages when several threads of a process
+  // drive it at once (a worker's MPI_Send against another thread's MPI_Iprobe); one caller
+  // avoids it, and costs a local hand-off (a condition variable, a futex wake) per message.
 
   struct PendingSend {
     Msg msg;
@@ -310,19 +331,60 @@ class JobLock final : public Lock {
     check_mpi(MPI_Isend(&p.msg, job::kMsgWords, MPI_INT64_T, dest, tag, comm_, &p.req), "MPI_Isend (lock agent)");
   }
 
+  /// To the server: straight into it on rank 0 (queued, handled in order by the server pass),
+  /// over MPI from the other ranks.
+  void to_server(std::list<PendingSend>& pending, const Msg& m) {
+    if (server_)
+      server_inbox_.push_back(m);
+    else
+      isend(pending, m, 0, kServerTag);
+  }
+
+  /// A message from the server to this rank.
+  void deliver(std::list<PendingSend>& pending, const Msg& m) {
+    switch (m.type) {
+      case job::kGrant: {
+        if (m.gid / threads_ != rank_) throw std::logic_error("gil job agent: grant for another rank's thread");
+        JobSlot& slot = slots_[static_cast<std::size_t>(m.gid % threads_)];
+        slot.grant = m;
+        slot.grants.fetch_add(1, std::memory_order_release);
+        slot.grants.notify_one();
+        break;
+      }
+      case job::kDrop:
+      case job::kContended: flag_tenure_.store(m.tenure, std::memory_order_relaxed); break;
+      case job::kWake: to_server(pending, Msg{job::kRequest, m.gid, 0, 1, 0, 0}); break;
+      case job::kFinal: final_ = true; break;
+      default: throw std::logic_error("gil job agent: unexpected message type " + std::to_string(m.type));
+    }
+  }
+
   void agent_loop() {
     const TimerSlack slack;
     std::list<PendingSend> pending;  // stable addresses for MPI_Isend buffers
     std::vector<job::Outgoing> out;
+    std::vector<Msg> local;
     Backoff backoff;
-    bool final = false;
+    bool stop_sent = false;
     try {
-      while (!final) {
-        bool any = false;
-        int flag = 0;
-        MPI_Status st;
-        Msg m;
+      while (!final_) {
+        bool any = false, stop = false;
+        {
+          const std::lock_guard<std::mutex> g(mu_);
+          local.swap(outbox_);
+          stop = stop_;
+        }
+        for (const Msg& m : local) to_server(pending, m);
+        any = !local.empty();
+        local.clear();
+        if (stop && !stop_sent) {  // after every message of this rank's threads
+          to_server(pending, Msg{job::kStop, -1, 0, 0, 0, 0});
+          stop_sent = any = true;
+        }
         if (server_) {
+          int flag = 0;
+          MPI_Status st;
+          Msg m;
           for (;;) {
             check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kServerTag, comm_, &flag, &st), "MPI_Iprobe (server)");
             if (!flag) break;
@@ -331,24 +393,40 @@ class JobLock final : public Lock {
             server_->on_message(st.MPI_SOURCE, m, Clock::now(), out);
             any = true;
           }
+          // rank 0's own messages (and its woken threads' retries, queued by deliver below)
+          while (!server_inbox_.empty()) {
+            const Msg lm = server_inbox_.front();
+            server_inbox_.pop_front();
+            server_->on_message(0, lm, Clock::now(), out);
+            any = true;
+            for (const job::Outgoing& o : out) {
+              if (o.rank == 0)
+                deliver(pending, o.msg);
+              else
+                isend(pending, o.msg, o.rank, kAgentTag);
+            }
+            out.clear();
+          }
           server_->on_time(Clock::now(), out);
           for (const job::Outgoing& o : out) {
-            isend(pending, o.msg, o.rank, o.to_thread ? kGrantTagBase + o.tid : kAgentTag);
+            if (o.rank == 0)
+              deliver(pending, o.msg);
+            else
+              isend(pending, o.msg, o.rank, kAgentTag);
           }
           any = any || !out.empty();
           out.clear();
-        }
-        for (;;) {
-          check_mpi(MPI_Iprobe(0, kAgentTag, comm_, &flag, &st), "MPI_Iprobe (agent)");
-          if (!flag) break;
-          check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, 0, kAgentTag, comm_, MPI_STATUS_IGNORE), "MPI_Recv (agent)");
-          any = true;
-          switch (m.type) {
-            case job::kDrop:
-            case job::kContended: flag_tenure_.store(m.tenure, std::memory_order_relaxed); break;
-            case job::kWake: isend(pending, Msg{job::kRequest, m.gid, 0, 1, 0, 0}, 0, kServerTag); break;
-            case job::kFinal: final = true; break;
-            default: throw std::logic_error("gil job agent: unexpected message type " + std::to_string(m.type));
+        } else {
+          int flag = 0;
+          MPI_Status st;
+          Msg m;
+          for (;;) {
+            check_mpi(MPI_Iprobe(0, kAgentTag, comm_, &flag, &st), "MPI_Iprobe (agent)");
+            if (!flag) break;
+            check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, 0, kAgentTag, comm_, MPI_STATUS_IGNORE),
+                      "MPI_Recv (agent)");
+            deliver(pending, m);
+            any = true;
           }
         }
         for (auto it = pending.begin(); it != pending.end();) {
@@ -356,13 +434,17 @@ class JobLock final : public Lock {
           check_mpi(MPI_Test(&it->req, &done, MPI_STATUS_IGNORE), "MPI_Test (lock agent)");
           it = done ? pending.erase(it) : std::next(it);
         }
-        if (any) {
+        if (any || (server_ && !server_inbox_.empty())) {
           backoff.reset();
           continue;
         }
         const bool busy = (server_ && server_->busy()) || active_.load(std::memory_order_relaxed) > 0;
-        backoff.pause(busy ? kBusyMaxSleep : kIdleMaxSleep,
-                      server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
+        const Clock::duration d = backoff.next(busy ? kBusyMaxSleep : kIdleMaxSleep,
+                                               server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
+        if (d > Clock::duration::zero()) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait_for(lk, d, [this] { return !outbox_.empty() || stop_; });
+        }
       }
       for (PendingSend& p : pending) check_mpi(MPI_Wait(&p.req, MPI_STATUS_IGNORE), "MPI_Wait (lock agent)");
     } catch (const std::exception& e) {
@@ -386,8 +468,46 @@ class JobLock final : public Lock {
 
   std::vector<JobSlot> slots_;
   std::unique_ptr<job::Server> server_;
-  std::thread agent_;  // last: started after everything it uses
+
+  // workers -> agent
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Msg> outbox_;  // guarded by mu_
+  bool stop_ = false;        // guarded by mu_: the owner is destroying the lock
+
+  // agent-only state
+  std::deque<Msg> server_inbox_;  // rank 0: local messages for the server
+  bool final_ = false;
+
+  std::once_flag agent_started_;
+  std::thread agent_;
 };
+
+/// Wires every rank to rank 0 before any lock thread starts, one initiator per pair: each rank
+/// r > 0 synchronously sends to rank 0, which receives them one by one and answers each. The
+/// lock's traffic is then rank 0 <-> every rank, from several threads at once; without this the
+/// first messages of a pair that earlier collectives never connected (e.g. ranks 0 and 3 of 4)
+/// are sent by rank r's workers and agent and by rank 0's agent at the same moment, which makes
+/// Open MPI 4.1's TCP BTL set the connection up from both ends and from several threads — the
+/// race behind its "connect() ... Operation now in progress" warning, followed by hangs or
+/// crashes. Costs one round trip per rank, on a lock's creation only.
+void connect_to_server(MPI_Comm comm) {
+  constexpr int kHelloTag = 17000;
+  int rank = 0, size = 1;
+  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
+  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+  char byte = 0;
+  if (rank == 0) {
+    for (int i = 1; i < size; ++i) {
+      MPI_Status st;
+      check_mpi(MPI_Recv(&byte, 1, MPI_CHAR, MPI_ANY_SOURCE, kHelloTag, comm, &st), "MPI_Recv (hello)");
+      check_mpi(MPI_Send(&byte, 1, MPI_CHAR, st.MPI_SOURCE, kHelloTag, comm), "MPI_Send (hello)");
+    }
+  } else {
+    check_mpi(MPI_Ssend(&byte, 1, MPI_CHAR, 0, kHelloTag, comm), "MPI_Ssend (hello)");
+    check_mpi(MPI_Recv(&byte, 1, MPI_CHAR, 0, kHelloTag, comm, MPI_STATUS_IGNORE), "MPI_Recv (hello)");
+  }
+}
 
 }  // namespace
 
@@ -412,15 +532,11 @@ std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_
   int tmin = 0, tmax = 0;
   check_mpi(MPI_Allreduce(&threads_per_rank, &tmin, 1, MPI_INT, MPI_MIN, dup), "MPI_Allreduce");
   check_mpi(MPI_Allreduce(&threads_per_rank, &tmax, 1, MPI_INT, MPI_MAX, dup), "MPI_Allreduce");
-  void* attr = nullptr;
-  int has_ub = 0;
-  check_mpi(MPI_Comm_get_attr(dup, MPI_TAG_UB, &attr, &has_ub), "MPI_Comm_get_attr");
-  const int tag_ub = has_ub ? *static_cast<int*>(attr) : 32767;
-  if (tmin != tmax || kGrantTagBase + tmax > tag_ub) {
+  if (tmin != tmax) {
     MPI_Comm_free(&dup);
-    throw std::invalid_argument(tmin != tmax ? "gil: threads per rank differ between ranks"
-                                             : "gil: too many threads per rank for MPI's tag range");
+    throw std::invalid_argument("gil: threads per rank differ between ranks");
   }
+  connect_to_server(dup);
   check_mpi(MPI_Barrier(dup), "MPI_Barrier");
   const Clock::time_point epoch = detail::trace_epoch(trace, Clock::now());
   return std::make_unique<JobLock>(p, dup, threads_per_rank, trace, epoch, std::move(hook));

@@ -4,14 +4,19 @@
 //
 // Built on MPI point-to-point only (Open MPI 4.1.4's one-sided back ends fail with
 // MPI_THREAD_MULTIPLE or over TCP). The lock state lives in a server (job_server.hpp) run by an
-// agent thread on rank 0; every rank has an agent thread that turns the server's drop requests
-// (gil) / contention notices (legacy-gil) into a local atomic flag the holder polls — so the
-// holder's check point costs the same one relaxed load as at rank scope — and re-sends a woken
-// parked thread's request (legacy-gil). Threads send their requests/releases themselves and
-// receive their grants on their own tag. Nobody spins in MPI: agents and waiting threads poll
-// with MPI_Iprobe/MPI_Test and sleep with an exponential back-off (≤ 50 µs while the lock is
-// in use, ≤ 1 ms when idle), so a 2-core box is not eaten by progress loops; the price is a
-// few tens of µs per message hop (≈ 100 µs per gil hand-off, against a 5 ms interval).
+// agent thread on rank 0. Every rank has an agent thread, the only thread of the rank that calls
+// MPI for the lock (MPI_THREAD_MULTIPLE is still required: the agent calls MPI beside whatever
+// the application's own threads do; but the lock never drives Open MPI's TCP transport from
+// several threads at once — when every worker sent its own messages, it lost some): workers
+// queue their requests/releases for it and sleep on a futex until it hands them their grant; it
+// turns the server's drop requests (gil) / contention notices (legacy-gil) into a local atomic
+// flag the holder polls — so the holder's check point costs the same one relaxed load as at rank
+// scope — and re-sends a woken parked thread's request (legacy-gil). Nobody spins in MPI: the
+// agent polls with MPI_Iprobe/MPI_Test and waits with an exponential back-off (≤ 50 µs while
+// the lock is in use, ≤ 1 ms when idle; a local message wakes it at once), so a 2-core box is
+// not eaten by progress loops; the price is a few tens of µs per message hop (≈ 100 µs per gil
+// hand-off, against a 5 ms interval). Each lock has its own communicator (MPI_Comm_dup), and its
+// creation wires every rank to rank 0 in order, one initiator per pair.
 //
 // Semantics follow the rank-scope policies (see gil/lock.hpp), with these differences:
 //   gil         a release hands the lock to the oldest waiter (FIFO); the forced-switch wait is

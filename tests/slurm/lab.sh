@@ -19,7 +19,8 @@
 #   lab_down                     stop everything (the EXIT trap calls it)
 
 set -uo pipefail
-LAB_TIMEOUT=${LAB_TIMEOUT:-300}       # seconds any one sbatch --wait may take
+LAB_TIMEOUT=${LAB_TIMEOUT:-120}       # seconds any one sbatch --wait may take (below ctest's limit,
+                                      # so a hang is reported with the stacks of the job's processes)
 PY=/usr/bin/python3                   # Debian's python3 with h5py (pyenv's lacks it)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${GILBENCH_SOURCE_DIR:=$(cd "$HERE/../.." && pwd)}"
@@ -34,6 +35,7 @@ lab_fail() {
   LAB_FAILED=1
   echo "FAIL: $*" >&2
   if [ -n "${LAB:-}" ] && [ -d "$LAB" ]; then
+    lab_stacks >&2
     for f in "$LAB"/work/*.out; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done
     for f in "$LAB"/log/*.log "$LAB"/jobcomp.txt; do
       [ -e "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done
@@ -164,6 +166,20 @@ lab_stop_pid() {  # TERM, wait up to 10 s, then KILL
 
 # Processes started on our behalf that are not our children (slurmstepd, job tasks): they carry
 # GILBENCH_LAB=$LAB in their environment.
+# Where each gilbench process of the lab is (a hung job): rank, node and the backtrace of every
+# thread (our frames and MPI/PMIx entry points), with gdb when it is installed.
+lab_stacks() {
+  local p env
+  command -v gdb >/dev/null || { echo "(no gdb: no stacks of the job's processes)"; return 0; }
+  for p in $(lab_leftovers); do
+    grep -q gilbench "/proc/$p/comm" 2>/dev/null || continue
+    env=$({ tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -E '^(SLURM_JOB_ID|SLURM_STEP_ID|SLURM_PROCID|SLURMD_NODENAME)=' | tr '\n' ' ')
+    echo "--- stacks of pid $p: $env"
+    timeout 30 gdb -batch -p "$p" -ex "thread apply all bt 16" 2>/dev/null |
+      grep -E '^Thread|gilbench::|PMPI_|PMIx_|ompi_mpi|main \(' | sed 's/ (.*) at / at /' | cut -c1-160
+  done
+}
+
 lab_leftovers() {
   local e p
   for e in /proc/[0-9]*/environ; do

@@ -3,6 +3,7 @@
 # lock-array) is submitted, report.sbatch is chained with --dependency=afterok and runs only
 # after all of them; every job COMPLETED, every results file valid with its provenance, and the
 # report (report.html over exactly those files) exists.
+: "${LAB_TIMEOUT:=240}"  # the whole set, queued on 2 nodes, may take this long
 . "$(dirname "$0")/lab.sh"
 lab_need_gilbench
 lab_up 2
