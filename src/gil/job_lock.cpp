@@ -443,7 +443,9 @@ class JobLock final : public Lock {
                                                server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
         if (d > Clock::duration::zero()) {
           std::unique_lock<std::mutex> lk(mu_);
-          cv_.wait_for(lk, d, [this] { return !outbox_.empty() || stop_; });
+          // woken by a worker's message, or by the owner's stop (once: afterwards the agent
+          // only waits for the server's final word, at the back-off pace)
+          cv_.wait_for(lk, d, [&] { return !outbox_.empty() || (stop_ && !stop_sent); });
         }
       }
       for (PendingSend& p : pending) check_mpi(MPI_Wait(&p.req, MPI_STATUS_IGNORE), "MPI_Wait (lock agent)");
