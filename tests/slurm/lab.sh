@@ -67,6 +67,7 @@ lab_up() {
   for c in munged munge unmunge slurmctld slurmd sbatch srun scontrol squeue sinfo scancel; do
     command -v "$c" >/dev/null || lab_fail "$c not found: apt-get install munge slurmctld slurmd slurm-client"
   done
+  lab_reap
   LAB=$(mktemp -d "${TMPDIR:-/tmp}/gilbench-slurm-XXXXXX") || lab_fail "mktemp"
   chmod 755 "$LAB"
   export GILBENCH_LAB=$LAB
@@ -74,6 +75,7 @@ lab_up() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   mkdir -p "$LAB"/{etc,run,log,state,work} "$LAB/munge-key" "$LAB/munge-sock"
+  echo $$ >"$LAB/run/owner.pid"  # this lab is alive while its test runs (see lab_reap)
   chmod 700 "$LAB/munge-key"; chmod 755 "$LAB/munge-sock"
 
   # munge: private key and socket; munged runs as root in the foreground.
@@ -178,6 +180,29 @@ lab_stacks() {
     timeout 30 gdb -batch -p "$p" -ex "thread apply all bt 16" 2>/dev/null |
       grep -E '^Thread|gilbench::|PMPI_|PMIx_|ompi_mpi|main \(' | sed 's/ (.*) at / at /' | cut -c1-160
   done
+}
+
+# Processes of earlier labs whose test died without tearing its lab down: ctest kills a test
+# that overruns its timeout without running its exit trap, and Slurm's job steps (slurmstepd,
+# gilbench) are not descendants of the test, so they would run on and load the machine for the
+# next tests. Found by their GILBENCH_LAB marker, when that lab's owner (the test's shell) is
+# gone; killed by pid.
+lab_reap() {
+  local e p lab owner
+  for e in /proc/[0-9]*/environ; do
+    p=${e#/proc/}; p=${p%/environ}
+    lab=$({ tr '\0' '\n' <"$e"; } 2>/dev/null | sed -n 's/^GILBENCH_LAB=//p' | head -n 1)
+    # slurmstepd does not inherit the marker; it keeps its node's log of the lab open
+    [ -z "$lab" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmstepd ] &&
+      lab=$(ls -l "/proc/$p/fd" 2>/dev/null | grep -oE '/[^ ]*/gilbench-slurm-[A-Za-z0-9]+/log/' | head -n 1) &&
+      lab=${lab%/log/}
+    [ -n "$lab" ] && [ -d "$lab/run" ] || continue  # not a lab of this filesystem (a chroot's)
+    owner=$(cat "$lab/run/owner.pid" 2>/dev/null)
+    [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+    lab_log "reaping pid $p of an abandoned lab $lab: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
+    kill -KILL "$p" 2>/dev/null
+  done
+  return 0
 }
 
 lab_leftovers() {
