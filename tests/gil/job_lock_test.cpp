@@ -323,6 +323,29 @@ TEST(JobLock, ManyFreshLocksShortSlices) {
   }
 }
 
+// The agent starts with a lock's first use; a lock some ranks never use (or nobody uses) must
+// still shut down collectively, and the next lock must work.
+TEST(JobLock, UnusedOnSomeRanksShutsDown) {
+  const Watchdog wd("job unused", std::chrono::seconds(60));
+  for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
+    Params p;
+    p.policy = pol;
+    p.switch_interval = microseconds(100);
+    { auto unused = make_job_lock(p, MPI_COMM_WORLD, kThreads); }
+    {
+      auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+      if (world_rank() % 2 == 0) {
+        Counters c;
+        EXPECT_EQ(lock->run(1, 200'000, c, nullptr), 200'000u);
+        EXPECT_GE(c.acquisitions, 1u);
+      }
+    }
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+    const LocalRun r = run_local_threads(*lock, 100'000);
+    for (int i = 0; i < kThreads; ++i) EXPECT_EQ(r.done[i], 100'000u) << to_string(pol);
+  }
+}
+
 TEST(JobLock, NonePolicyNeedsNoMpi) {
   Params p;
   auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
