@@ -359,6 +359,16 @@ class JobLock final : public Lock {
     }
   }
 
+  /// A message waiting from `source` with `tag`? Open MPI's MPI_Iprobe matches first and then
+  /// advances the transport, so a message that arrived while the agent slept is only seen by
+  /// the next call: a miss is asked twice (else every message would wait one more back-off
+  /// period — a median 1.7 ms instead of 0.5 ms for a take with the lock idle).
+  bool probe(int source, int tag, MPI_Status& st) {
+    int flag = 0;
+    for (int i = 0; i < 2 && !flag; ++i) check_mpi(MPI_Iprobe(source, tag, comm_, &flag, &st), "MPI_Iprobe (lock agent)");
+    return flag != 0;
+  }
+
   void agent_loop() {
     const TimerSlack slack;
     std::list<PendingSend> pending;  // stable addresses for MPI_Isend buffers
@@ -382,12 +392,10 @@ class JobLock final : public Lock {
           stop_sent = any = true;
         }
         if (server_) {
-          int flag = 0;
           MPI_Status st;
           Msg m;
           for (;;) {
-            check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kServerTag, comm_, &flag, &st), "MPI_Iprobe (server)");
-            if (!flag) break;
+            if (!probe(MPI_ANY_SOURCE, kServerTag, st)) break;
             check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, st.MPI_SOURCE, kServerTag, comm_, MPI_STATUS_IGNORE),
                       "MPI_Recv (server)");
             server_->on_message(st.MPI_SOURCE, m, Clock::now(), out);
@@ -417,12 +425,10 @@ class JobLock final : public Lock {
           any = any || !out.empty();
           out.clear();
         } else {
-          int flag = 0;
           MPI_Status st;
           Msg m;
           for (;;) {
-            check_mpi(MPI_Iprobe(0, kAgentTag, comm_, &flag, &st), "MPI_Iprobe (agent)");
-            if (!flag) break;
+            if (!probe(0, kAgentTag, st)) break;
             check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, 0, kAgentTag, comm_, MPI_STATUS_IGNORE),
                       "MPI_Recv (agent)");
             deliver(pending, m);

@@ -14,9 +14,9 @@
 // scope — and re-sends a woken parked thread's request (legacy-gil). Nobody spins in MPI: the
 // agent polls with MPI_Iprobe/MPI_Test and waits with an exponential back-off (≤ 50 µs while
 // the lock is in use, ≤ 1 ms when idle; a local message wakes it at once), so a 2-core box is
-// not eaten by progress loops; the price is a few tens of µs per message hop: ≈ 190 µs from one
-// tenure's end to the next one's start between 2 ranks on 2 idle cores, against a 5 ms interval
-// (≈ 115 µs when every worker sent its own messages; the agent adds two local wake-ups). Each lock has its own communicator (MPI_Comm_dup), and its
+// not eaten by progress loops; the price is a few tens of µs per message hop: ≈ 110–150 µs from
+// one tenure's end to the next one's start between 2 ranks on 2 idle cores, against a 5 ms
+// interval (the same as when every worker sent its own messages). Each lock has its own communicator (MPI_Comm_dup), and its
 // creation wires every rank to rank 0 in order, one initiator per pair.
 //
 // Semantics follow the rank-scope policies (see gil/lock.hpp), with these differences:
@@ -52,6 +52,10 @@ bool job_lock_supported() noexcept;
 /// (0..threads_per_rank-1). For Policy::none it returns make_lock(p, threads_per_rank) (no MPI).
 /// Destroy it on every rank, after every local thread has returned from the lock (destruction
 /// is collective too: it waits until all ranks are done).
+/// The rank's agent thread starts at its first run()/take() (or its destruction): until then
+/// the caller may use MPI freely, but must not block in anything that needs another rank to
+/// get past its own use of the lock (rank 0's agent serves every rank). gilbench's runner
+/// holds a barrier after creating the lock, before any thread uses it.
 /// Throws std::invalid_argument (bad params — consistent on all ranks, before any
 /// communication) or std::runtime_error (MPI not initialised with MPI_THREAD_MULTIPLE; checked
 /// before any communication, so all ranks throw alike).
