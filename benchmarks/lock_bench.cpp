@@ -70,6 +70,23 @@ Params params_for(Policy p) {
 
 // ---------------------------------------------------------------------------------------------
 
+/// One run of each side per benchmark iteration, alternating which goes first, so neither side
+/// always runs on the warmer (or busier) machine.
+template <class A, class B>
+void alternate(benchmark::State& state, A& a, B& b) {
+  bool flip = false;
+  for (auto _ : state) {
+    if (flip) {
+      b();
+      a();
+    } else {
+      a();
+      b();
+    }
+    flip = !flip;
+  }
+}
+
 void BM_Uncontended(benchmark::State& state) {
   const auto policy = static_cast<Policy>(state.range(0));
   auto lock = make_lock(params_for(policy), 1);
@@ -256,17 +273,7 @@ void BM_OneThread(benchmark::State& state) {
     locked_cpu.push_back(thread_cpu_s() - c0);
     locked.push_back(since(t0));
   };
-  bool flip = false;
-  for (auto _ : state) {  // alternate the order: neither side always runs first
-    if (flip) {
-      run_locked();
-      run_bare();
-    } else {
-      run_bare();
-      run_locked();
-    }
-    flip = !flip;
-  }
+  alternate(state, run_bare, run_locked);
   state.counters["lock_s"] = median(locked);
   state.counters["none_s"] = median(bare);
   state.counters["ratio"] = median(locked) / median(bare);
@@ -303,17 +310,7 @@ void BM_TwoThreads(benchmark::State& state) {
     shared.push_back(s);
     rate.push_back(static_cast<double>(c[0].switches + c[1].switches) / s);
   };
-  bool flip = false;
-  for (auto _ : state) {
-    if (flip) {
-      run_shared();
-      run_seq();
-    } else {
-      run_seq();
-      run_shared();
-    }
-    flip = !flip;
-  }
+  alternate(state, run_seq, run_shared);
   state.counters["lock_s"] = median(shared);
   state.counters["seq_s"] = median(seq);
   state.counters["ratio"] = median(shared) / median(seq);

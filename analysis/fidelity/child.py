@@ -22,22 +22,14 @@ import sys
 import threading
 import time
 
+from pykernel import countdown, shares  # next to this script
+
 RUSAGE_THREAD = 1  # Linux
 
 try:
     import resource
 except ImportError:  # pragma: no cover
     resource = None
-
-
-def countdown(n):
-    while n > 0:
-        n -= 1
-
-
-def shares(n, workers):
-    base, extra = divmod(n, workers)
-    return [base + (1 if i < extra else 0) for i in range(workers)]
 
 
 def thread_ctx():

@@ -175,6 +175,17 @@ def fmt_dur(s):
     return "%.2fs" % s
 
 
+def cell_text(table, row, col):
+    """A text cell of a row of `table` (a compound array read from the results file): an HDF5
+    enum gives its label, fixed-length bytes are decoded."""
+    import h5py
+    v = row[col]
+    enum = h5py.check_enum_dtype(table.dtype[col])
+    if enum:
+        return {k2: k for k, k2 in enum.items()}[int(v)]
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
 def read_runs(h5):
     """The measured (non-warmup) runs of a gilbench results file, one dict per run: threads, lock,
     switch_interval_s, check_interval, interpreters, wall_s, cpu_s (workers + probe), worker_cpu_s
@@ -192,13 +203,6 @@ def read_runs(h5):
     except (OSError, KeyError):
         return None
 
-    def text(row, col):
-        v = row[col]
-        enum = h5py.check_enum_dtype(runs.dtype[col])
-        if enum:
-            return {k2: k for k, k2 in enum.items()}[int(v)]
-        return v.decode() if isinstance(v, bytes) else str(v)
-
     names = runs.dtype.names
     out = []
     for row in runs:
@@ -210,7 +214,7 @@ def read_runs(h5):
         if latency is not None:
             ev = latency[latency["run_id"] == rid]
             lat = [float(x) for x in ev["latency_s"][np.argsort(ev["event"], kind="stable")]]
-        out.append({"threads": int(row["threads"]), "lock": text(row, "lock"),
+        out.append({"threads": int(row["threads"]), "lock": cell_text(runs, row, "lock"),
                     "switch_interval_s": float(row["switch_interval_s"]), "check_interval": int(row["check_interval"]),
                     "interpreters": int(row["interpreters"]) if "interpreters" in names else 1,
                     "wall_s": float(row["wall_s"]), "cpu_s": float(row["cpu_s"]) if "cpu_s" in names else None,

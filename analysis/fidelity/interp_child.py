@@ -20,15 +20,14 @@ import sys
 import threading
 import time
 
+from pykernel import shares  # next to this script
+
 SOURCE = "def countdown(n):\n    while n > 0:\n        n -= 1\n"
 _namespace = {}
 exec(SOURCE, _namespace)  # the same function the subinterpreters compile from the same source
 countdown = _namespace["countdown"]
 
 
-def shares(n, workers):
-    base, extra = divmod(n, workers)
-    return [base + (1 if i < extra else 0) for i in range(workers)]
 
 
 def cpu_seconds():

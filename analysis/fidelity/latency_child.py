@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from pykernel import countdown, shares  # next to this script
+
 try:
     import resource
 except ImportError:  # pragma: no cover
@@ -77,16 +79,6 @@ def _monotonic_clock():
 
 
 now = _monotonic_clock()
-
-
-def countdown(n):
-    while n > 0:
-        n -= 1
-
-
-def shares(n, workers):
-    base, extra = divmod(n, workers)
-    return [base + (1 if i < extra else 0) for i in range(workers)]
 
 
 def cpu_seconds():

@@ -6,7 +6,7 @@ import statistics
 import subprocess
 import sys
 
-from .common import HERE, fmt, median, pick, python_version, si_label
+from .common import HERE, cell_text, fmt, median, pick, python_version, si_label
 
 CHILD = HERE / "child.py"
 
@@ -48,18 +48,11 @@ def ctx_rates(h5):
     if "ctx_voluntary" not in samples.dtype.names:
         return {}
 
-    def text(row, col):
-        v = row[col]
-        enum = h5py.check_enum_dtype(runs.dtype[col])
-        if enum:
-            return {k2: k for k, k2 in enum.items()}[int(v)]
-        return v.decode() if isinstance(v, bytes) else str(v)
-
     rates = {}
     for row in runs:
         if bool(row["warmup"]) or float(row["wall_s"]) <= 0:
             continue
-        key = (int(row["threads"]), text(row, "lock"), round(float(row["switch_interval_s"]), 9), int(row["check_interval"]))
+        key = (int(row["threads"]), cell_text(runs, row, "lock"), round(float(row["switch_interval_s"]), 9), int(row["check_interval"]))
         s = samples[samples["run_id"] == row["run_id"]]
         rates.setdefault(key, []).append(float(np.sum(s["ctx_voluntary"])) / float(row["wall_s"]))
     return {k: statistics.median(v) for k, v in rates.items()}
