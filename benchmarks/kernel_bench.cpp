@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 
 namespace {
 

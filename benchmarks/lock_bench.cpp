@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "gil/lock.hpp"
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #   bin/gilbench                        the benchmark              (gilbench::gilbench)
 #   bin/gilbench-report                 the analysis entry point (a launcher script)
 #   lib/libgilbench_*.a                 the library                (gilbench::core, ::gil[_mpi])
-#   include/gilbench/**.hpp             its headers: #include <gilbench/kernel.hpp> or "kernel.hpp"
+#   include/gilbench/**.hpp             its headers: #include <gilbench/sweep/kernel.hpp> or "sweep/kernel.hpp"
 #   lib/cmake/gilbench/                 gilbenchConfig.cmake, ...ConfigVersion.cmake, ...Targets.cmake
 #   share/gilbench/jobs/                the Slurm / workstation job scripts
 #   share/gilbench/analysis/            the gilbench_analysis package (found by gilbench-report)
@@ -69,8 +69,8 @@ set_target_properties(gilbench_gil PROPERTIES EXPORT_NAME gil)
 if(TARGET gilbench_gil_mpi)
   set_target_properties(gilbench_gil_mpi PROPERTIES EXPORT_NAME gil_mpi)
 endif()
-# Installed headers live in include/gilbench/ (they include each other as "config.hpp",
-# "gil/lock.hpp"); include/ is added so consumers can write <gilbench/kernel.hpp>.
+# Installed headers live in include/gilbench/ (they include each other as "app/config.hpp",
+# "gil/lock.hpp"); include/ is added so consumers can write <gilbench/sweep/kernel.hpp>.
 target_include_directories(gilbench_core PUBLIC $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
 # An exported target must not carry build-only things: the warnings target or a source-tree

@@ -21,7 +21,7 @@
 #include "gil/detail.hpp"
 #include "gil/job_server.hpp"
 #include "gil/policies.hpp"
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 
 namespace gilbench::gil {
 namespace {

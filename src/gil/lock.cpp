@@ -8,7 +8,7 @@
 
 #include "gil/detail.hpp"
 #include "gil/policies.hpp"
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 
 namespace gilbench::gil {
 

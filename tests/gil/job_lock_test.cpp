@@ -23,7 +23,7 @@
 
 #include "gil/job_lock.hpp"
 #include "gil/lock.hpp"
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 #include "watchdog.hpp"
 
 extern int gilbench_mpi_thread_level;

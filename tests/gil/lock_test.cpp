@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "gil/lock.hpp"
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 #include "watchdog.hpp"
 
 namespace {

@@ -17,7 +17,7 @@ set(expected
   ${LIBDIR}/cmake/gilbench/gilbenchConfig.cmake
   ${LIBDIR}/cmake/gilbench/gilbenchConfigVersion.cmake
   ${LIBDIR}/cmake/gilbench/gilbenchTargets.cmake
-  include/gilbench/kernel.hpp
+  include/gilbench/sweep/kernel.hpp
   include/gilbench/gil/lock.hpp
   share/gilbench/jobs/common.sh
   share/gilbench/jobs/workstation.sh)

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "runner.hpp"
+#include "sweep/runner.hpp"
 
 using namespace gilbench;
 

@@ -1,8 +1,8 @@
-#include "affinity.hpp"
+#include "machine/affinity.hpp"
 
 #include <gtest/gtest.h>
 
-#include "runner.hpp"
+#include "sweep/runner.hpp"
 
 using namespace gilbench;
 

@@ -1,4 +1,4 @@
-#include "h5_store.hpp"
+#include "results/h5_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "exit_codes.hpp"
+#include "app/exit_codes.hpp"
 
 using namespace gilbench;
 namespace fs = std::filesystem;

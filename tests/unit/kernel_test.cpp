@@ -1,8 +1,8 @@
-#include "kernel.hpp"
+#include "sweep/kernel.hpp"
 
 #include <gtest/gtest.h>
 
-#include "runner.hpp"
+#include "sweep/runner.hpp"
 
 TEST(Kernel, CountsEveryIteration) {
   EXPECT_EQ(gilbench::countdown(0), 0u);

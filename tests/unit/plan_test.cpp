@@ -1,4 +1,4 @@
-#include "plan.hpp"
+#include "sweep/plan.hpp"
 
 #include <gtest/gtest.h>
 

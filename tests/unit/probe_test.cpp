@@ -1,4 +1,4 @@
-#include "probe.hpp"
+#include "sweep/probe.hpp"
 
 #include <gtest/gtest.h>
 

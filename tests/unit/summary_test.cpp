@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "report/summary.hpp"
 
 #include <gtest/gtest.h>
 

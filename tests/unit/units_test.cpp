@@ -1,4 +1,4 @@
-#include "units.hpp"
+#include "app/units.hpp"
 
 #include <gtest/gtest.h>
 

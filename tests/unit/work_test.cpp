@@ -1,4 +1,4 @@
-#include "work.hpp"
+#include "sweep/work.hpp"
 
 #include <gtest/gtest.h>
 

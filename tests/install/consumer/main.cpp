@@ -1,9 +1,9 @@
 // Uses the installed gilbench library: the header-only kernel, compiled code from
 // libgilbench_core (units, stats) and the HDF5-backed results store (pulls in libhdf5).
-#include <gilbench/h5_store.hpp>
-#include <gilbench/kernel.hpp>
-#include <gilbench/stats.hpp>
-#include <gilbench/units.hpp>
+#include <gilbench/results/h5_store.hpp>
+#include <gilbench/sweep/kernel.hpp>
+#include <gilbench/report/stats.hpp>
+#include <gilbench/app/units.hpp>
 
 #include <cstdio>
 #include <filesystem>

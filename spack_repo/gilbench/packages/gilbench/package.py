@@ -152,7 +152,7 @@ class Gilbench(CMakePackage):
             )
         with open("main.cpp", "w") as f:
             f.write(
-                "#include <gilbench/kernel.hpp>\n"
+                "#include <gilbench/sweep/kernel.hpp>\n"
                 "int main() { return gilbench::countdown(1000) == 1000 ? 0 : 1; }\n"
             )
         cmake = which(self.spec["cmake"].prefix.bin.cmake, required=True)

@@ -1,7 +1,7 @@
 // The only file that includes hdf5.h. Every HDF5 call goes through check(); every handle is
 // owned by an H5Handle. See h5_store.hpp for the crash-safety design and docs/schema.md for
 // the layout.
-#include "h5_store.hpp"
+#include "results/h5_store.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
@@ -23,7 +23,7 @@
 #include <string_view>
 #include <utility>
 
-#include "exit_codes.hpp"
+#include "app/exit_codes.hpp"
 
 namespace gilbench {
 namespace {

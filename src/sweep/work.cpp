@@ -1,4 +1,4 @@
-#include "work.hpp"
+#include "sweep/work.hpp"
 
 namespace gilbench {
 

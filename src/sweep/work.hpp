@@ -3,7 +3,7 @@
 // (the first `total % workers` workers do one more); weak scaling gives every worker `count`.
 #include <cstdint>
 
-#include "config.hpp"
+#include "app/config.hpp"
 
 namespace gilbench {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "records.hpp"
+#include "results/records.hpp"
 
 namespace gilbench {
 

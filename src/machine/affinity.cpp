@@ -1,4 +1,4 @@
-#include "affinity.hpp"
+#include "machine/affinity.hpp"
 
 #include <sched.h>
 

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "config.hpp"
-#include "plan.hpp"
-#include "records.hpp"
+#include "app/config.hpp"
+#include "sweep/plan.hpp"
+#include "results/records.hpp"
 
 namespace gilbench {
 

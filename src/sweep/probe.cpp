@@ -1,4 +1,4 @@
-#include "probe.hpp"
+#include "sweep/probe.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "context.hpp"
+#include "machine/provenance.hpp"
 
 #include <mpi.h>
 #include <omp.h>
@@ -13,13 +13,13 @@
 #include <sstream>
 #include <vector>
 
-#include "affinity.hpp"
+#include "machine/affinity.hpp"
 #include "gilbench_git_revision.hpp"
-#include "h5_store.hpp"
+#include "results/h5_store.hpp"
 
 extern char** environ;
 
-namespace gilbench::context {
+namespace gilbench::provenance {
 namespace {
 
 std::string read_first_line(const std::string& path) {
@@ -177,4 +177,4 @@ LaunchRecord collect(const std::string& command_line, const std::string& mpi_thr
   return r;
 }
 
-}  // namespace gilbench::context
+}  // namespace gilbench::provenance

@@ -13,19 +13,19 @@
 #include <string>
 #include <vector>
 
-#include "affinity.hpp"
-#include "cli.hpp"
-#include "config.hpp"
-#include "context.hpp"
-#include "exit_codes.hpp"
-#include "h5_store.hpp"
-#include "plan.hpp"
-#include "progress.hpp"
-#include "records.hpp"
-#include "runner.hpp"
-#include "signals.hpp"
-#include "summary.hpp"
-#include "units.hpp"
+#include "machine/affinity.hpp"
+#include "app/cli.hpp"
+#include "app/config.hpp"
+#include "machine/provenance.hpp"
+#include "app/exit_codes.hpp"
+#include "results/h5_store.hpp"
+#include "sweep/plan.hpp"
+#include "app/progress.hpp"
+#include "results/records.hpp"
+#include "sweep/runner.hpp"
+#include "app/signals.hpp"
+#include "report/summary.hpp"
+#include "app/units.hpp"
 
 namespace gilbench {
 namespace {
@@ -41,7 +41,7 @@ int agree(MPI_Comm comm, int rank, ExitCode code, const std::string& message) {
 
 std::string hosts_of_all_ranks(MPI_Comm comm, int rank, int size) {
   char mine[64] = {};
-  std::strncpy(mine, context::hostname().c_str(), sizeof mine - 1);
+  std::strncpy(mine, provenance::hostname().c_str(), sizeof mine - 1);
   std::vector<char> all(rank == 0 ? 64 * static_cast<std::size_t>(size) : 0);
   MPI_Gather(mine, 64, MPI_CHAR, all.data(), 64, MPI_CHAR, 0, comm);
   std::vector<std::string> hosts;
@@ -67,7 +67,7 @@ std::string join_locks(const std::vector<gil::Policy>& locks) {
 }
 
 int run_main(int argc, char** argv) {
-  ParseResult parsed = parse_command_line(argc, argv, context::versions_text());
+  ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
   const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
   const int required = job_scope ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
   int provided = MPI_THREAD_SINGLE;
@@ -93,13 +93,13 @@ int run_main(int argc, char** argv) {
   if (job_scope && provided < MPI_THREAD_MULTIPLE) {
     if (rank == 0)
       std::fprintf(stderr, "gilbench: --lock-scope job needs MPI_THREAD_MULTIPLE, but this MPI granted only %s\n",
-                   context::thread_level_name(provided).c_str());
+                   provenance::thread_level_name(provided).c_str());
     return leave(static_cast<int>(ExitCode::usage));
   }
   if (provided < MPI_THREAD_FUNNELED) {
     if (rank == 0)
       std::fprintf(stderr, "gilbench: this MPI granted %s; OpenMP threads need at least MPI_THREAD_FUNNELED\n",
-                   context::thread_level_name(provided).c_str());
+                   provenance::thread_level_name(provided).c_str());
     return leave(static_cast<int>(ExitCode::runtime));
   }
   signals::install();
@@ -147,7 +147,7 @@ int run_main(int argc, char** argv) {
   LaunchRecord launch;
   const std::string hosts = hosts_of_all_ranks(comm, rank, size);
   if (rank == 0) {
-    launch = context::collect(cfg.command_line, context::thread_level_name(provided));
+    launch = provenance::collect(cfg.command_line, provenance::thread_level_name(provided));
     launch.launch_id = store->info().next_launch_id;
     launch.hosts = hosts;
     launch.ranks = size;
@@ -163,7 +163,7 @@ int run_main(int argc, char** argv) {
     std::fprintf(stderr,
                  "%s\n  %d rank%s x %s thread%s on %s | N = %s %s%s | lock %s | %d repetition%s + %d warm-up per "
                  "configuration, %zu configuration%s, round robin | results -> %s\n",
-                 context::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
+                 provenance::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
                  cfg.threads.size() == 1 && cfg.threads[0] == 1 ? "" : "s", hosts.c_str(),
                  units::format_count(cfg.count).c_str(), cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
                  cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str() : "",

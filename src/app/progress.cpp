@@ -1,4 +1,4 @@
-#include "progress.hpp"
+#include "app/progress.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "cli.hpp"
+#include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "units.hpp"
+#include "app/units.hpp"
 
 namespace gilbench {
 namespace {

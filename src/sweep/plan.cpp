@@ -1,6 +1,6 @@
-#include "plan.hpp"
+#include "sweep/plan.hpp"
 
-#include "units.hpp"
+#include "app/units.hpp"
 
 namespace gilbench {
 

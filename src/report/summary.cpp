@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "report/summary.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,8 +6,8 @@
 #include <set>
 #include <ostream>
 
-#include "stats.hpp"
-#include "units.hpp"
+#include "report/stats.hpp"
+#include "app/units.hpp"
 
 namespace gilbench {
 namespace {

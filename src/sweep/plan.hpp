@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
+#include "app/config.hpp"
 
 namespace gilbench {
 

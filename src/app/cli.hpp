@@ -3,8 +3,8 @@
 // talks and every rank exits with the same code.
 #include <string>
 
-#include "config.hpp"
-#include "exit_codes.hpp"
+#include "app/config.hpp"
+#include "app/exit_codes.hpp"
 
 namespace gilbench {
 

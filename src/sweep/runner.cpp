@@ -1,4 +1,4 @@
-#include "runner.hpp"
+#include "sweep/runner.hpp"
 
 #include <omp.h>
 #include <time.h>
@@ -10,16 +10,16 @@
 #include <stdexcept>
 #include <string>
 
-#include "affinity.hpp"
-#include "context.hpp"
-#include "exit_codes.hpp"
+#include "machine/affinity.hpp"
+#include "machine/provenance.hpp"
+#include "app/exit_codes.hpp"
 #if __has_include("gil/job_lock.hpp")
 #include "gil/job_lock.hpp"
 #define GILBENCH_HAVE_JOB_LOCK 1
 #endif
-#include "kernel.hpp"
-#include "probe.hpp"
-#include "work.hpp"
+#include "sweep/kernel.hpp"
+#include "sweep/probe.hpp"
+#include "sweep/work.hpp"
 
 namespace gilbench {
 namespace {
@@ -65,7 +65,7 @@ std::vector<T> gather_varying(const std::vector<T>& mine, MPI_Comm comm, int ran
 }  // namespace
 
 Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start)
-    : cfg_(cfg), comm_(comm), launch_start_(launch_start), host_(context::hostname()) {
+    : cfg_(cfg), comm_(comm), launch_start_(launch_start), host_(provenance::hostname()) {
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
 }

@@ -3,9 +3,9 @@
 // LaunchRecord with local facts; the hosts of all ranks are gathered by the caller.
 #include <string>
 
-#include "records.hpp"
+#include "results/records.hpp"
 
-namespace gilbench::context {
+namespace gilbench::provenance {
 
 /// Local facts: versions, compiler, CPU, kernel, governor, SMT, load, timer, env, Slurm.
 LaunchRecord collect(const std::string& command_line, const std::string& mpi_thread_level);
@@ -17,4 +17,4 @@ std::string openmp_version();
 std::string mpi_library_version(); ///< first line of MPI_Get_library_version
 std::string thread_level_name(int level);
 
-}  // namespace gilbench::context
+}  // namespace gilbench::provenance
