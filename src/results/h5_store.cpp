@@ -1,6 +1,6 @@
-// The only file that includes hdf5.h. Every HDF5 call goes through check(); every handle is
-// owned by an H5Handle. See h5_store.hpp for the crash-safety design and docs/schema.md for
-// the layout.
+// The results file (only src/results/ includes hdf5.h). Every HDF5 call goes through check();
+// every handle is owned by an H5Handle. See h5_store.hpp for the crash-safety design and
+// docs/schema.md for the layout.
 #include "results/h5_store.hpp"
 
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "app/exit_codes.hpp"
+#include "results/undo_journal.hpp"
 
 namespace gilbench {
 namespace {
@@ -51,6 +52,8 @@ class H5Handle {
     if (id_ >= 0 && closer_ != nullptr) closer_(id_);
     id_ = -1;
   }
+  /// Gives up ownership, for a close whose result matters.
+  [[nodiscard]] hid_t release() noexcept { return std::exchange(id_, -1); }
   [[nodiscard]] hid_t get() const noexcept { return id_; }
   operator hid_t() const noexcept { return id_; }  // NOLINT: handles are passed to the C API
 
@@ -68,20 +71,6 @@ struct SilenceHdf5 {
   SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 };
 const SilenceHdf5 silence_hdf5;
-
-// ---------------------------------------------------------------- fault injection (tests)
-// GILBENCH_FAULT=POINT:N kills the process with SIGKILL at POINT of the N-th append (1-based).
-// POINT: copied (temporary copy made), written (rows written, file still open), closed (temporary
-// closed, not yet renamed), renamed (new file in place). Used by the kill -9 tests.
-void fault_point(const char* point, std::uint64_t append_index) {
-  static const char* spec = std::getenv("GILBENCH_FAULT");
-  if (spec == nullptr) return;
-  const std::string_view s(spec);
-  const auto colon = s.find(':');
-  if (colon == std::string_view::npos || s.substr(0, colon) != point) return;
-  if (std::strtoull(std::string(s.substr(colon + 1)).c_str(), nullptr, 10) != append_index) return;
-  ::raise(SIGKILL);
-}
 
 // ---------------------------------------------------------------- types
 H5Handle string_type(std::size_t size) {
@@ -399,28 +388,9 @@ std::int64_t next_id(hid_t file, const char* table, const char* column) {
 }
 
 // ---------------------------------------------------------------- file plumbing
-void fsync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) io_error("cannot open " + path + " to sync it: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0 && !directory) io_error("cannot sync " + path + ": " + std::strerror(errno));
-}
-
 std::string directory_of(const std::string& path) {
   const auto p = std::filesystem::path(path).parent_path();
   return p.empty() ? "." : p.string();
-}
-
-std::string temp_prefix(const std::string& path) {
-  const std::filesystem::path p(path);
-  return (p.parent_path() / ("." + p.filename().string() + ".tmp.")).string();
-}
-
-void copy_file(const std::string& from, const std::string& to) {
-  std::error_code ec;
-  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
-  if (ec) io_error("cannot copy " + from + " to " + to + ": " + ec.message());
 }
 
 }  // namespace
@@ -429,6 +399,7 @@ void copy_file(const std::string& from, const std::string& to) {
 FileInfo ResultsStore::inspect(const std::string& path) {
   FileInfo info;
   struct stat st {};
+  (void)undo_journal::recover(path);  // a crashed append first: its file may be gone after that
   if (::stat(path.c_str(), &st) != 0) return info;
   info.exists = true;
   if (!S_ISREG(st.st_mode)) io_error(path + " is not a regular file");
@@ -464,11 +435,6 @@ ResultsStore::ResultsStore(std::string path) : path_(std::move(path)), lock_path
     lock_fd_ = -1;
     io_error("another gilbench is writing " + path_ + " (lock " + lock_path_ + " is held); use another --output");
   }
-  // Stale temporaries of a killed launch: nobody else can be writing now that we hold the lock.
-  const std::string prefix = std::filesystem::path(temp_prefix(path_)).filename().string();
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), ec);
   info_ = inspect(path_);  // ids again, now that no other writer can change them
 }
 
@@ -528,78 +494,103 @@ std::string ResultsStore::library_version() {
   return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel) + " (" + flavour + ")";
 }
 
+namespace {
+/// Opens the file for one append through the undo-journal driver (undo_journal.hpp): every
+/// byte it overwrites is journalled at the close, which commits the append.
+H5Handle open_for_append(const std::string& path, bool exists) {
+  H5Handle fapl(undo_journal::file_access(), H5Pclose, "file access properties");
+  const hid_t fid = exists ? H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl)
+                           : H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  if (fid < 0) io_error("cannot open " + path + " to append: " + undo_journal::last_error());
+  return H5Handle(fid, H5Fclose, path.c_str());
+}
+
+/// Leaving a half-done append by an exception: the close then puts the file back as it was.
+class AbandonOnError {
+ public:
+  explicit AbandonOnError(hid_t file) : file_(file) {}
+  AbandonOnError(const AbandonOnError&) = delete;
+  AbandonOnError& operator=(const AbandonOnError&) = delete;
+  ~AbandonOnError() {
+    if (std::uncaught_exceptions() > exceptions_) undo_journal::abandon(file_);
+  }
+
+ private:
+  hid_t file_;
+  int exceptions_ = std::uncaught_exceptions();
+};
+
+void write_file_attributes(hid_t file) {
+  write_int_attr(file, "schema_version", kSchemaVersion);
+  write_string_attr(file, "producer", "gilbench");
+  write_string_attr(file, "created", iso_now());
+  write_string_attr(file, "schema_doc", "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
+}
+
+/// The launch row: appended on the first write of this launch (`row` set), rewritten in place later.
+void write_launch(hid_t file, const LaunchRecord& launch, bool written, std::uint64_t& row) {
+  const Compound lt = launch_type();
+  H5Handle ld = open_or_create_table(file, kLaunches, lt);
+  if (!written) row = table_size(ld);
+  const LaunchRow lrow = launch_row(launch);
+  write_rows(ld, lt.id(), row, &lrow, 1);
+}
+
+void write_runs(hid_t file, const std::vector<RunRecord>& runs) {
+  std::vector<RunRow> rows;
+  rows.reserve(runs.size());
+  for (const RunRecord& r : runs) {
+    RunRow row{};
+    row.run_id = r.run_id, row.launch_id = r.launch_id, row.config_id = r.config_id, row.ranks = r.ranks;
+    row.threads = r.threads;
+    std::strncpy(row.lock, r.lock.c_str(), sizeof row.lock - 1);
+    std::strncpy(row.lock_scope, r.lock_scope.c_str(), sizeof row.lock_scope - 1);
+    std::strncpy(row.scaling, r.scaling.c_str(), sizeof row.scaling - 1);
+    row.switch_interval_s = r.switch_interval_s, row.check_interval = r.check_interval;
+    row.tick_iterations = r.tick_iterations, row.count = r.count, row.repetition = r.repetition;
+    row.round = r.round, row.warmup = r.warmup, row.valid = r.valid, row.oversubscribed = r.oversubscribed;
+    row.shared_cores = r.shared_cores, row.wall_s = r.wall_s, row.start_s = r.start_s;
+    row.interpreters = r.interpreters, row.probe_period_s = r.probe_period_s, row.cpu_s = r.cpu_s;
+    rows.push_back(row);
+  }
+  const Compound rt = run_type();
+  H5Handle rd = open_or_create_table(file, kRuns, rt);
+  write_rows(rd, rt.id(), table_size(rd), rows.data(), rows.size());
+}
+
+/// Appends rows at the end of a table, creating the table first when it is absent.
+template <typename Row>
+void append_rows(hid_t file, const TableSpec& spec, const Compound& type, const std::vector<Row>& rows) {
+  H5Handle d = open_or_create_table(file, spec, type);
+  write_rows(d, type.id(), table_size(d), rows.data(), rows.size());
+}
+
+/// Closes the file: the driver journals, applies and syncs the append (undo_journal.hpp).
+void close_committing(H5Handle& file, const std::string& path) {
+  if (H5Fclose(file.release()) < 0)
+    io_error("cannot complete the append to " + path + ": " + undo_journal::last_error());
+}
+}  // namespace
+
 void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecord>& runs,
                           const std::vector<Sample>& samples, const std::vector<TraceRecord>& trace,
                           const std::vector<LatencyRecord>& latency) {
-  ++appends_;
-  const std::string tmp = temp_prefix(path_) + std::to_string(::getpid());
-  const bool existed = info_.exists;
-  if (existed) copy_file(path_, tmp);
-  fault_point("copied", appends_);
+  H5Handle file = open_for_append(path_, info_.exists);
   {
-    const hid_t fid = existed ? H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
-                              : H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    H5Handle file(fid, H5Fclose, ("open " + tmp).c_str());
-    if (!existed) {
-      write_int_attr(file, "schema_version", kSchemaVersion);
-      write_string_attr(file, "producer", "gilbench");
-      write_string_attr(file, "created", iso_now());
-      write_string_attr(file, "schema_doc", "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
-    }
-    // The launch row: appended on the first write of this launch, rewritten in place later.
-    const Compound lt = launch_type();
-    H5Handle ld = open_or_create_table(file, kLaunches, lt);
-    if (!launch_written_) launch_row_ = table_size(ld);
-    const LaunchRow lrow = launch_row(launch);
-    write_rows(ld, lt.id(), launch_row_, &lrow, 1);
-
-    std::vector<RunRow> rows;
-    rows.reserve(runs.size());
-    for (const RunRecord& r : runs) {
-      RunRow row{};
-      row.run_id = r.run_id, row.launch_id = r.launch_id, row.config_id = r.config_id, row.ranks = r.ranks;
-      row.threads = r.threads;
-      std::strncpy(row.lock, r.lock.c_str(), sizeof row.lock - 1);
-      std::strncpy(row.lock_scope, r.lock_scope.c_str(), sizeof row.lock_scope - 1);
-      std::strncpy(row.scaling, r.scaling.c_str(), sizeof row.scaling - 1);
-      row.switch_interval_s = r.switch_interval_s, row.check_interval = r.check_interval;
-      row.tick_iterations = r.tick_iterations, row.count = r.count, row.repetition = r.repetition;
-      row.round = r.round, row.warmup = r.warmup, row.valid = r.valid, row.oversubscribed = r.oversubscribed;
-      row.shared_cores = r.shared_cores, row.wall_s = r.wall_s, row.start_s = r.start_s;
-      row.interpreters = r.interpreters, row.probe_period_s = r.probe_period_s, row.cpu_s = r.cpu_s;
-      rows.push_back(row);
-    }
-    const Compound rt = run_type();
-    H5Handle rd = open_or_create_table(file, kRuns, rt);
-    write_rows(rd, rt.id(), table_size(rd), rows.data(), rows.size());
-
-    const Compound st = sample_type();
-    H5Handle sd = open_or_create_table(file, kSamples, st);
-    write_rows(sd, st.id(), table_size(sd), samples.data(), samples.size());
-
-    if (!trace.empty()) {
+    const AbandonOnError undo(file);
+    if (!info_.exists) write_file_attributes(file);
+    write_launch(file, launch, launch_written_, launch_row_);
+    write_runs(file, runs);
+    append_rows(file, kSamples, sample_type(), samples);
+    if (!trace.empty()) {  // /trace and /latency appear with their first rows
       H5Handle ev = trace_event_type();
-      const Compound tt = trace_type(ev);
-      H5Handle td = open_or_create_table(file, kTrace, tt);
-      write_rows(td, tt.id(), table_size(td), trace.data(), trace.size());
+      append_rows(file, kTrace, trace_type(ev), trace);
     }
-    if (!latency.empty()) {
-      const Compound lat = latency_type();
-      H5Handle ld2 = open_or_create_table(file, kLatency, lat);
-      write_rows(ld2, lat.id(), table_size(ld2), latency.data(), latency.size());
-    }
-    fault_point("written", appends_);
-    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
+    if (!latency.empty()) append_rows(file, kLatency, latency_type(), latency);
+    undo_journal::fault_point("written");
   }
-  fsync_path(tmp, false);
-  fault_point("closed", appends_);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    io_error("cannot rename " + tmp + " to " + path_ + ": " + why);
-  }
-  fsync_path(directory_of(path_), true);
-  fault_point("renamed", appends_);
+  close_committing(file, path_);
+  undo_journal::fault_point("committed");
   info_.exists = true;
   info_.schema_version = kSchemaVersion;
   launch_written_ = true;

@@ -31,7 +31,6 @@ class ResultsStore {
   ResultsStore& operator=(const ResultsStore&) = delete;
 
   [[nodiscard]] const FileInfo& info() const noexcept { return info_; }
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
   /// Appends one round atomically. The launch row is written with the first round and rewritten
   /// (same row) on every later append, so it always carries the latest exit status and flags.
@@ -56,7 +55,6 @@ class ResultsStore {
   FileInfo info_;
   bool launch_written_ = false;
   std::uint64_t launch_row_ = 0;  ///< row of this launch in /launches
-  std::uint64_t appends_ = 0;
 };
 
 }  // namespace gilbench
