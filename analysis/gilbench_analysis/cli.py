@@ -1,4 +1,4 @@
-"""Command line: ``gilbench-report report|summary|compare|export``.
+"""Command line: ``gilbench-report report|summary|compare|export|recover``.
 
 Every error is one line on stderr, no traceback, and an exit code from errors.py:
 2 usage, 3 bad input file, 4 output not writable, 1 compare found a slow-down above
@@ -9,8 +9,8 @@ import argparse
 import os
 import sys
 
-from . import __version__, compare, export, metrics, report, stats, tables
-from .errors import EXIT_COMPARE_FAILED, EXIT_INTERNAL, EXIT_OK, AnalysisError, UsageError
+from . import __version__, compare, export, journal, metrics, report, stats, tables
+from .errors import EXIT_COMPARE_FAILED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
 PROG = "gilbench-report"
@@ -87,6 +87,10 @@ def _parser():
                    help="samples (tidy: samples joined with runs and launches; default), runs, launches, "
                         "configs (metrics), trace, latency")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, '-' for stdout")
+
+    p = sub.add_parser("recover", help="roll back an append gilbench did not finish (kill -9), so that "
+                       "plain h5py and h5dump open the file; the other commands do this themselves")
+    p.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
 
@@ -149,7 +153,19 @@ def _export(args):
     return EXIT_OK
 
 
-_COMMANDS = {"report": _report, "summary": _summary, "compare": _compare, "export": _export}
+def _recover(args):
+    for path in args.files:
+        if not os.path.exists(path) and not os.path.exists(journal.journal_path(path)):
+            raise InputError(path, "no such file")
+        try:
+            rolled_back = journal.recover(path)
+        except OSError as exc:
+            raise InputError(path, str(exc)) from exc
+        print(f"{path}: {'interrupted append rolled back' if rolled_back else 'nothing to recover'}")
+    return EXIT_OK
+
+
+_COMMANDS = {"report": _report, "summary": _summary, "compare": _compare, "export": _export, "recover": _recover}
 
 
 def main(argv=None):

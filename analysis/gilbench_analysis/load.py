@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import journal, schema
 from .errors import InputError
 from .progress import Progress
 
@@ -140,6 +140,10 @@ def _open_error(path, exc):
 
 def read_file(path):
     """Read one results file: ``(version, {table name: DataFrame})``; raises ``InputError``."""
+    try:
+        journal.recover(path)           # an append killed half-way is rolled back first
+    except OSError as exc:
+        raise InputError(path, str(exc))
     _check_container(path)
     try:
         handle = h5py.File(path, "r")

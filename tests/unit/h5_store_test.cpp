@@ -2,7 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -34,6 +42,11 @@ Sample sample(std::int64_t run_id, int thread) {
   std::snprintf(s.host, sizeof s.host, "node%d", thread);
   s.lock.switches = 3;
   return s;
+}
+
+ino_t stat_inode(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 std::string slurp(const fs::path& p) {
@@ -102,10 +115,92 @@ TEST(H5Store, RefusesUnwritableDirectoriesAndSecondWriter) {
   }
 }
 
-TEST(H5Store, RemovesStaleTemporaries) {
+// kill -9 at every fault point of an append (undo_journal.hpp): the rounds before are intact,
+// the one in flight is lost (kept only past the commit), and the next open rolls back and
+// removes the journal.
+class H5StoreKill : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(H5StoreKill, LosesAtMostTheRoundInFlight) {
   TempDir dir;
   const std::string file = (dir.path / "r.h5").string();
-  std::ofstream(dir.path / ".r.h5.tmp.99999") << "half written";
+  LaunchRecord launch;
+  {
+    ResultsStore store(file);
+    store.append(launch, {run(0, 1.5), run(1, 2.5)}, {sample(0, 0), sample(1, 0)}, {TraceRecord{0, 0, 1, 0.25, 1}});
+  }
+  const std::string point = GetParam();
+  EXPECT_EXIT(
+      {
+        ::setenv("GILBENCH_FAULT", (point + ":2").c_str(), 1);
+        ResultsStore store(file);
+        LaunchRecord second;
+        second.launch_id = 1;
+        store.append(second, {run(2, 3.5)}, {sample(2, 0)}, {TraceRecord{2, 0, 1, 0.5, 1}});
+        store.append(second, {run(3, 4.5)}, {sample(3, 0)}, {TraceRecord{3, 0, 1, 0.75, 1}}, {LatencyRecord{}});
+        std::exit(0);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  const bool committed = point == "committed";
+  EXPECT_EQ(fs::exists(file + ".journal"), !committed);
+  const auto runs = ResultsStore::read_runs(file);  // recovers
+  ASSERT_EQ(runs.size(), committed ? 4u : 3u);
+  EXPECT_DOUBLE_EQ(runs[2].wall_s, 3.5);
+  EXPECT_EQ(ResultsStore::table_rows(file, "trace"), runs.size() - 1);  // one a round
+  EXPECT_EQ(ResultsStore::table_rows(file, "latency"), committed ? 1u : 0u);
+  EXPECT_EQ(ResultsStore::table_rows(file, "launches"), 2u);
+  EXPECT_FALSE(fs::exists(file + ".journal"));
+  EXPECT_FALSE(fs::exists(file + ".journal.new"));
+  ResultsStore again(file);  // and the file takes new rounds
+  EXPECT_EQ(again.info().next_run_id, committed ? 4 : 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(FaultPoints, H5StoreKill,
+                         ::testing::Values("written", "journaled", "applying", "applied", "committed"));
+
+TEST(H5Store, KilledFirstAppendLeavesNoFile) {
+  TempDir dir;
+  const std::string file = (dir.path / "r.h5").string();
+  EXPECT_EXIT(
+      {
+        ::setenv("GILBENCH_FAULT", "written:1", 1);
+        ResultsStore store(file);
+        store.append(LaunchRecord{}, {run(0, 1.5)}, {sample(0, 0)}, {});
+        std::exit(0);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  EXPECT_TRUE(fs::exists(file + ".journal"));
+  EXPECT_FALSE(ResultsStore::inspect(file).exists);  // the half-made file is removed
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file + ".journal"));
+}
+
+TEST(H5Store, AppendsInPlaceWithoutTemporaries) {
+  TempDir dir;
+  const std::string file = (dir.path / "r.h5").string();
   ResultsStore store(file);
-  EXPECT_FALSE(fs::exists(dir.path / ".r.h5.tmp.99999"));
+  store.append(LaunchRecord{}, {run(0, 1.5)}, {sample(0, 0)}, {});
+  const ino_t inode = stat_inode(file);
+  store.append(LaunchRecord{}, {run(1, 2.5)}, {sample(1, 0)}, {});
+  EXPECT_EQ(stat_inode(file), inode);  // the same file, not a renamed copy
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"r.h5", "r.h5.lock"}));
+}
+
+TEST(H5Store, LiveWritersJournalIsLeftAlone) {
+  TempDir dir;
+  const std::string file = (dir.path / "r.h5").string();
+  { ResultsStore(file).append(LaunchRecord{}, {run(0, 1.5)}, {sample(0, 0)}, {}); }
+  const std::string bytes = slurp(file);
+  // A journal whose flock is held (its writer alive) is not recovered: the file stays as it is.
+  std::ofstream(file + ".journal") << "held by a live writer";
+  const int fd = ::open((file + ".journal").c_str(), O_RDONLY);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  EXPECT_EQ(ResultsStore::read_runs(file).size(), 1u);
+  EXPECT_TRUE(fs::exists(file + ".journal"));
+  ::close(fd);
+  // Once its writer is gone, a journal that is not ours is refused, the file untouched.
+  EXPECT_THROW(ResultsStore::read_runs(file), Error);
+  EXPECT_EQ(slurp(file), bytes);
 }
