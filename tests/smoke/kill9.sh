@@ -1,23 +1,50 @@
 #!/usr/bin/env bash
-# kill -9 at every risky point of an append (fault injection, no sleeps): the file always opens
-# and holds every round finished before the last write.
+# kill -9 at every fault point of an append (GILBENCH_FAULT, no sleeps; see
+# src/results/undo_journal.hpp): every round before is kept, at most the one in flight is lost,
+# and the next open rolls the file back by itself, whoever opens it: the next gilbench, a
+# gilbench-report command, or `gilbench-report recover` (then plain h5py and h5dump). Nothing of
+# the append (journal, temporary) is left; FILE.lock goes with the next clean launch.
 source "$(dirname "$0")/common.sh"
-for point in copied written closed renamed; do
-  f="$W/k-$point.h5"
-  set +e
-  GILBENCH_FAULT="$point:3" "$GB" --count 1M --threads 1,2 --repeat 4 --warmup 0 --output "$f" >/dev/null 2>&1
-  rc=$?
-  set -e
-  [ "$rc" = 137 ] || fail "$point: expected death by SIGKILL (137), got $rc"
-  h5dump -H "$f" >/dev/null || fail "$point: h5dump cannot open the file after kill -9"
-  want=4; [ "$point" = renamed ] && want=6   # 2 configurations per round
-  h5check "$f" "len(runs) == $want" "runs.valid.all()" "len(samples) == ($want // 2) * 3"
-  # the next launch cleans up and appends
-  "$GB" --count 1M --repeat 1 --warmup 0 --output "$f" >/dev/null 2>&1 || fail "$point: cannot append after the crash"
-  h5check "$f" "len(runs) == $want + 1" "len(launches) == 2"
-  ls -a "$W" | grep -q "^\.k-$point.h5.tmp" && fail "$point: temporary left behind"
+REPORT="$HERE/../../analysis/gilbench-report"
+leftovers() { ls -a "$W" | grep -E "^\.?$(basename "$1")\.(journal|tmp)" || true; }
+for point in written journaled applying applied committed; do
+  for opener in gilbench summary recover; do
+    f="$W/k-$point-$opener.h5"
+    set +e
+    GILBENCH_FAULT="$point:3" "$GB" --count 1M --threads 1,2 --repeat 4 --warmup 0 --output "$f" >/dev/null 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 137 ] || fail "$point: expected death by SIGKILL (137), got $rc"
+    want=4; [ "$point" = committed ] && want=6   # 2 configurations a round
+    if [ "$point" = committed ]; then
+      [ -z "$(leftovers "$f")" ] || fail "$point: $(leftovers "$f") left after a complete append"
+    else
+      [ -e "$f.journal" ] || fail "$point: no journal of the interrupted append"
+    fi
+    case $opener in
+      gilbench)
+        "$GB" --count 1M --repeat 1 --warmup 0 --output "$f" >/dev/null 2>&1 || fail "$point: cannot append after the crash"
+        want=$((want + 1))
+        [ ! -e "$f.lock" ] || fail "$point: lock file left after a clean launch" ;;
+      summary)
+        "$REPORT" summary "$f" >/dev/null || fail "$point: gilbench-report cannot read the file after the crash" ;;
+      recover)
+        "$REPORT" recover "$f" >/dev/null || fail "$point: gilbench-report recover failed" ;;
+    esac
+    [ -z "$(leftovers "$f")" ] || fail "$point/$opener: $(leftovers "$f") left after the recovery"
+    h5dump -H "$f" >/dev/null || fail "$point/$opener: h5dump cannot open the recovered file"
+    h5check "$f" "len(runs) == $want" "runs.valid.all()" "set(samples.run_id) == set(runs.run_id)" \
+      "len(launches) == (2 if '$opener' == 'gilbench' else 1)"
+  done
 done
-# first append killed before the rename: no file at all (nothing finished was lost)
+# the first append killed: no file at all once recovered (nothing finished was lost)
 set +e; GILBENCH_FAULT="written:1" "$GB" --count 1M --repeat 1 --warmup 0 --output "$W/first.h5" >/dev/null 2>&1; set -e
-[ ! -e "$W/first.h5" ] || h5dump -H "$W/first.h5" >/dev/null || fail "first-append crash left a broken file"
+"$REPORT" recover "$W/first.h5" >/dev/null || fail "cannot recover a killed first append"
+[ ! -e "$W/first.h5" ] || fail "first-append crash left a file"
+[ -z "$(leftovers "$W/first.h5")" ] || fail "first-append crash left $(leftovers "$W/first.h5")"
+# a clean end leaves a plain file and nothing else
+"$GB" --count 1M --threads 1,2 --repeat 2 --warmup 0 --output "$W/clean.h5" >/dev/null 2>&1 || fail "clean launch"
+[ "$(ls -a "$W" | grep -c '^clean\.h5')" = 1 ] || fail "a clean launch left $(ls -a "$W" | grep '^clean\.h5')"
+h5dump -H "$W/clean.h5" >/dev/null || fail "h5dump cannot open a cleanly closed file"
+h5check "$W/clean.h5" "len(runs) == 4"
 echo "kill -9 ok"

@@ -29,5 +29,8 @@ for launcher in direct mpirun mpirun-term; do
   grep -q '^VALID' "$W/out" || fail "$launcher: no VALID line for the saved runs"
   h5check "$f" "len(runs) >= 4" "len(runs) < 2000" "runs.valid.all()" "launches.exit_status[0] == 'interrupted'" \
     "set(samples.run_id) == set(runs.run_id)"
+  # closed and plain: h5dump opens it as is, no journal of an append left
+  h5dump -H "$f" >/dev/null || fail "$launcher: h5dump cannot open the file after the signal"
+  [ ! -e "$f.journal" ] || fail "$launcher: journal left after the signal"
 done
 echo "sigterm ok"
