@@ -22,5 +22,5 @@ print(f"sequential {t11:.3f}s | 2 threads {t12:.3f}s efficiency {t11 / (2 * t12)
 f = h5py.File(sys.argv[2], "r"); l = f["launches"][()][0]; n = int(l["rounds_written"])
 runs = len(f["runs"]); samples = len(f["samples"])
 print(f"64 ranks x 4 threads: {samples // runs} samples per run; per round: gather {l['gather_s'] / n * 1e3:.2f} ms, "
-      f"write {l['write_s'] / max(n - 1, 1) * 1e3:.2f} ms (copy + append + fsync + rename, file {runs} runs)")
+      f"write {l['write_s'] / max(n - 1, 1) * 1e3:.2f} ms (in-place append + undo journal + fsync, file {runs} runs)")
 PY

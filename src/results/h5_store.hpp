@@ -1,9 +1,16 @@
 #pragma once
-// The results file. The only part of gilbench that talks to HDF5 (h5_store.cpp is the only file
-// that includes hdf5.h). Crash safety without SWMR: every append copies the file to a temporary
-// sibling, appends there, fsyncs and renames it over the original, so `kill -9` at any moment
-// leaves either the previous complete file or the new complete file. A lock file (FILE.lock,
-// flock) held for the whole launch stops a second gilbench from writing the same file.
+// The results file. The only part of gilbench that talks to HDF5 (only src/results/ includes
+// hdf5.h). Appends are in place and cost what they add: each one opens the file through the
+// undo-journal file driver (undo_journal.hpp), writes its rows, and closes it. New rows land
+// past the file's old end; the bytes of the old file that HDF5 rewrites (metadata, the last
+// partial chunk, the launch row) are held until the close, which saves their originals to
+// FILE.journal, fsyncs it, overwrites them, fsyncs the file and removes the journal. So between
+// appends the file is closed and plain (h5dump, h5py), and `kill -9` during an append loses at
+// most that round: every open of an existing file here (constructor, inspect, read_runs,
+// table_rows) first rolls back an interrupted append (undo_journal::recover). Not SWMR: a killed
+// SWMR writer leaves the file unreadable until h5clear, and SWMR cannot write /launches' vlen
+// strings nor create tables. A lock file (FILE.lock, flock) held for the whole launch stops a
+// second gilbench from writing the same file.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,8 +30,8 @@ struct FileInfo {
 class ResultsStore {
  public:
   /// Checks that `path` can take a new launch: a new file in a writable directory, or an existing
-  /// gilbench file of this schema version. Takes the launch lock. Never modifies an existing file.
-  /// Throws Error(io) with a one-line message otherwise.
+  /// gilbench file of this schema version. Takes the launch lock. Never modifies an existing file
+  /// (beyond rolling back an interrupted append). Throws Error(io) with a one-line message otherwise.
   explicit ResultsStore(std::string path);
   ~ResultsStore();
   ResultsStore(const ResultsStore&) = delete;
@@ -32,12 +39,13 @@ class ResultsStore {
 
   [[nodiscard]] const FileInfo& info() const noexcept { return info_; }
 
-  /// Appends one round atomically. The launch row is written with the first round and rewritten
+  /// Appends one round, all or nothing (see above). The launch row is written with the first round and rewritten
   /// (same row) on every later append, so it always carries the latest exit status and flags.
   void append(const LaunchRecord& launch, const std::vector<RunRecord>& runs, const std::vector<Sample>& samples,
               const std::vector<TraceRecord>& trace, const std::vector<LatencyRecord>& latency = {});
 
-  /// Reads a file's facts (exists, version, next ids); throws Error(io) for foreign files.
+  /// Reads a file's facts (exists, version, next ids) after rolling back an interrupted append;
+  /// throws Error(io) for foreign files.
   static FileInfo inspect(const std::string& path);
 
   /// Reads back every /runs row (tests, tools). Throws Error(io) for unreadable or foreign files.
