@@ -12,15 +12,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <signal.h>
-#include <string_view>
 #include <utility>
 
 #include "app/exit_codes.hpp"
