@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/schema_json.hpp"
 #include "app/units.hpp"
 
 namespace gilbench {
@@ -169,6 +170,11 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
   app.add_option("--format", format, "Summary on stdout: table, csv or json (csv/json: stdout holds nothing else)")
       ->default_str("table")->check(CLI::IsMember({"table", "csv", "json"}))->group(out)->type_name("table|csv|json");
   app.add_flag("-q,--quiet", cfg.quiet, "No header or progress line on stderr")->group(out);
+  bool schema = false;
+  app.add_flag("--schema", schema,
+               "Print every table and column of the results file and of the summary (name, type, unit, version, "
+               "default, meaning) as JSON, and exit")
+      ->group(out);
 
   try {
     app.parse(argc, argv);
@@ -187,6 +193,11 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
     std::string what = e.what();
     if (what.find('\n') != std::string::npos) what = what.substr(0, what.find('\n'));
     result.output = "gilbench: " + what + " (see gilbench --help)\n";
+    return result;
+  }
+  if (schema) {
+    result.action = ParseResult::Action::exit;
+    result.output = schema_json();
     return result;
   }
 

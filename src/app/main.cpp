@@ -21,7 +21,7 @@
 #include "results/h5_store.hpp"
 #include "sweep/plan.hpp"
 #include "app/progress.hpp"
-#include "results/records.hpp"
+#include "results/schema.hpp"
 #include "sweep/runner.hpp"
 #include "app/signals.hpp"
 #include "report/summary.hpp"
@@ -222,7 +222,7 @@ int run_main(int argc, char** argv) {
         std::set<int> rank0_cpus;
         for (const Sample& s : out.samples)
           if (s.rank == 0)
-            for (int c : affinity::parse_list(s.allowed_cpus)) rank0_cpus.insert(c);
+            for (int c : affinity::parse_list(s.allowed_cpus.str())) rank0_cpus.insert(c);
         launch.allowed_cpus = std::max(launch.allowed_cpus, static_cast<std::int32_t>(rank0_cpus.size()));
         launch.oversubscribed |= r.oversubscribed;
         launch.shared_cores |= r.shared_cores;
@@ -282,7 +282,13 @@ int run_main(int argc, char** argv) {
       std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
                    all_runs.size());
     std::fflush(verdict_stream);
-    print_summary(std::cout, summarise(configs, size, cfg.scaling, all_runs, all_samples, all_latency), cfg.format);
+    // Baselines a launch lacks (a processes-only launch has no 1x1) come from the file's other launches.
+    std::vector<RunRecord> file_runs;
+    try {
+      file_runs = ResultsStore::read_runs(cfg.output);
+    } catch (const Error&) {  // the summary then has only the launch's own baselines
+    }
+    print_summary(std::cout, summarise(all_runs, all_samples, all_latency, file_runs), cfg.format);
     std::cout.flush();
     if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
   }

@@ -9,7 +9,7 @@
 
 #include "app/config.hpp"
 #include "sweep/plan.hpp"
-#include "results/records.hpp"
+#include "results/schema.hpp"
 
 namespace gilbench {
 
