@@ -6,8 +6,8 @@
 // partial chunk, the launch row) are held until the close, which saves their originals to
 // FILE.journal, fsyncs it, overwrites them, fsyncs the file and removes the journal. So between
 // appends the file is closed and plain (h5dump, h5py), and `kill -9` during an append loses at
-// most that round: every open of an existing file here (constructor, inspect, read_runs,
-// table_rows) first rolls back an interrupted append (undo_journal::recover). Not SWMR: a killed
+// most that round: every open of an existing file here (the constructor, inspect and every
+// reader) first rolls back an interrupted append (undo_journal::recover). Not SWMR: a killed
 // SWMR writer leaves the file unreadable until h5clear, and SWMR cannot write /launches' vlen
 // strings nor create tables. A lock file (FILE.lock, flock) held for the whole launch stops a
 // second gilbench from writing the same file.
