@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/schema_json.hpp"
 #include "app/units.hpp"
 
 namespace gilbench {
@@ -347,6 +348,11 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
   add_work_options(app, cfg);
   add_lock_options(app, cfg);
   add_output_options(app, cfg);
+  bool schema = false;
+  app.add_flag("--schema", schema,
+               "Print every table and column of the results file and of the summary (name, type, unit, version, "
+               "default, meaning) as JSON, and exit")
+      ->group("Output");
   try {
     app.parse(argc, argv);
     if (app.count("--threads") == 0) cfg.threads = {default_threads(cfg)};
@@ -362,6 +368,7 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
   } catch (const std::invalid_argument& e) {
     return exit_with(ExitCode::usage, std::string("gilbench: ") + e.what() + "\n");
   }
+  if (schema) return exit_with(ExitCode::ok, schema_json());
   std::ostringstream cmd;
   for (int i = 0; i < argc; ++i) cmd << (i ? " " : "") << quote_arg(argv[i]);
   cfg.command_line = cmd.str();

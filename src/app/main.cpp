@@ -21,7 +21,7 @@
 #include "results/h5_store.hpp"
 #include "sweep/plan.hpp"
 #include "app/progress.hpp"
-#include "results/records.hpp"
+#include "results/schema.hpp"
 #include "sweep/runner.hpp"
 #include "app/signals.hpp"
 #include "report/summary.hpp"
@@ -193,6 +193,7 @@ class Sweep {
   bool run(std::chrono::steady_clock::time_point launch_start);
   /// Rank 0, after run(): the VALID/INVALID line and the summary. Returns the exit code.
   int report(bool interrupted);
+  [[nodiscard]] std::vector<RunRecord> file_runs() const;
 
  private:
   /// What rank 0 collects of one round, appended as a whole.
@@ -277,7 +278,7 @@ void Sweep::keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& ou
   std::set<int> rank0_cpus;
   for (const Sample& s : out.samples)
     if (s.rank == 0)
-      for (int c : affinity::parse_list(s.allowed_cpus)) rank0_cpus.insert(c);
+      for (int c : affinity::parse_list(s.allowed_cpus.str())) rank0_cpus.insert(c);
   launch_.allowed_cpus = std::max(launch_.allowed_cpus, static_cast<std::int32_t>(rank0_cpus.size()));
   launch_.oversubscribed |= r.oversubscribed;
   launch_.shared_cores |= r.shared_cores;
@@ -307,6 +308,16 @@ void Sweep::append(const Round& round, bool interrupted, bool last) {
   samples_.insert(samples_.end(), round.samples.begin(), round.samples.end());
 }
 
+/// Every run of the results file: the baselines a launch lacks (a processes-only launch has no
+/// 1x1) come from its other launches. None when the file cannot be read back.
+std::vector<RunRecord> Sweep::file_runs() const {
+  try {
+    return ResultsStore::read_runs(cfg_.output);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 int Sweep::report(bool interrupted) {
   int code = 0;
   progress_.finish();
@@ -329,7 +340,7 @@ int Sweep::report(bool interrupted) {
     std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
                  runs_.size());
   std::fflush(verdict_stream);
-  print_summary(std::cout, summarise(configs_, w_.size, cfg_.scaling, runs_, samples_, latency_), cfg_.format);
+  print_summary(std::cout, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
   std::cout.flush();
   if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
   return code;

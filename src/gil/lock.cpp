@@ -48,19 +48,9 @@ std::optional<std::string> validate(const Params& p) {
 }
 
 Counters& operator+=(Counters& a, const Counters& b) noexcept {
-  a.acquisitions += b.acquisitions;
-  a.switches += b.switches;
-  a.forced_drops += b.forced_drops;
-  a.drop_requests += b.drop_requests;
-  a.wait_timeouts += b.wait_timeouts;
-  a.checks += b.checks;
-  a.self_reacquires += b.self_reacquires;
-  a.handoffs += b.handoffs;
-  a.ctx_voluntary += b.ctx_voluntary;
-  a.ctx_involuntary += b.ctx_involuntary;
-  a.wait_s += b.wait_s;
-  a.hold_s += b.hold_s;
-  a.switch_wait_s += b.switch_wait_s;
+#define GILBENCH_ADD(name, kind, size, unit, since, required, init, meaning) a.name += b.name;
+  GILBENCH_LOCK_COUNTERS(GILBENCH_ADD)
+#undef GILBENCH_ADD
   return a;
 }
 

@@ -55,6 +55,8 @@
 #include <string_view>
 #include <vector>
 
+#include "results/column.hpp"
+
 namespace gilbench::gil {
 
 enum class Policy : std::uint8_t { none, gil, legacy_gil };
@@ -99,24 +101,32 @@ struct Params {
 /// Parameters a policy does not use are still checked, so a sweep fails early and uniformly.
 std::optional<std::string> validate(const Params& p);
 
-/// Per-thread lock counters of one run (zero where a policy has no such event). Trivially
-/// copyable (gathered over MPI as bytes).
+/// Per-thread lock counters of one run (zero where a policy has no such event), declared once
+/// as columns of the results file's /samples table (results/schema.hpp appends them there).
+/// switches are counted by the new holder: the sum over threads is the run's holder changes,
+/// and a fresh lock's first take is none.
+#define GILBENCH_LOCK_COUNTERS(X)                                                                            \
+  X(acquisitions, u64, 0, "", 2, false, 0, "times the thread took the lock")                                 \
+  X(switches, u64, 0, "", 2, false, 0,                                                                       \
+    "takes where the previous holder was another thread, counted by the new holder (sum over threads = the " \
+    "run's holder changes)")                                                                                 \
+  X(forced_drops, u64, 0, "", 2, false, 0, "gil: drops at a check point because a waiter set the drop request") \
+  X(drop_requests, u64, 0, "", 2, false, 0, "gil: times this thread, waiting, set the drop request")         \
+  X(wait_timeouts, u64, 0, "", 2, false, 0, "gil: timed waits of one switch interval that expired")          \
+  X(checks, u64, 0, "", 2, false, 0, "legacy-gil: release/re-acquire check points")                          \
+  X(self_reacquires, u64, 0, "", 2, false, 0,                                                                \
+    "legacy-gil: checks where the thread got the lock straight back (nobody else took it)")                  \
+  X(handoffs, u64, 0, "", 2, false, 0, "legacy-gil: checks where another thread took it meanwhile")          \
+  X(ctx_voluntary, u64, 0, "", 2, false, 0,                                                                  \
+    "OS voluntary context switches of the thread during the run (getrusage RUSAGE_THREAD)")                  \
+  X(ctx_involuntary, u64, 0, "", 2, false, 0, "OS involuntary context switches of the thread during the run") \
+  X(wait_s, f64, 0, "s", 2, false, 0.0, "blocked waiting to take the lock")                                  \
+  X(hold_s, f64, 0, "s", 2, false, 0.0, "holding the lock (acquire to release)")                             \
+  X(switch_wait_s, f64, 0, "s", 2, false, 0.0, "gil: in the forced-switch wait after a forced drop")
+
+/// Trivially copyable (gathered over MPI as bytes).
 struct Counters {
-  std::uint64_t acquisitions = 0;     ///< times this thread took the lock
-  std::uint64_t switches = 0;         ///< takes where the previous holder was another thread
-                                      ///< (counted by the new holder: the sum over threads is the
-                                      ///< run's holder changes; a fresh lock's first take is none)
-  std::uint64_t forced_drops = 0;     ///< gil: drops at a check point because drop_request was set
-  std::uint64_t drop_requests = 0;    ///< gil: times this thread (a waiter) set drop_request
-  std::uint64_t wait_timeouts = 0;    ///< gil: timed waits of one interval that expired
-  std::uint64_t checks = 0;           ///< legacy-gil: release/re-acquire check points done
-  std::uint64_t self_reacquires = 0;  ///< legacy-gil: checks where nobody else took the lock
-  std::uint64_t handoffs = 0;         ///< legacy-gil: checks where another thread took it meanwhile
-  std::uint64_t ctx_voluntary = 0;    ///< getrusage(RUSAGE_THREAD) ru_nvcsw delta over run()
-  std::uint64_t ctx_involuntary = 0;  ///< getrusage(RUSAGE_THREAD) ru_nivcsw delta over run()
-  double wait_s = 0;                  ///< blocked waiting to take the lock
-  double hold_s = 0;                  ///< holding the lock (acquire → release)
-  double switch_wait_s = 0;           ///< gil: in the forced-switch wait after a forced drop
+  GILBENCH_LOCK_COUNTERS(GILBENCH_MEMBER)
 };
 
 /// Field-wise sum (aggregating threads or ranks).
@@ -128,6 +138,7 @@ enum class EventKind : std::uint8_t {
   drop_request,  ///< gil: the thread (a waiter) set drop_request
   release,       ///< the thread let the lock go
 };
+inline constexpr int kEventKinds = 4;            ///< EventKind values are 0 .. kEventKinds-1
 std::string_view to_string(EventKind) noexcept;  ///< "request", "acquire", "drop_request", "release"
 
 struct TraceEvent {

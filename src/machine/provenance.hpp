@@ -3,7 +3,7 @@
 // LaunchRecord with local facts; the hosts of all ranks are gathered by the caller.
 #include <string>
 
-#include "results/records.hpp"
+#include "results/schema.hpp"
 
 namespace gilbench::provenance {
 

@@ -1,37 +1,109 @@
 #pragma once
-// The summary a launch prints on stdout: one row per configuration, from its measured
-// (non-warm-up) runs. Speedup and efficiency are against the launch's 1x1 run (lock none when
-// there is one, else the same lock), when the launch has one.
+// The summary a launch prints on stdout: one row per configuration of the launch, from its
+// valid measured runs. Its columns are declared once below; table, CSV and JSON are printed
+// from that list, `gilbench --schema` dumps it (table "summary"), and gilbench-report prints
+// the same columns by the same rule (README "Speedup"):
+//   speedup          T1 / Tp (times ranks x threads under weak scaling), T1 the median of the
+//                    valid 1x1 runs with the same lock, lock parameters, probe and work
+//   speedup_vs_none  the same against the 1x1 runs without a lock: what the lock costs
+// The baseline runs come from the same launch when it has them, else from the file's other
+// launches (`baseline` says which).
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/config.hpp"
-#include "sweep/plan.hpp"
-#include "results/records.hpp"
+#include "results/schema.hpp"
 
 namespace gilbench {
 
-struct ConfigSummary {
-  RunConfig config;
-  int ranks = 1;
-  std::string mode, label;
-  std::size_t repetitions = 0;
-  double median_s = 0, min_s = 0, cv = 0;
-  std::optional<double> speedup, efficiency;
-  double switches_per_s = 0;   ///< holder changes per second of wall time (locked runs)
-  double mean_slice_s = 0;     ///< mean time a thread held the lock per acquisition
-  double cpu_s = 0;            ///< median CPU time burnt per run (all workers + probe)
-  std::size_t latency_events = 0;   ///< --probe: events handled in measured runs
-  double latency_mean_s = 0, latency_median_s = 0, latency_p99_s = 0;
-  int interpreters = 1;
-  bool valid = true;
+// X(name, type, unit, header, format, group, meaning)
+//   type    str | i64 | f64 | optf64 (a number or none: JSON null, CSV empty, table "-") | flag
+//   header  the table's column title; "" = CSV/JSON only
+//   format  how the table shows it: text plain duration percent ratio fixed2 rate validity
+//   group   all | lock (shown when a row has a lock) | probe (shown when a row has latency events)
+// clang-format off
+#define GILBENCH_SUMMARY_COLUMNS(X) \
+  X(mode, str, "", "mode", text, all, "sequential (1x1), threads (1xT), processes (Px1) or hybrid (PxT)") \
+  X(label, str, "", "configuration", text, all, "ranks x threads, lock and its parameter, e.g. 1x2 gil 5ms") \
+  X(ranks, i64, "", "", text, all, "MPI ranks") \
+  X(threads, i64, "", "", text, all, "OpenMP threads per rank") \
+  X(interpreters, i64, "", "", text, all, "emulated interpreters per rank") \
+  X(lock, str, "", "", text, all, "none, gil or legacy-gil") \
+  X(lock_scope, str, "", "", text, all, "rank or job (rank for lock none)") \
+  X(switch_interval_s, f64, "s", "", text, all, "gil: the switch interval; 0 for other locks") \
+  X(check_interval, i64, "ticks", "", text, all, "legacy-gil: the check interval; 0 for other locks") \
+  X(tick_iterations, i64, "iterations/tick", "", text, all, "legacy-gil: kernel iterations per tick; 0 for other locks") \
+  X(probe_period_s, f64, "s", "", text, all, "latency-probe period; 0 without a probe") \
+  X(scaling, str, "", "", text, all, "strong or weak") \
+  X(count, i64, "iterations", "", text, all, "total iterations of one run (all workers)") \
+  X(repetitions, i64, "", "reps", plain, all, "valid measured runs") \
+  X(median_s, f64, "s", "median", duration, all, "median wall time of the valid measured runs") \
+  X(min_s, f64, "s", "min", duration, all, "shortest wall time of the valid measured runs") \
+  X(cv, optf64, "", "CV", percent, all, "coefficient of variation of the wall times (n-1); none below 2 runs") \
+  X(speedup, optf64, "", "speedup", ratio, all, "T1/Tp against 1x1 with the same lock, parameters, probe and work (x workers when weak)") \
+  X(efficiency, optf64, "", "eff", fixed2, all, "speedup / (ranks x threads)") \
+  X(baseline, str, "", "baseline", text, all, "where T1 came from: same launch, launch N, launches N,M; empty: no baseline") \
+  X(speedup_vs_none, optf64, "", "vs none", ratio, all, "T1/Tp against 1x1 without a lock (same probe and work): what the lock costs") \
+  X(baseline_none, str, "", "", text, all, "where the lock-free T1 came from (as baseline)") \
+  X(switches_per_s, f64, "1/s", "switches/s", rate, lock, "lock holder changes per second of wall time") \
+  X(mean_slice_s, f64, "s", "slice", duration, lock, "mean time a thread held the lock per acquisition") \
+  X(cpu_s, f64, "s", "CPU", duration, probe, "median CPU time of a run (all workers and the probe)") \
+  X(latency_events, i64, "", "", text, probe, "latency-probe events of the valid measured runs") \
+  X(latency_mean_s, f64, "s", "lat mean", duration, probe, "mean latency of the probe's events") \
+  X(latency_median_s, f64, "s", "lat median", duration, probe, "median latency") \
+  X(latency_p99_s, f64, "s", "lat p99", duration, probe, "99th percentile of latency (linear interpolation)") \
+  X(valid, flag, "", "valid", validity, all, "every measured run of the configuration did all its iterations")
+// clang-format on
+
+#define GILBENCH_STYPE_str std::string
+#define GILBENCH_STYPE_i64 std::int64_t
+#define GILBENCH_STYPE_f64 double
+#define GILBENCH_STYPE_optf64 std::optional<double>
+#define GILBENCH_STYPE_flag bool
+#define GILBENCH_SUMMARY_MEMBER(name, type, unit, header, format, group, meaning) GILBENCH_STYPE_##type name{};
+
+/// One row of the summary: a configuration.
+struct SummaryRow {
+  GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_MEMBER)
 };
 
-std::vector<ConfigSummary> summarise(const std::vector<RunConfig>& configs, int ranks, Scaling scaling, const std::vector<RunRecord>& runs,
-                                     const std::vector<Sample>& samples, const std::vector<LatencyRecord>& latency = {});
+namespace summary {
 
-void print_summary(std::ostream& out, const std::vector<ConfigSummary>& rows, OutputFormat format);
+enum class Type : std::uint8_t { str, i64, f64, optf64, flag };
+enum class Format : std::uint8_t { text, plain, duration, percent, ratio, fixed2, rate, validity };
+enum class Group : std::uint8_t { all, lock, probe };
+
+struct Column {
+  const char* name;
+  Type type;
+  const char* unit;
+  const char* header;
+  Format format;
+  Group group;
+  const char* meaning;
+};
+
+/// Calls f(const Column&, member&) for every summary column of `r`, in order.
+template <class R, class F>
+void visit(R& r, F&& f) {
+#define GILBENCH_SUMMARY_VISIT(name, type, unit, header, format, group, meaning)                                   \
+  f(Column{#name, Type::type, unit, header, Format::format, Group::group, meaning}, r.name);
+  GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_VISIT)
+#undef GILBENCH_SUMMARY_VISIT
+}
+
+}  // namespace summary
+
+/// The summary rows of one launch's runs (`runs`, `samples`, `latency`: this launch's), in
+/// order of configuration id. `file_runs`: every run of the results file, the launch's own
+/// included or not; baselines come from them when the launch has none of its own.
+std::vector<SummaryRow> summarise(const std::vector<RunRecord>& runs, const std::vector<Sample>& samples = {},
+                                  const std::vector<LatencyRecord>& latency = {},
+                                  const std::vector<RunRecord>& file_runs = {});
+
+void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format);
 
 }  // namespace gilbench

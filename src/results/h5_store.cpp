@@ -21,6 +21,7 @@
 #include <functional>
 #include <signal.h>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "app/exit_codes.hpp"
@@ -96,200 +97,106 @@ H5Handle string_type(std::size_t size) {
   return t;
 }
 
-/// Builds a compound type field by field; keeps the units of each field for the table's
-/// "units" attribute.
-class Compound {
- public:
-  explicit Compound(std::size_t size) : type_(H5Tcreate(H5T_COMPOUND, size), H5Tclose, "compound") {}
-  Compound& field(const char* name, std::size_t offset, hid_t type, const char* unit = "") {
-    check(H5Tinsert(type_, name, offset, type), name);
-    if (*unit != '\0') {
-      if (!units_.empty()) units_.append(", ");
-      units_.append("\"").append(name).append("\": \"").append(unit).append("\"");
-    }
-    return *this;
-  }
-  Compound& text(const char* name, std::size_t offset, std::size_t size) {
-    strings_.push_back(string_type(size));
-    return field(name, offset, strings_.back());
-  }
-  [[nodiscard]] hid_t id() const { return type_; }
-  [[nodiscard]] std::string units_json() const { return "{" + units_ + "}"; }
-
- private:
-  H5Handle type_;
-  std::vector<H5Handle> strings_;
-  std::string units_;
-};
-
-#define GB_FIELD(T, f) #f, offsetof(T, f)
-
-// Rows as written: fixed-size, standard-layout mirrors of the records.
-struct RunRow {
-  std::int64_t run_id, launch_id;
-  std::int32_t config_id, ranks, threads;
-  char lock[16], lock_scope[8], scaling[8];
-  double switch_interval_s;
-  std::int64_t check_interval, tick_iterations;
-  std::uint64_t count;
-  std::int32_t repetition, round;
-  std::uint8_t warmup, valid, oversubscribed, shared_cores;
-  double wall_s, start_s;
-  std::int32_t interpreters;
-  double probe_period_s, cpu_s;
-};
-
-Compound run_type() {
-  Compound c(sizeof(RunRow));
-  c.field(GB_FIELD(RunRow, run_id), H5T_NATIVE_INT64)
-      .field(GB_FIELD(RunRow, launch_id), H5T_NATIVE_INT64)
-      .field(GB_FIELD(RunRow, config_id), H5T_NATIVE_INT32)
-      .field(GB_FIELD(RunRow, ranks), H5T_NATIVE_INT32)
-      .field(GB_FIELD(RunRow, threads), H5T_NATIVE_INT32)
-      .text(GB_FIELD(RunRow, lock), 16)
-      .text(GB_FIELD(RunRow, lock_scope), 8)
-      .field(GB_FIELD(RunRow, switch_interval_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(RunRow, check_interval), H5T_NATIVE_INT64, "ticks")
-      .field(GB_FIELD(RunRow, tick_iterations), H5T_NATIVE_INT64, "iterations/tick")
-      .field(GB_FIELD(RunRow, count), H5T_NATIVE_UINT64, "iterations")
-      .text(GB_FIELD(RunRow, scaling), 8)
-      .field(GB_FIELD(RunRow, repetition), H5T_NATIVE_INT32)
-      .field(GB_FIELD(RunRow, warmup), H5T_NATIVE_UINT8)
-      .field(GB_FIELD(RunRow, wall_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(RunRow, valid), H5T_NATIVE_UINT8)
-      .field(GB_FIELD(RunRow, round), H5T_NATIVE_INT32)
-      .field(GB_FIELD(RunRow, start_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(RunRow, oversubscribed), H5T_NATIVE_UINT8)
-      .field(GB_FIELD(RunRow, shared_cores), H5T_NATIVE_UINT8)
-      .field(GB_FIELD(RunRow, interpreters), H5T_NATIVE_INT32)
-      .field(GB_FIELD(RunRow, probe_period_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(RunRow, cpu_s), H5T_NATIVE_DOUBLE, "s");
-  return c;
-}
-
-Compound sample_type() {
-  using S = Sample;
-  constexpr std::size_t L = offsetof(Sample, lock);
-  Compound c(sizeof(Sample));
-  c.field(GB_FIELD(S, run_id), H5T_NATIVE_INT64)
-      .field(GB_FIELD(S, rank), H5T_NATIVE_INT32)
-      .field(GB_FIELD(S, thread), H5T_NATIVE_INT32)
-      .field(GB_FIELD(S, interpreter), H5T_NATIVE_INT32)
-      .text(GB_FIELD(S, host), sizeof(S::host))
-      .field(GB_FIELD(S, cpu_start), H5T_NATIVE_INT32)
-      .field(GB_FIELD(S, cpu_end), H5T_NATIVE_INT32)
-      .text(GB_FIELD(S, allowed_cpus), sizeof(S::allowed_cpus))
-      .field(GB_FIELD(S, n_allowed), H5T_NATIVE_INT32)
-      .field(GB_FIELD(S, iterations), H5T_NATIVE_UINT64, "iterations")
-      .field(GB_FIELD(S, wall_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(S, cpu_s), H5T_NATIVE_DOUBLE, "s");
-  using C = gil::Counters;
-  const struct { const char* name; std::size_t off; } counters[] = {
-      {"acquisitions", offsetof(C, acquisitions)},   {"switches", offsetof(C, switches)},
-      {"forced_drops", offsetof(C, forced_drops)},   {"drop_requests", offsetof(C, drop_requests)},
-      {"wait_timeouts", offsetof(C, wait_timeouts)}, {"checks", offsetof(C, checks)},
-      {"self_reacquires", offsetof(C, self_reacquires)}, {"handoffs", offsetof(C, handoffs)},
-      {"ctx_voluntary", offsetof(C, ctx_voluntary)}, {"ctx_involuntary", offsetof(C, ctx_involuntary)}};
-  for (const auto& f : counters) c.field(f.name, L + f.off, H5T_NATIVE_UINT64);
-  c.field("wait_s", L + offsetof(C, wait_s), H5T_NATIVE_DOUBLE, "s")
-      .field("hold_s", L + offsetof(C, hold_s), H5T_NATIVE_DOUBLE, "s")
-      .field("switch_wait_s", L + offsetof(C, switch_wait_s), H5T_NATIVE_DOUBLE, "s");
-  return c;
-}
-
 H5Handle trace_event_type() {
   H5Handle t(H5Tenum_create(H5T_NATIVE_UINT8), H5Tclose, "enum");
-  const char* names[] = {"request", "acquire", "drop_request", "release"};
-  for (std::uint8_t i = 0; i < 4; ++i) check(H5Tenum_insert(t, names[i], &i), "enum insert");
+  for (int i = 0; i < gil::kEventKinds; ++i) {
+    const auto v = static_cast<std::uint8_t>(i);
+    const std::string name(gil::to_string(static_cast<gil::EventKind>(v)));
+    check(H5Tenum_insert(t, name.c_str(), &v), "enum insert");
+  }
   return t;
 }
 
-Compound trace_type(hid_t event_enum) {
-  Compound c(sizeof(TraceRecord));
-  c.field(GB_FIELD(TraceRecord, run_id), H5T_NATIVE_INT64)
-      .field(GB_FIELD(TraceRecord, rank), H5T_NATIVE_INT32)
-      .field(GB_FIELD(TraceRecord, thread), H5T_NATIVE_INT32)
-      .field(GB_FIELD(TraceRecord, t_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(TraceRecord, event), event_enum);
-  return c;
+/// Bytes a column takes in a packed row: the member itself, or a `const char*` for vtext.
+template <class T>
+constexpr std::size_t packed_size(const T&) noexcept {
+  if constexpr (std::is_same_v<T, std::string>) return sizeof(const char*);
+  else return sizeof(T);
 }
 
-Compound latency_type() {
-  using L = LatencyRecord;
-  Compound c(sizeof(LatencyRecord));
-  c.field(GB_FIELD(L, run_id), H5T_NATIVE_INT64)
-      .field(GB_FIELD(L, rank), H5T_NATIVE_INT32)
-      .field(GB_FIELD(L, interpreter), H5T_NATIVE_INT32)
-      .field(GB_FIELD(L, event), H5T_NATIVE_UINT64)
-      .field(GB_FIELD(L, sent_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(L, woke_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(L, acquired_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(L, latency_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(L, wake_s), H5T_NATIVE_DOUBLE, "s")
-      .field(GB_FIELD(L, queue_s), H5T_NATIVE_DOUBLE, "s");
-  return c;
-}
+/// A table's rows as HDF5 sees them, derived from the declaration (schema.hpp): a packed
+/// compound type, one field per column in declaration order, and the pack/unpack between
+/// records and row images (vtext columns travel as `const char*` into the records' strings).
+template <class Record>
+class RowLayout {
+ public:
+  using Table = schema::TableOf<Record>;
 
-/// The launch row: pointers into the LaunchRecord's strings (vlen strings), numbers by value.
-struct LaunchRow {
-  std::int64_t launch_id;
-  const char *start_time;
-  double start_unix;
-  const char *gilbench_version, *git_revision, *compiler, *cxx_flags, *mpi_library, *mpi_version,
-      *mpi_thread_level, *hdf5_version, *openmp_version, *cpu_model, *kernel, *governor, *smt;
-  double cpu_mhz, loadavg, timer_resolution_s;
-  const char *hosts, *command_line, *env_omp, *env_slurm;
-  std::int32_t ranks, allowed_cpus;
-  std::uint8_t oversubscribed, shared_cores;
-  double count_auto_s, calibrated_rate;
-  const char* exit_status;
-  std::int32_t rounds_written;
-  double gather_s, write_s;
-  const char *slurm_job_id, *slurm_array_job_id, *slurm_array_task_id, *slurm_step_id, *slurm_nodelist,
-      *slurm_partition;
-  std::int32_t slurm_ntasks, slurm_cpus_per_task;
+  RowLayout() {
+    std::vector<std::pair<schema::Column, std::size_t>> columns;
+    const Record probe{};
+    Table::visit(probe, [&](const schema::Column& c, const auto& member) {
+      columns.emplace_back(c, size_);
+      size_ += packed_size(member);
+    });
+    type_ = H5Handle(H5Tcreate(H5T_COMPOUND, size_), H5Tclose, "compound");
+    for (const auto& [c, offset] : columns) {
+      check(H5Tinsert(type_, c.name, offset, field_type(c)), c.name);
+      if (*c.unit != '\0') units_ += std::string(units_.empty() ? "" : ", ") + "\"" + c.name + "\": \"" + c.unit + "\"";
+    }
+  }
+  [[nodiscard]] hid_t id() const { return type_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::string units_json() const { return "{" + units_ + "}"; }
+
+  [[nodiscard]] std::vector<unsigned char> pack(const std::vector<Record>& records) const {
+    std::vector<unsigned char> rows(records.size() * size_);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      unsigned char* at = rows.data() + i * size_;
+      Table::visit(records[i], [&](const schema::Column&, const auto& member) {
+        using T = std::decay_t<decltype(member)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          const char* text = member.c_str();
+          std::memcpy(at, &text, sizeof text);
+        } else {
+          std::memcpy(at, &member, sizeof member);
+        }
+        at += packed_size(member);
+      });
+    }
+    return rows;
+  }
+
+  /// Records from row images read with id(); vtext strings are copied (the caller reclaims).
+  [[nodiscard]] std::vector<Record> unpack(const std::vector<unsigned char>& rows) const {
+    std::vector<Record> records(rows.size() / size_);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const unsigned char* at = rows.data() + i * size_;
+      Table::visit(records[i], [&](const schema::Column&, auto& member) {
+        using T = std::decay_t<decltype(member)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          const char* text = nullptr;
+          std::memcpy(&text, at, sizeof text);
+          member = text != nullptr ? text : "";
+        } else {
+          std::memcpy(&member, at, sizeof member);
+        }
+        at += packed_size(member);
+      });
+    }
+    return records;
+  }
+
+ private:
+  hid_t field_type(const schema::Column& c) {
+    switch (c.kind) {
+      case schema::Kind::i32: return H5T_NATIVE_INT32;
+      case schema::Kind::i64: return H5T_NATIVE_INT64;
+      case schema::Kind::u64: return H5T_NATIVE_UINT64;
+      case schema::Kind::u8: return H5T_NATIVE_UINT8;
+      case schema::Kind::f64: return H5T_NATIVE_DOUBLE;
+      case schema::Kind::text: keep_.push_back(string_type(c.size)); break;
+      case schema::Kind::vtext: keep_.push_back(string_type(0)); break;
+      case schema::Kind::event: keep_.push_back(trace_event_type()); break;
+    }
+    return keep_.back();
+  }
+
+  std::size_t size_ = 0;
+  H5Handle type_;
+  std::vector<H5Handle> keep_;  ///< string and enum member types, alive as long as type_
+  std::string units_;
 };
-
-LaunchRow launch_row(const LaunchRecord& r) {
-  return LaunchRow{r.launch_id, r.start_time.c_str(), r.start_unix, r.gilbench_version.c_str(),
-                   r.git_revision.c_str(), r.compiler.c_str(), r.cxx_flags.c_str(), r.mpi_library.c_str(),
-                   r.mpi_version.c_str(), r.mpi_thread_level.c_str(), r.hdf5_version.c_str(),
-                   r.openmp_version.c_str(), r.cpu_model.c_str(), r.kernel.c_str(), r.governor.c_str(),
-                   r.smt.c_str(), r.cpu_mhz, r.loadavg, r.timer_resolution_s, r.hosts.c_str(),
-                   r.command_line.c_str(), r.env_omp.c_str(), r.env_slurm.c_str(), r.ranks, r.allowed_cpus,
-                   r.oversubscribed, r.shared_cores, r.count_auto_s, r.calibrated_rate, r.exit_status.c_str(), r.rounds_written, r.gather_s, r.write_s,
-                   r.slurm_job_id.c_str(), r.slurm_array_job_id.c_str(), r.slurm_array_task_id.c_str(),
-                   r.slurm_step_id.c_str(), r.slurm_nodelist.c_str(), r.slurm_partition.c_str(), r.slurm_ntasks,
-                   r.slurm_cpus_per_task};
-}
-
-Compound launch_type() {
-  using L = LaunchRow;
-  Compound c(sizeof(LaunchRow));
-  c.field(GB_FIELD(L, launch_id), H5T_NATIVE_INT64).text(GB_FIELD(L, start_time), 0);
-  c.field(GB_FIELD(L, start_unix), H5T_NATIVE_DOUBLE, "s");
-  c.text(GB_FIELD(L, gilbench_version), 0).text(GB_FIELD(L, git_revision), 0).text(GB_FIELD(L, compiler), 0);
-  c.text(GB_FIELD(L, cxx_flags), 0).text(GB_FIELD(L, mpi_library), 0).text(GB_FIELD(L, mpi_version), 0);
-  c.text(GB_FIELD(L, mpi_thread_level), 0).text(GB_FIELD(L, hdf5_version), 0);
-  c.text(GB_FIELD(L, openmp_version), 0).text(GB_FIELD(L, cpu_model), 0).text(GB_FIELD(L, kernel), 0);
-  c.text(GB_FIELD(L, governor), 0).text(GB_FIELD(L, smt), 0);
-  c.field(GB_FIELD(L, cpu_mhz), H5T_NATIVE_DOUBLE, "MHz").field(GB_FIELD(L, loadavg), H5T_NATIVE_DOUBLE);
-  c.field(GB_FIELD(L, timer_resolution_s), H5T_NATIVE_DOUBLE, "s");
-  c.text(GB_FIELD(L, hosts), 0).text(GB_FIELD(L, command_line), 0).text(GB_FIELD(L, env_omp), 0);
-  c.text(GB_FIELD(L, env_slurm), 0);
-  c.field(GB_FIELD(L, ranks), H5T_NATIVE_INT32).field(GB_FIELD(L, allowed_cpus), H5T_NATIVE_INT32);
-  c.field(GB_FIELD(L, oversubscribed), H5T_NATIVE_UINT8).field(GB_FIELD(L, shared_cores), H5T_NATIVE_UINT8);
-  c.field(GB_FIELD(L, count_auto_s), H5T_NATIVE_DOUBLE, "s");
-  c.field(GB_FIELD(L, calibrated_rate), H5T_NATIVE_DOUBLE, "iterations/s");
-  c.text(GB_FIELD(L, exit_status), 0);
-  c.field(GB_FIELD(L, rounds_written), H5T_NATIVE_INT32);
-  c.field(GB_FIELD(L, gather_s), H5T_NATIVE_DOUBLE, "s").field(GB_FIELD(L, write_s), H5T_NATIVE_DOUBLE, "s");
-  c.text(GB_FIELD(L, slurm_job_id), 0).text(GB_FIELD(L, slurm_array_job_id), 0);
-  c.text(GB_FIELD(L, slurm_array_task_id), 0).text(GB_FIELD(L, slurm_step_id), 0);
-  c.text(GB_FIELD(L, slurm_nodelist), 0).text(GB_FIELD(L, slurm_partition), 0);
-  c.field(GB_FIELD(L, slurm_ntasks), H5T_NATIVE_INT32).field(GB_FIELD(L, slurm_cpus_per_task), H5T_NATIVE_INT32);
-  return c;
-}
 
 // ---------------------------------------------------------------- attributes
 void write_string_attr(hid_t obj, const char* name, const std::string& value) {
@@ -343,17 +250,9 @@ std::string iso_now() {
 }
 
 // ---------------------------------------------------------------- tables
-struct TableSpec {
-  const char* name;
-  const char* description;
-};
-constexpr TableSpec kLaunches{"launches", "one row per gilbench launch: provenance"};
-constexpr TableSpec kRuns{"runs", "one row per (configuration, repetition)"};
-constexpr TableSpec kSamples{"samples", "one row per (run, rank, thread): a worker's measurements"};
-constexpr TableSpec kTrace{"trace", "lock events of the --trace window, times since the run's start"};
-constexpr TableSpec kLatency{"latency", "latency-probe events (--probe): times since the run's start"};
-
-H5Handle open_or_create_table(hid_t file, const TableSpec& spec, const Compound& type) {
+template <class Record>
+H5Handle open_or_create_table(hid_t file, const RowLayout<Record>& type) {
+  const schema::Table& spec = schema::TableOf<Record>::table;
   if (H5Lexists(file, spec.name, H5P_DEFAULT) > 0)
     return H5Handle(H5Dopen2(file, spec.name, H5P_DEFAULT), H5Dclose, spec.name);
   const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {512};
@@ -398,6 +297,14 @@ std::int64_t next_id(hid_t file, const char* table, const char* column) {
   return *std::max_element(ids.begin(), ids.end()) + 1;
 }
 
+/// Appends `records` at the end of their table (created on first use).
+template <class Record>
+void append_rows(hid_t file, const std::vector<Record>& records) {
+  const RowLayout<Record> layout;
+  H5Handle d = open_or_create_table(file, layout);
+  write_rows(d, layout.id(), table_size(d), layout.pack(records).data(), records.size());
+}
+
 // ---------------------------------------------------------------- file plumbing
 void fsync_path(const std::string& path, bool directory) {
   const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -440,8 +347,8 @@ FileInfo ResultsStore::inspect(const std::string& path) {
   if (read_string_attr(file, "producer") != "gilbench")
     io_error(path + " is an HDF5 file but not a gilbench results file; refusing to touch it");
   info.schema_version = read_int_attr(file, "schema_version");
-  info.next_launch_id = next_id(file, kLaunches.name, "launch_id");
-  info.next_run_id = next_id(file, kRuns.name, "run_id");
+  info.next_launch_id = next_id(file, schema::TableOf<LaunchRecord>::table.name, "launch_id");
+  info.next_run_id = next_id(file, schema::TableOf<RunRecord>::table.name, "run_id");
   return info;
 }
 
@@ -486,28 +393,32 @@ H5Handle open_readonly(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+/// Every row of `Record`'s table (none when the file has no such table).
+template <class Record>
+std::vector<Record> read_rows(hid_t file) {
+  const char* name = schema::TableOf<Record>::table.name;
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return {};
+  H5Handle d(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose, name);
+  const RowLayout<Record> layout;
+  std::vector<unsigned char> rows(table_size(d) * layout.size());
+  if (rows.empty()) return {};
+  check(H5Dread(d, layout.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), name);
+  std::vector<Record> out = layout.unpack(rows);
+  H5Handle space(H5Dget_space(d), H5Sclose, "table space");
+  check(H5Dvlen_reclaim(layout.id(), space, H5P_DEFAULT, rows.data()), name);
+  return out;
+}
+}  // namespace
+
 std::vector<RunRecord> ResultsStore::read_runs(const std::string& path) {
   H5Handle file = open_readonly(path);
-  std::vector<RunRecord> out;
-  if (H5Lexists(file, kRuns.name, H5P_DEFAULT) <= 0) return out;
-  H5Handle d(H5Dopen2(file, kRuns.name, H5P_DEFAULT), H5Dclose, kRuns.name);
-  std::vector<RunRow> rows(table_size(d));
-  const Compound rt = run_type();
-  if (!rows.empty()) check(H5Dread(d, rt.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read runs");
-  for (const RunRow& row : rows) {
-    RunRecord r;
-    r.run_id = row.run_id, r.launch_id = row.launch_id, r.config_id = row.config_id, r.ranks = row.ranks;
-    r.threads = row.threads, r.lock = std::string(row.lock, strnlen(row.lock, sizeof row.lock));
-    r.lock_scope = std::string(row.lock_scope, strnlen(row.lock_scope, sizeof row.lock_scope));
-    r.scaling = std::string(row.scaling, strnlen(row.scaling, sizeof row.scaling));
-    r.switch_interval_s = row.switch_interval_s, r.check_interval = row.check_interval;
-    r.tick_iterations = row.tick_iterations, r.count = row.count, r.repetition = row.repetition, r.round = row.round;
-    r.warmup = row.warmup, r.valid = row.valid, r.oversubscribed = row.oversubscribed;
-    r.shared_cores = row.shared_cores, r.wall_s = row.wall_s, r.start_s = row.start_s;
-    r.interpreters = row.interpreters, r.probe_period_s = row.probe_period_s, r.cpu_s = row.cpu_s;
-    out.push_back(r);
-  }
-  return out;
+  return read_rows<RunRecord>(file);
+}
+
+std::vector<LaunchRecord> ResultsStore::read_launches(const std::string& path) {
+  H5Handle file = open_readonly(path);
+  return read_rows<LaunchRecord>(file);
 }
 
 std::uint64_t ResultsStore::table_rows(const std::string& path, const std::string& name) {
@@ -547,47 +458,14 @@ void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecor
       write_string_attr(file, "schema_doc", "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
     }
     // The launch row: appended on the first write of this launch, rewritten in place later.
-    const Compound lt = launch_type();
-    H5Handle ld = open_or_create_table(file, kLaunches, lt);
+    const RowLayout<LaunchRecord> lt;
+    H5Handle ld = open_or_create_table(file, lt);
     if (!launch_written_) launch_row_ = table_size(ld);
-    const LaunchRow lrow = launch_row(launch);
-    write_rows(ld, lt.id(), launch_row_, &lrow, 1);
-
-    std::vector<RunRow> rows;
-    rows.reserve(runs.size());
-    for (const RunRecord& r : runs) {
-      RunRow row{};
-      row.run_id = r.run_id, row.launch_id = r.launch_id, row.config_id = r.config_id, row.ranks = r.ranks;
-      row.threads = r.threads;
-      std::strncpy(row.lock, r.lock.c_str(), sizeof row.lock - 1);
-      std::strncpy(row.lock_scope, r.lock_scope.c_str(), sizeof row.lock_scope - 1);
-      std::strncpy(row.scaling, r.scaling.c_str(), sizeof row.scaling - 1);
-      row.switch_interval_s = r.switch_interval_s, row.check_interval = r.check_interval;
-      row.tick_iterations = r.tick_iterations, row.count = r.count, row.repetition = r.repetition;
-      row.round = r.round, row.warmup = r.warmup, row.valid = r.valid, row.oversubscribed = r.oversubscribed;
-      row.shared_cores = r.shared_cores, row.wall_s = r.wall_s, row.start_s = r.start_s;
-      row.interpreters = r.interpreters, row.probe_period_s = r.probe_period_s, row.cpu_s = r.cpu_s;
-      rows.push_back(row);
-    }
-    const Compound rt = run_type();
-    H5Handle rd = open_or_create_table(file, kRuns, rt);
-    write_rows(rd, rt.id(), table_size(rd), rows.data(), rows.size());
-
-    const Compound st = sample_type();
-    H5Handle sd = open_or_create_table(file, kSamples, st);
-    write_rows(sd, st.id(), table_size(sd), samples.data(), samples.size());
-
-    if (!trace.empty()) {
-      H5Handle ev = trace_event_type();
-      const Compound tt = trace_type(ev);
-      H5Handle td = open_or_create_table(file, kTrace, tt);
-      write_rows(td, tt.id(), table_size(td), trace.data(), trace.size());
-    }
-    if (!latency.empty()) {
-      const Compound lat = latency_type();
-      H5Handle ld2 = open_or_create_table(file, kLatency, lat);
-      write_rows(ld2, lat.id(), table_size(ld2), latency.data(), latency.size());
-    }
+    write_rows(ld, lt.id(), launch_row_, lt.pack({launch}).data(), 1);
+    append_rows(file, runs);
+    append_rows(file, samples);
+    if (!trace.empty()) append_rows(file, trace);
+    if (!latency.empty()) append_rows(file, latency);
     fault_point("written", appends_);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
   }

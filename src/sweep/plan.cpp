@@ -46,12 +46,24 @@ std::string mode_name(int ranks, int threads) {
   return "hybrid";
 }
 
-std::string describe(const RunConfig& c, int ranks, int interpreters) {
-  std::string s = std::to_string(ranks) + "x" + std::to_string(c.threads) + " " + std::string(gil::to_string(c.lock));
+namespace {
+std::string label(int ranks, int threads, std::string_view lock, int interpreters, double switch_interval_s,
+                  std::int64_t check_interval) {
+  std::string s = std::to_string(ranks) + "x" + std::to_string(threads) + " " + std::string(lock);
   if (interpreters > 1) s += "/" + std::to_string(interpreters) + "i";
-  if (c.lock == gil::Policy::gil) s += " " + units::format_duration(static_cast<double>(c.switch_interval.count()) * 1e-9);
-  if (c.lock == gil::Policy::legacy_gil) s += " " + std::to_string(c.check_interval) + "t";
+  if (lock == "gil") s += " " + units::format_duration(switch_interval_s);
+  if (lock == "legacy-gil") s += " " + std::to_string(check_interval) + "t";
   return s;
+}
+}  // namespace
+
+std::string describe(const RunConfig& c, int ranks, int interpreters) {
+  return label(ranks, c.threads, gil::to_string(c.lock), interpreters,
+               static_cast<double>(c.switch_interval.count()) * 1e-9, c.check_interval);
+}
+
+std::string describe(const RunRecord& r) {
+  return label(r.ranks, r.threads, r.lock.view(), r.interpreters, r.switch_interval_s, r.check_interval);
 }
 
 }  // namespace gilbench

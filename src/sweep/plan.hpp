@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "results/schema.hpp"
 
 namespace gilbench {
 
@@ -35,6 +36,8 @@ std::vector<std::vector<PlannedRun>> make_rounds(int n_configs, int warmup, int 
 /// "1x2 gil 5ms" (or "1x2 gil/2i 5ms" with 2 interpreters) — how a configuration is named in the
 /// progress line and the summary.
 std::string describe(const RunConfig& c, int ranks, int interpreters = 1);
+/// The same text for a run as the file holds it (the summary's and gilbench-report's label).
+std::string describe(const RunRecord& r);
 
 /// sequential | threads | processes | hybrid
 std::string mode_name(int ranks, int threads);

@@ -27,12 +27,6 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-template <std::size_t N>
-void copy_text(char (&dst)[N], const std::string& src) {
-  std::memset(dst, 0, N);
-  std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
-}
-
 /// Gathers `mine` (same count on every rank) to rank 0.
 template <class T>
 std::vector<T> gather_fixed(const std::vector<T>& mine, MPI_Comm comm, int rank, int size) {
@@ -157,9 +151,9 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
     s.interpreter = interpreter_of(tid, interpreters);
     gil::Lock& lock = *locks[static_cast<std::size_t>(s.interpreter)];
     const int lock_tid = local_id(tid, interpreters);
-    copy_text(s.host, host_);
+    s.host = host_;
     const std::vector<int> my_allowed = affinity::allowed_cpus();
-    copy_text(s.allowed_cpus, affinity::to_list(my_allowed));
+    s.allowed_cpus = affinity::to_list(my_allowed);
     s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
     const std::uint64_t share = worker_share(cfg_.count, cfg_.scaling, size_, threads, rank_, tid);
     std::vector<gil::TraceEvent>* trace = cfg_.trace ? &work.events[static_cast<std::size_t>(tid)] : nullptr;
@@ -250,8 +244,8 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
 bool shares_cpus(const std::vector<Sample>& samples) {
   std::set<std::pair<std::string, int>> pinned, stayed;
   for (const Sample& s : samples) {
-    const std::string host(s.host);
-    if (s.n_allowed == 1 && !pinned.insert({host, std::atoi(s.allowed_cpus)}).second) return true;
+    const std::string host = s.host.str();
+    if (s.n_allowed == 1 && !pinned.insert({host, std::atoi(s.allowed_cpus.c_str())}).second) return true;
     if (s.cpu_start >= 0 && !stayed.insert({host, s.cpu_start}).second) return true;
   }
   return false;
@@ -260,9 +254,9 @@ bool shares_cpus(const std::vector<Sample>& samples) {
 bool oversubscribed(const std::vector<Sample>& samples) {
   std::map<std::string, std::pair<int, std::set<int>>> per_host;  // workers, union of allowed CPUs
   for (const Sample& s : samples) {
-    auto& [workers, cpus] = per_host[s.host];
+    auto& [workers, cpus] = per_host[s.host.str()];
     ++workers;
-    for (int c : affinity::parse_list(s.allowed_cpus)) cpus.insert(c);
+    for (int c : affinity::parse_list(s.allowed_cpus.str())) cpus.insert(c);
   }
   for (const auto& [host, entry] : per_host)
     if (entry.first > static_cast<int>(entry.second.size())) return true;

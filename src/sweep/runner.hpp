@@ -12,7 +12,7 @@
 #include "app/config.hpp"
 #include "gil/lock.hpp"
 #include "sweep/plan.hpp"
-#include "results/records.hpp"
+#include "results/schema.hpp"
 
 namespace gilbench {
 

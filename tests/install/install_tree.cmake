@@ -24,7 +24,8 @@ set(expected
 if(ANALYSIS)
   list(APPEND expected bin/gilbench-report
        share/gilbench/analysis/gilbench_analysis/__init__.py
-       share/gilbench/analysis/gilbench_analysis/__main__.py)
+       share/gilbench/analysis/gilbench_analysis/__main__.py
+       share/gilbench/analysis/gilbench_analysis/schema.json)
 endif()
 set(missing)
 foreach(f IN LISTS expected)

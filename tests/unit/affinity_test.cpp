@@ -31,8 +31,8 @@ TEST(Affinity, AllowedCpusIncludeTheCurrentOne) {
 namespace {
 Sample worker(const char* host, const char* allowed, int n_allowed, int start, int end) {
   Sample s;
-  std::snprintf(s.host, sizeof s.host, "%s", host);
-  std::snprintf(s.allowed_cpus, sizeof s.allowed_cpus, "%s", allowed);
+  s.host = host;
+  s.allowed_cpus = allowed;
   s.n_allowed = n_allowed, s.cpu_start = start, s.cpu_end = end;
   return s;
 }

@@ -31,7 +31,7 @@ RunRecord run(std::int64_t id, double wall) {
 Sample sample(std::int64_t run_id, int thread) {
   Sample s;
   s.run_id = run_id, s.thread = thread, s.iterations = 500, s.wall_s = 0.1, s.cpu_s = 0.09;
-  std::snprintf(s.host, sizeof s.host, "node%d", thread);
+  s.host = "node" + std::to_string(thread);
   s.lock.switches = 3;
   return s;
 }

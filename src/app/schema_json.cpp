@@ -1,0 +1,120 @@
+#include "app/schema_json.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <type_traits>
+
+#include "report/summary.hpp"
+#include "results/schema.hpp"
+
+namespace gilbench {
+namespace {
+
+const SummaryRow kEmptyRow{};  // the column list without values
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";  // NaN: unknown
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  return s.find_first_of(".eEn") == std::string::npos ? s + ".0" : s;  // a float stays a float
+}
+
+/// The declared initial value as JSON (for text: the member's characters).
+template <class T>
+std::string json_value(const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) return quoted(v);
+  else if constexpr (std::is_same_v<T, double>) return number(v);
+  else if constexpr (std::is_arithmetic_v<T>) return std::to_string(+v);
+  else return quoted(v.view());  // FixedText
+}
+
+struct Types {
+  const char* cpp;
+  const char* hdf5;
+  const char* dtype;
+};
+
+Types types_of(const schema::Column& c) {
+  switch (c.kind) {
+    case schema::Kind::i32: return {"std::int32_t", "H5T_STD_I32LE", "<i4"};
+    case schema::Kind::i64: return {"std::int64_t", "H5T_STD_I64LE", "<i8"};
+    case schema::Kind::u64: return {"std::uint64_t", "H5T_STD_U64LE", "<u8"};
+    case schema::Kind::u8: return {"std::uint8_t", "H5T_STD_U8LE", "u1"};
+    case schema::Kind::f64: return {"double", "H5T_IEEE_F64LE", "<f8"};
+    case schema::Kind::text: return {"FixedText", "H5T_STRING (fixed length, null-terminated, ASCII)", "S"};
+    case schema::Kind::vtext: return {"std::string", "H5T_STRING (variable length, UTF-8)", "vlen-utf8"};
+    case schema::Kind::event: return {"gil::EventKind", "H5T_ENUM (uint8)", "u1"};
+  }
+  return {"", "", ""};
+}
+
+std::string column_json(const schema::Column& c, const std::string& init) {
+  const Types t = types_of(c);
+  const std::string size = std::to_string(c.size);
+  std::string s = "{\"name\": " + quoted(c.name) + ", \"cpp\": " +
+                  quoted(c.kind == schema::Kind::text ? "FixedText<" + size + ">" : t.cpp) + ", \"hdf5\": " +
+                  quoted(t.hdf5) + ", \"dtype\": " + quoted(c.kind == schema::Kind::text ? "S" + size : t.dtype);
+  if (c.kind == schema::Kind::event) {
+    s += ", \"enum\": {";
+    for (int i = 0; i < gil::kEventKinds; ++i)
+      s += (i ? ", " : "") + quoted(gil::to_string(static_cast<gil::EventKind>(i))) + ": " + std::to_string(i);
+    s += "}";
+  }
+  return s + ", \"unit\": " + quoted(c.unit) + ", \"since\": " + std::to_string(c.since) +
+         ", \"required\": " + (c.required ? "true" : "false") + ", \"default\": " + init + ", \"meaning\": " +
+         quoted(c.meaning) + "}";
+}
+
+std::string table_json(const schema::Table& t, bool in_file, const std::string& columns) {
+  return "    " + quoted(t.name) + ": {\n      \"in_file\": " + (in_file ? "true" : "false") +
+         ", \"required\": " + (t.required ? "true" : "false") + ", \"since\": " + std::to_string(t.since) +
+         ",\n      \"description\": " + quoted(t.description) + ",\n      \"columns\": [\n" + columns + "\n      ]\n    }";
+}
+
+template <class Table>
+std::string file_table() {
+  std::string columns;
+  const typename Table::record probe{};
+  Table::visit(probe, [&](const schema::Column& c, const auto& member) {
+    columns += (columns.empty() ? "" : ",\n") + std::string("        ") + column_json(c, json_value(member));
+  });
+  return table_json(Table::table, true, columns);
+}
+
+constexpr const char* kSummaryTypeNames[] = {"str", "int", "float", "float?", "bool"};  // summary::Type
+
+std::string summary_table() {
+  std::string columns;
+  summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) {
+    columns += (columns.empty() ? "" : ",\n") + std::string("        {\"name\": ") + quoted(c.name) +
+               ", \"dtype\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) + ", \"unit\": " + quoted(c.unit) +
+               ", \"meaning\": " + quoted(c.meaning) + "}";
+  });
+  const schema::Table t{"summary", "one row per configuration: what gilbench and gilbench-report summary print", 1, false};
+  return table_json(t, false, columns);
+}
+
+}  // namespace
+
+std::string schema_json() {
+  std::string tables;
+  schema::for_each_table([&](auto table) { tables += (tables.empty() ? "" : ",\n") + file_table<decltype(table)>(); });
+  tables += ",\n" + summary_table();
+  std::string versions;
+  for (int v = kOldestReadableVersion; v <= kSchemaVersion; ++v) versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+  return "{\n  \"format\": 1,\n  \"producer\": \"gilbench\",\n  \"schema_version\": " + std::to_string(kSchemaVersion) +
+         ",\n  \"versions\": [" + versions + "],\n  \"tables\": {\n" + tables + "\n  }\n}\n";
+}
+
+}  // namespace gilbench
