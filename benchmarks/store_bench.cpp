@@ -77,8 +77,8 @@ Round make_round(std::int64_t first_run, int runs, std::size_t trace_rows, std::
   }
   r.trace.reserve(trace_rows);
   for (std::size_t i = 0; i < trace_rows; ++i)
-    r.trace.push_back(TraceRecord{first_run, 0, static_cast<std::int32_t>(rng() % 8), t(rng),
-                                  static_cast<std::uint8_t>(rng() % 4)});
+    r.trace.push_back(
+        TraceRecord{first_run, 0, static_cast<std::int32_t>(rng() % 8), t(rng), static_cast<std::uint8_t>(rng() % 4)});
   return r;
 }
 

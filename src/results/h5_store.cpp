@@ -432,7 +432,8 @@ void write_file_attributes(hid_t file) {
   write_int_attr(file, "schema_version", kSchemaVersion);
   write_string_attr(file, "producer", "gilbench");
   write_string_attr(file, "created", iso_now());
-  write_string_attr(file, "schema_doc", "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
+  write_string_attr(file, "schema_doc",
+                    "docs/schema.md in the gilbench sources (installed: share/gilbench/doc/schema.md)");
 }
 
 /// The launch row: appended on the first write of this launch (`row` set), rewritten in place later.

@@ -146,7 +146,8 @@ bool lock_abandoned(int fd, const std::string& path) {
     if (errno == EWOULDBLOCK) return false;  // its writer is alive
     sys_error("cannot lock " + path);
   }
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
