@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "report/stats.hpp"
 #include "results/h5_store.hpp"
 #include "results/undo_journal.hpp"
 
@@ -134,12 +135,6 @@ class CreatedFiles {
   int fd_;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
 void BM_AppendSmallRound(benchmark::State& state) {
   const fs::path dir = bench_dir(), small = dir / "small.h5", big = dir / "big.h5";
   grow(small, 10 * kMB);
@@ -166,9 +161,9 @@ void BM_AppendSmallRound(benchmark::State& state) {
   for (const std::string& name : created.drain())
     if (name.find(".journal") == std::string::npos)
       state.SkipWithError(("an append created " + name + ": a temporary copy of the results file?").c_str());
-  state.counters["small_ms"] = median(small_ms);
-  state.counters["big_ms"] = median(big_ms);
-  state.counters["ratio"] = median(big_ms) / median(small_ms);
+  state.counters["small_ms"] = stats::median(small_ms);
+  state.counters["big_ms"] = stats::median(big_ms);
+  state.counters["ratio"] = stats::median(big_ms) / stats::median(small_ms);
   state.counters["journal_kb"] = static_cast<double>(journal_bytes) / 1024.0;
   state.counters["big_mb"] = static_cast<double>(size_of(big)) / static_cast<double>(kMB);
 }
