@@ -331,7 +331,8 @@ void write_at(Session& s, haddr_t addr, const unsigned char* p, std::size_t n) {
 }
 
 /// sec2's truncate (the file's size becomes the EOA); below orig_eof the cut is held as zeros
-/// and made real by the commit.
+/// and made real by the commit (so truncating a large existing file, which ResultsStore never
+/// does, would hold all of it in memory).
 void truncate_to(Session& s, haddr_t size) {
   s.dirty = true;
   if (size < s.orig_eof) {
