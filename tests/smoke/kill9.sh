@@ -3,7 +3,8 @@
 # src/results/undo_journal.hpp): every round before is kept, at most the one in flight is lost,
 # and the next open rolls the file back by itself, whoever opens it: the next gilbench, a
 # gilbench-report command, or `gilbench-report recover` (then plain h5py and h5dump). Nothing of
-# the append (journal, temporary) is left; FILE.lock goes with the next clean launch.
+# the append (journal, temporary) is left; FILE.lock goes with the next clean launch. An append
+# that fails (an HDF5 error) leaves the file byte for byte as it was.
 source "$(dirname "$0")/common.sh"
 REPORT="$HERE/../../analysis/gilbench-report"
 leftovers() { ls -a "$W" | grep -E "^\.?$(basename "$1")\.(journal|tmp)" || true; }
@@ -47,4 +48,11 @@ set +e; GILBENCH_FAULT="written:1" "$GB" --count 1M --repeat 1 --warmup 0 --outp
 [ "$(ls -a "$W" | grep -c '^clean\.h5')" = 1 ] || fail "a clean launch left $(ls -a "$W" | grep '^clean\.h5')"
 h5dump -H "$W/clean.h5" >/dev/null || fail "h5dump cannot open a cleanly closed file"
 h5check "$W/clean.h5" "len(runs) == 4"
+# an append that fails half-way (here: /trace is not a table of lock events) leaves the file as it was
+"$PY" -c "import h5py, numpy; h5py.File('$W/clean.h5', 'a').create_dataset('trace', data=numpy.zeros(3))"
+before=$(md5sum <"$W/clean.h5")
+set +e; "$GB" --count 100M --threads 2 --lock gil --trace --repeat 1 --warmup 0 -q --output "$W/clean.h5" >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 4 ] || fail "an append into a broken /trace: exit $rc, expected 4"
+[ "$(md5sum <"$W/clean.h5")" = "$before" ] || fail "a failed append changed the file"
+[ ! -e "$W/clean.h5.journal" ] || fail "a failed append left its journal"
 echo "kill -9 ok"
