@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
