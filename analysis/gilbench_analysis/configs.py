@@ -59,6 +59,34 @@ def mode(ranks, threads):
     return "hybrid"
 
 
+def duration_text(seconds):
+    """A duration as gilbench's labels write it (units::format_duration, printf "%.3g" plus
+    the unit): 0.005 → '5ms', 0.0125 → '12.5ms', 2e-4 → '200us', 0 → '0s'."""
+    a = abs(seconds)
+    if a >= 1 or a == 0:
+        return f"{seconds:.3g}s"
+    if a >= 1e-3:
+        return f"{seconds * 1e3:.3g}ms"
+    if a >= 1e-6:
+        return f"{seconds * 1e6:.3g}us"
+    return f"{seconds * 1e9:.3g}ns"
+
+
+def summary_label(row):
+    """The configuration as gilbench's summary names it (sweep/plan.cpp describe()): ranks x
+    threads, the lock, '/Ki' for K > 1 interpreters, the gil's switch interval or the legacy
+    gil's check interval in ticks: '1x2 gil 5ms', '2x1 none', '1x4 gil/2i 5ms', '1x2 legacy-gil 100t'."""
+    lock = str(row["lock"])
+    text = f"{int(row['ranks'])}x{int(row['threads'])} {lock}"
+    if int(row["interpreters"]) > 1:
+        text += f"/{int(row['interpreters'])}i"
+    if lock == "gil":
+        text += " " + duration_text(float(row["switch_interval_s"]))
+    if lock == "legacy-gil":
+        text += f" {int(row['check_interval'])}t"
+    return text
+
+
 def human_count(n):
     """50000000 → '50M', 1500 → '1.5k' (the binary's own count notation)."""
     for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):

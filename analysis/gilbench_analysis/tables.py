@@ -5,6 +5,8 @@ import math
 
 import pandas as pd
 
+from . import schema
+
 DASH = "–"
 
 
@@ -108,6 +110,29 @@ def latency(table):
         "median wake-up": table["median_wake_s"].map(seconds),
         "median queueing": table["median_queue_s"].map(seconds),
     })
+
+
+def _summary_cell(value, column):
+    if value is None:
+        return "-"
+    if column["dtype"] == "bool":
+        return "yes" if value else "no"
+    if column["dtype"] in ("float", "float?"):
+        return seconds(value) if column["unit"] == "s" else number(value, 4)
+    return str(value)
+
+
+def _neutral(value):
+    return value is None or value == "" or (not isinstance(value, bool) and value == 0)
+
+
+def summary(rows):
+    """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
+    the columns no row has a value in (0, empty or none everywhere: e.g. the lock figures of
+    lock-free rows, the latency figures without a probe)."""
+    shown = [c for c in schema.SUMMARY_COLUMNS
+             if c["dtype"] == "bool" or not all(_neutral(r[c["name"]]) for r in rows)]
+    return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
 
 
 def plain_text(frame):
