@@ -63,8 +63,9 @@ def rate(x):
 
 
 def configurations(table, level=0.95):
-    """The configuration table: repetitions, time statistics, speedup, efficiency, Karp–Flatt,
-    imbalance, and which baseline the speedup uses."""
+    """The configuration table: repetitions, time statistics, speedup and efficiency with where
+    their baseline came from, speedup against the lock-free 1×1 with its origin, Karp–Flatt and
+    imbalance."""
     ci = f"{level:.0%} CI"
     return pd.DataFrame({
         "configuration": table["config"],
@@ -78,10 +79,16 @@ def configurations(table, level=0.95):
         "speedup [CI]": [times(s, lo, hi)
                          for s, lo, hi in zip(table["speedup"], table["speedup_lo"], table["speedup_hi"])],
         "efficiency": table["efficiency"].map(percent),
+        "baseline": table["baseline"].map(_origin),
+        "vs none": table["speedup_vs_none"].map(times),
+        "baseline (none)": table["baseline_none"].map(_origin),
         "Karp–Flatt": table["karp_flatt"].map(number),
         "imbalance": table["imbalance"].map(number),
-        "baseline": table["baseline"],
     })
+
+
+def _origin(text):
+    return text if text else DASH
 
 
 def lock_metrics(table):

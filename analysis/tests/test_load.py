@@ -150,7 +150,7 @@ def test_skip_bad(tmp_path):
     assert ds.files == [str(good)]
     assert len(warnings) == 1 and "bad.h5" in warnings[0] and "empty file" in warnings[0]
     code, out, err = run_cli("summary", "--skip-bad", good, tmp_path / "bad.h5")
-    assert code == 0 and "bad.h5" in err and "1×2" in out
+    assert code == 0 and "bad.h5" in err and "1x2" in out
     with pytest.raises(InputError, match="no readable gilbench results file"):
         load([str(tmp_path / "bad.h5")], skip_bad=True, progress=False)
 

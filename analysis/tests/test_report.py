@@ -77,6 +77,8 @@ def rich(tmp_path_factory):
     b.add(1, 2, [0.53, 0.52, 0.54, 0.53], lock="gil", interpreters=2,
           worker=lambda t, r, th: dict(acquisitions=1, hold_s=t))
     b.add(2, 1, [0.51, 0.52, 0.5, 0.51])
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0], lock="gil", interval=0.001)      # the baselines of 1ms and legacy
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0], lock="legacy-gil")
     b.trace = _cycles(first_gil_pair)
     lat_runs = [r["run_id"] for r in b.runs if r["lock"] == "gil" and r["threads"] == 2]
     b.latency = [dict(run_id=rid, rank=0, event=i, sent_s=0.01 * i, latency_s=0.0005 * (1 + (i * 7 + rid) % 20),
@@ -103,7 +105,7 @@ def test_report_mentions_every_configuration(rich):
     table = metrics.config_table(rich["ds"])
     md = open(os.path.join(rich["out"], "report.md"), encoding="utf-8").read()
     html = open(os.path.join(rich["out"], "report.html"), encoding="utf-8").read()
-    assert len(table) == 8
+    assert len(table) == 10
     for cfg in table["config"]:
         assert f"| {cfg} |" in md, cfg
         assert f"<td>{cfg}</td>" in html, cfg
@@ -194,7 +196,7 @@ def test_degenerate_sets_still_report(tmp_path, shape):
     md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
     assert_png(tmp_path / "rep" / "time_vs_workers.png")
     if shape == "no baseline":
-        assert "No 1×1 baseline with the same work for: 2×1 none" in md
+        assert "No 1×1 baseline with the same lock, parameters, probe and work for: 2×1 none" in md
         assert "speedups cannot be given" in md
 
 
