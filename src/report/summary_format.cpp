@@ -1,0 +1,132 @@
+// The summary's three reporters (table, CSV, JSON), all driven by GILBENCH_SUMMARY_COLUMNS.
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "app/units.hpp"
+#include "report/summary.hpp"
+
+namespace gilbench {
+namespace {
+
+const SummaryRow kEmptyRow{};  // the column list without values
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);  // round-trips: the report agrees to the last bit
+  return buf;
+}
+
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// A value as JSON (CSV: the same, but none is empty and text is unquoted).
+template <class T>
+std::string machine_cell(const T& v, bool json) {
+  if constexpr (std::is_same_v<T, std::string>) return json ? json_text(v) : v;
+  else if constexpr (std::is_same_v<T, bool>) return json ? (v ? "true" : "false") : (v ? "1" : "0");
+  else if constexpr (std::is_same_v<T, std::optional<double>>) return v ? number(*v) : (json ? "null" : "");
+  else if constexpr (std::is_same_v<T, double>) return number(v);
+  else return std::to_string(v);
+}
+
+std::string fixed(double v, int digits, const char* suffix = "") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f%s", digits, v, suffix);
+  return buf;
+}
+
+/// A value as the table shows it.
+template <class T>
+std::string table_cell(const summary::Column& c, const T& v) {
+  using summary::Format;
+  if constexpr (std::is_same_v<T, std::string>) return v.empty() ? "-" : v;
+  else if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "INVALID";
+  else if constexpr (std::is_same_v<T, std::optional<double>>) {
+    if (!v) return "-";
+    return c.format == Format::percent ? fixed(*v * 100, 1, "%") : c.format == Format::ratio ? fixed(*v, 2, "x") : fixed(*v, 2);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return c.format == Format::duration ? units::format_duration(v) : fixed(v, 0);
+  } else {
+    return std::to_string(v);
+  }
+}
+
+bool shown(const summary::Column& c, bool locked, bool probed) {
+  if (*c.header == '\0') return false;
+  return c.group == summary::Group::all || (c.group == summary::Group::lock && locked) ||
+         (c.group == summary::Group::probe && probed);
+}
+
+void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool json) {
+  if (json) out << "{\"configurations\": [";
+  if (!json) {
+    std::string header;
+    summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) { header += (header.empty() ? "" : ",") + std::string(c.name); });
+    out << header << '\n';
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string line;
+    summary::visit(rows[i], [&](const summary::Column& c, const auto& v) {
+      if (!line.empty()) line += json ? ", " : ",";
+      line += json ? json_text(c.name) + ": " + machine_cell(v, true) : machine_cell(v, false);
+    });
+    out << (json ? (i ? ", {" : "{") + line + "}" : line + "\n");
+  }
+  if (json) out << "]}\n";
+}
+
+void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  bool locked = false, probed = false;
+  for (const SummaryRow& r : rows) locked = locked || r.lock != "none", probed = probed || r.latency_events > 0;
+  std::vector<std::vector<std::string>> cells(rows.size() + 1);
+  std::vector<bool> left;
+  summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) {
+    if (!shown(c, locked, probed)) return;
+    cells[0].emplace_back(c.header);
+    left.push_back(c.format == summary::Format::text);
+  });
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    summary::visit(rows[i], [&](const summary::Column& c, const auto& v) {
+      if (!shown(c, locked, probed)) return;
+      const bool unlocked_lock_figure = c.group == summary::Group::lock && rows[i].lock == "none";
+      cells[i + 1].push_back(unlocked_lock_figure ? "-" : table_cell(c, v));
+    });
+  std::vector<std::size_t> width(left.size(), 0);
+  for (const auto& line : cells)
+    for (std::size_t j = 0; j < line.size(); ++j) width[j] = std::max(width[j], line[j].size());
+  for (const auto& line : cells) {
+    std::string text;
+    for (std::size_t j = 0; j < line.size(); ++j) {
+      const std::string pad(width[j] - line[j].size(), ' ');
+      text += (j ? "  " : "") + (left[j] ? line[j] + pad : pad + line[j]);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  }
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format) {
+  if (format == OutputFormat::table) print_table(out, rows);
+  else print_machine(out, rows, format == OutputFormat::json);
+}
+
+}  // namespace gilbench
