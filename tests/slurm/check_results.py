@@ -23,10 +23,14 @@ usage: check_results.py FILE [options]    (exit 0 = every check holds; otherwise
   --lock-scope SCOPE         every run has lock_scope SCOPE
 """
 import argparse
+import os
 import sys
 
-import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+from gilbench_analysis import results  # noqa: E402
+from gilbench_analysis.errors import InputError  # noqa: E402
 
 
 def fail(msg):
@@ -34,23 +38,14 @@ def fail(msg):
 
 
 def text(v):
-    if isinstance(v, bytes):
-        return v.rstrip(b"\0").decode()
-    return str(v)
+    return results.text(v)
 
 
 def column(table, name):
-    """A column as a numpy array; enum and string columns as lists of str."""
-    if name not in table.dtype.names:
-        fail(f"no column {name} in its table (has {', '.join(table.dtype.names)})")
-    col = table[name]
-    enum = h5py.check_enum_dtype(table.dtype.fields[name][0])
-    if enum:
-        names = {v: k for k, v in enum.items()}
-        return [names[int(x)] for x in col]
-    if col.dtype.kind in "SOU":
-        return [text(x) for x in col]
-    return col
+    """A column as a numpy array (text and enum columns as str), read by the analysis' reader."""
+    if name not in table:
+        fail(f"no column {name} in its table (has {', '.join(table)})")
+    return table[name]
 
 
 def cpus(spec):
@@ -84,25 +79,20 @@ def main():
     ARGS = a = p.parse_args()
 
     try:
-        f = h5py.File(a.file, "r")
-    except OSError as e:
-        fail(f"does not open: {e}")
-    with f:
-        if text(f.attrs.get("producer", b"")) != "gilbench":
-            fail("producer attribute is not 'gilbench'")
-        for t in ("launches", "runs", "samples"):
-            if t not in f:
-                fail(f"no /{t}")
-        launches, runs, samples = f["launches"][()], f["runs"][()], f["samples"][()]
+        tables = results.read(a.file, require_runs=False).tables
+    except InputError as e:
+        sys.exit(str(e))           # names the file: not gilbench, damaged, missing table, ...
+    launches, runs, samples = tables["launches"], tables["runs"], tables["samples"]
+    n_runs = len(runs["run_id"])
     said = []
 
     # Validation: every run, warm-up or not, did exactly the work asked.
-    if len(runs) == 0:
+    if n_runs == 0:
         fail("no runs")
     valid = column(runs, "valid")
     if not np.all(valid == 1):
-        fail(f"{int(np.sum(valid != 1))} of {len(runs)} runs have valid != 1")
-    said.append(f"{len(runs)} runs valid")
+        fail(f"{int(np.sum(valid != 1))} of {n_runs} runs have valid != 1")
+    said.append(f"{n_runs} runs valid")
 
     rounds = set(int(r) for r in column(runs, "round"))
     if len(rounds) < a.min_rounds:
@@ -124,8 +114,8 @@ def main():
             fail(f"configurations {sorted(got)}, expected {sorted(want)}")
         said.append(f"{len(got)} configurations")
 
-    if a.launches is not None and len(launches) != a.launches:
-        fail(f"{len(launches)} launches, expected {a.launches}")
+    if a.launches is not None and len(launches["launch_id"]) != a.launches:
+        fail(f"{len(launches['launch_id'])} launches, expected {a.launches}")
     if a.status:
         st = column(launches, "exit_status")
         if any(s != a.status for s in st):
@@ -133,7 +123,7 @@ def main():
         said.append(f"status {a.status}")
 
     if a.audit or a.audit_cores:
-        audited = np.ones(len(runs), bool)
+        audited = np.ones(n_runs, bool)
         if a.audit_cores:
             workers = column(runs, "ranks") * column(runs, "threads")
             audited = workers <= a.audit_cores
@@ -149,7 +139,7 @@ def main():
         ids, hosts = column(samples, "run_id"), column(samples, "host")
         c0, c1, allowed = column(samples, "cpu_start"), column(samples, "cpu_end"), column(samples, "allowed_cpus")
         by_run = {}
-        for i in range(len(samples)):
+        for i in range(len(samples["run_id"])):
             if int(ids[i]) in keep:
                 by_run.setdefault((int(ids[i]), hosts[i]), []).append(i)
         for (rid, host), rows in by_run.items():
@@ -168,7 +158,7 @@ def main():
             fail("nothing to audit")
 
     if a.job or a.array or a.ntasks or a.cpus_per_task or a.nodes:
-        n = len(launches)
+        n = len(launches["launch_id"])
         if a.job:
             ids = column(launches, "slurm_job_id")
             if any(x != a.job for x in ids):
