@@ -120,14 +120,15 @@ def policy(row):
 
 
 def label(row, varying=KEYS):
-    """A short unique name: '1×2 gil 5ms', '1×2 gil 5ms 2 interpreters', '1×1 gil 5ms probe 3ms'
-    (a latency probe every 3 ms), plus the count (per worker for weak scaling), scaling and tick
-    size when those vary in the data set (``varying``)."""
-    parts = [f"{int(row['ranks'])}×{int(row['threads'])}", policy(row)]
-    if int(row["interpreters"]) > 1:
-        parts.append(f"{int(row['interpreters'])} interpreters")
+    """A short unique name: gilbench's own label ('1x2 gil 5ms', '1x4 gil/2i 5ms' for two
+    interpreters, see ``summary_label``), plus what that label leaves out: ' job-wide' (one lock
+    for the job), ' probe 3ms' (a latency probe every 3 ms), and the tick size, count (per
+    worker for weak scaling) and scaling when those vary in the data set (``varying``)."""
+    parts = [summary_label(row)]
+    if row["lock"] != "none" and row.get("lock_scope", "rank") == "job":
+        parts.append("job-wide")
     if float(row.get("probe_period_s", 0.0)) > 0:
-        parts.append(f"probe {human_seconds(float(row['probe_period_s']))}")
+        parts.append(f"probe {duration_text(float(row['probe_period_s']))}")
     if "tick_iterations" in varying and row["lock"] != "none":
         parts.append(f"tick {int(row['tick_iterations'])}")
     if "work" in varying:

@@ -42,22 +42,22 @@ def test_tidy_samples_match_the_runs(ds):
 
 
 def test_configurations_and_baselines(table):
-    expected = {"1×1 none", "1×2 none", "2×1 none", "1×1 gil 1ms", "1×2 gil 1ms", "1×1 gil 5ms", "1×2 gil 5ms",
-                "1×1 legacy-gil 100 ticks", "1×2 legacy-gil 100 ticks"}
+    expected = {"1x1 none", "1x2 none", "2x1 none", "1x1 gil 1ms", "1x2 gil 1ms", "1x1 gil 5ms", "1x2 gil 5ms",
+                "1x1 legacy-gil 100t", "1x2 legacy-gil 100t"}
     assert set(table["config"]) == expected
     by = table.set_index("config")
-    assert by.loc["1×1 none", "n"] == 6                    # pooled over a.h5 and c.h5
-    assert by.loc["2×1 none", "n"] == 3
+    assert by.loc["1x1 none", "n"] == 6                    # pooled over a.h5 and c.h5
+    assert by.loc["2x1 none", "n"] == 3
     assert (table["n_invalid"] == 0).all()
-    assert by.loc["2×1 none", "baseline"] == "launch 0"                # a.h5's first launch
-    assert by.loc["2×1 none", "speedup_vs_none"] == by.loc["2×1 none", "speedup"]
-    assert by.loc["1×2 gil 5ms", "baseline"] == "same launch"
-    assert by.loc["1×2 gil 5ms", "baseline_none"] == "same launch"
+    assert by.loc["2x1 none", "baseline"] == "launch 0"                # a.h5's first launch
+    assert by.loc["2x1 none", "speedup_vs_none"] == by.loc["2x1 none", "speedup"]
+    assert by.loc["1x2 gil 5ms", "baseline"] == "same launch"
+    assert by.loc["1x2 gil 5ms", "baseline_none"] == "same launch"
     for cfg in expected:
         r = by.loc[cfg]
         assert r["ci_lo_s"] <= r["median_s"] <= r["ci_hi_s"]
         assert r["min_s"] <= r["median_s"] and r["speedup"] > 0
-    assert by.loc["1×2 gil 5ms", "busy_cores"] > 0 and by.loc["1×2 gil 5ms", "slice_s"] > 0
+    assert by.loc["1x2 gil 5ms", "busy_cores"] > 0 and by.loc["1x2 gil 5ms", "slice_s"] > 0
 
 
 def test_report_on_real_files(real_files, table, tmp_path):
@@ -84,7 +84,7 @@ def test_compare_a_file_with_itself(real_files):
     assert set(frame["verdict"]) == {compare.INSUFFICIENT}          # 3 repetitions a side
     pooled = compare.compare(load([real_files["a"], real_files["c"]], progress=False),
                              load([real_files["a"], real_files["c"]], progress=False))
-    row = pooled[pooled["config"] == "1×1 none"].iloc[0]
+    row = pooled[pooled["config"] == "1x1 none"].iloc[0]
     assert row["verdict"] == compare.SAME and row["ratio"] == 1.0     # 6 repetitions a side
 
 
@@ -106,7 +106,7 @@ def test_export_real_samples(real_files, ds, tmp_path):
 
 # ----------------------------------------------------------------------------- schema 3
 
-PROBED, INTERP = "1×1 gil 5ms probe 3ms", "1×2 gil 5ms 2 interpreters"
+PROBED, INTERP = "1x1 gil 5ms probe 3ms", "1x2 gil/2i 5ms"
 
 
 @pytest.fixture(scope="module")
