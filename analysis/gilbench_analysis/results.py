@@ -47,8 +47,8 @@ def _first_line(exc):
 
 
 def _recover(path):
-    """Replay the undo journal of an append that was killed, if there is one; a build without
-    the journal module has nothing to recover."""
+    """Roll back the append a killed gilbench left in flight, if there is one (it may remove a
+    file that append created); a build without the journal module has nothing to recover."""
     name = f"{__package__}.journal"
     try:
         journal = importlib.import_module(name)
@@ -56,7 +56,12 @@ def _recover(path):
         if exc.name != name:            # the module exists but fails: not "nothing to recover"
             raise
         return
-    journal.recover(path)
+    try:
+        journal.recover(path)
+    except OSError as exc:
+        reason = str(exc)
+        reason = reason[len(path) + 2:] if reason.startswith(f"{path}: ") else reason
+        raise InputError(path, f"cannot recover an interrupted append: {reason}")
 
 
 def _check_container(path):
@@ -97,11 +102,11 @@ def open_checked(path):
     closes the file. Raises ``InputError`` for anything that is not a readable gilbench file
     of a version this analysis reads."""
     path = str(path)
+    _recover(path)
     if not os.path.exists(path):
         raise InputError(path, "no such file")
     if os.path.isdir(path):
         raise InputError(path, "is a directory, not a results file")
-    _recover(path)
     _check_container(path)
     try:
         handle = h5py.File(path, "r")

@@ -1,6 +1,7 @@
 """Loading: versions 1..3, the tidy join, globs, and every kind of bad file."""
 
 import io
+import os
 
 import h5py
 import numpy as np
@@ -204,3 +205,32 @@ def test_version_3_run_and_launch_columns_and_their_neutral_values(tmp_path):
     assert (old.launches["rounds_written"] == 0).all() and (old.launches["gather_s"] == 0.0).all()
     mixed = load([str(tmp_path / "v3.h5"), str(tmp_path / "v2.h5")], progress=False)
     assert mixed.runs["probe_period_s"].notna().all() and mixed.launches["rounds_written"].notna().all()
+
+
+def test_recovery_runs_before_the_file_is_opened(tmp_path, monkeypatch):
+    """The reader asks journal.recover first (it may roll the file back, or remove a file the
+    interrupted append created); its failure is the file's one-line refusal."""
+    import sys
+    import types
+
+    from gilbench_analysis import results
+
+    good = str(_good(tmp_path / "good.h5"))
+    seen = []
+    fake = types.ModuleType("gilbench_analysis.journal")
+    fake.recover = lambda path: seen.append(path)
+    monkeypatch.setitem(sys.modules, "gilbench_analysis.journal", fake)
+    assert results.read(good).version == 2 and seen == [good]
+
+    def broken(path):
+        raise OSError(f"{path}: {path}.journal: not a gilbench undo journal (bad header)")
+    fake.recover = broken
+    with pytest.raises(InputError) as err:
+        results.read(good)
+    assert str(err.value) == f"{good}: cannot recover an interrupted append: {good}.journal: not a gilbench undo journal (bad header)"
+
+    def created(path):                       # the interrupted append had created the file
+        os.unlink(path)
+    fake.recover = created
+    with pytest.raises(InputError, match="no such file"):
+        results.read(good)
