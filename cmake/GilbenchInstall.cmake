@@ -28,7 +28,7 @@ endif()
 install(TARGETS gilbench EXPORT gilbenchTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 set(_gilbench_report ${PROJECT_SOURCE_DIR}/analysis/gilbench-report)
-if(GILBENCH_INSTALL_ANALYSIS AND EXISTS ${_gilbench_report})
+if(GILBENCH_INSTALL_ANALYSIS)
   # A launcher: finds the package in ../share/gilbench/analysis and a Python with h5py, numpy,
   # pandas, matplotlib, scipy at run time ($GILBENCH_PYTHON, /usr/bin/python3, python3 on PATH).
   install(PROGRAMS ${_gilbench_report} DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -37,38 +37,29 @@ if(GILBENCH_INSTALL_ANALYSIS AND EXISTS ${_gilbench_report})
           PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE PATTERN "tests" EXCLUDE)
   # The fidelity command (real CPython beside the emulation) finds fidelity/ next to itself:
   # PREFIX/share/gilbench/analysis/gilbench-fidelity.
-  if(EXISTS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity)
-    install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis)
-    install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis
-            PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
-  endif()
+  install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis
+          PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
 endif()
 
-if(EXISTS ${PROJECT_SOURCE_DIR}/jobs)
-  # Executable scripts whatever the checkout's file modes (sbatch files too: `./x.sbatch` runs
-  # them outside Slurm).
-  set(_gilbench_exe_perms OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
-                          WORLD_READ WORLD_EXECUTE)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/jobs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/jobs
-          PATTERN "*~" EXCLUDE
-          PATTERN "*.sh" PERMISSIONS ${_gilbench_exe_perms}
-          PATTERN "*.sbatch" PERMISSIONS ${_gilbench_exe_perms})
-endif()
+# Executable scripts whatever the checkout's file modes (sbatch files too: `./x.sbatch` runs
+# them outside Slurm).
+set(_gilbench_exe_perms OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                        WORLD_READ WORLD_EXECUTE)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/jobs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/jobs
+        PATTERN "*~" EXCLUDE
+        PATTERN "*.sh" PERMISSIONS ${_gilbench_exe_perms}
+        PATTERN "*.sbatch" PERMISSIONS ${_gilbench_exe_perms})
 # The documentation: schema, GIL model, jobs, install (share/gilbench/doc).
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/doc)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/doc)
 
 # ---- library, headers, exported package --------------------------------------------------------
 # Export names: gilbench::core, gilbench::gil, gilbench::gil_mpi, gilbench::gilbench.
-set(_gilbench_libs gilbench_core gilbench_gil)
-if(TARGET gilbench_gil_mpi)
-  list(APPEND _gilbench_libs gilbench_gil_mpi)
-endif()
+set(_gilbench_libs gilbench_core gilbench_gil gilbench_gil_mpi)
 set_target_properties(gilbench_core PROPERTIES EXPORT_NAME core)
 set_target_properties(gilbench_gil PROPERTIES EXPORT_NAME gil)
-if(TARGET gilbench_gil_mpi)
-  set_target_properties(gilbench_gil_mpi PROPERTIES EXPORT_NAME gil_mpi)
-endif()
+set_target_properties(gilbench_gil_mpi PROPERTIES EXPORT_NAME gil_mpi)
 # Installed headers live in include/gilbench/ (they include each other as "app/config.hpp",
 # "gil/lock.hpp"); include/ is added so consumers can write <gilbench/sweep/kernel.hpp>.
 target_include_directories(gilbench_core PUBLIC $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

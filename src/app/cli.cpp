@@ -3,9 +3,16 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "app/schema_json.hpp"
 #include "app/units.hpp"
@@ -47,51 +54,256 @@ constexpr const char* kFooter =
     "  HDF5_USE_FILE_LOCKING=FALSE  on file systems without locks (some NFS/Lustre mounts)\n"
     "  SLURM_*  recorded as provenance when run under Slurm\n";
 
-int default_threads() {
+using Apply = std::function<void(const std::string&)>;
+
+/// A CLI11 transformer that hands the option's text to `apply`, which parses it (units.hpp)
+/// into the Config. A std::invalid_argument becomes CLI11's validation error: one line that
+/// names the flag. CLI11 runs it only for options given, so Config's defaults stand otherwise.
+CLI::Validator parsed_by(Apply apply) {
+  return CLI::Validator(
+      [apply = std::move(apply)](std::string& text) {
+        try {
+          apply(text);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+}
+
+/// An option without a bound variable: `apply` parses its text into the Config.
+CLI::Option* add_parsed(CLI::App& app, const std::string& flags, const std::string& help, Apply apply) {
+  return app.add_option(flags)->description(help)->transform(parsed_by(std::move(apply)));
+}
+
+template <class T>
+void add_unique(std::vector<T>& out, T v) {
+  if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+}
+
+/// A list option's items, each parsed by `item`, duplicates dropped (first occurrence kept).
+template <class T, class Item>
+std::vector<T> parse_list(const std::string& text, Item item) {
+  std::vector<T> out;
+  for (const std::string& i : units::split_list(text)) add_unique(out, static_cast<T>(item(i)));
+  return out;
+}
+
+template <class T, class Show>
+std::string join(const std::vector<T>& items, Show show) {
+  std::string s;
+  for (const T& v : items) s += (s.empty() ? "" : ",") + std::string(show(v));
+  return s;
+}
+
+double to_seconds(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) * 1e-9; }
+
+long whole_number(const std::string& text, long min, long max) {
+  std::size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty()) throw std::invalid_argument("'" + text + "' is not a whole number");
+  if (v < min) throw std::invalid_argument(text + " must be at least " + std::to_string(min));
+  if (v > max) throw std::invalid_argument(text + " is above the limit of " + std::to_string(max));
+  return v;
+}
+
+std::int64_t positive_integer(const std::string& text) {
+  const std::uint64_t v = units::parse_count(text);  // accepts 100, 1k, ...
+  if (v > static_cast<std::uint64_t>(INT64_MAX / 1024)) throw std::invalid_argument(text + " is too large");
+  return static_cast<std::int64_t>(v);
+}
+
+gil::Policy parse_lock(const std::string& text) {
+  const auto p = gil::parse_policy(text);
+  if (!p) throw std::invalid_argument("unknown policy '" + text + "' (choose none, gil, legacy-gil)");
+  return *p;
+}
+
+/// The names of an enum option, in the order --help shows them.
+template <class E>
+using Choices = std::vector<std::pair<const char*, E>>;
+const Choices<Scaling> kScalings = {{"strong", Scaling::strong}, {"weak", Scaling::weak}};
+const Choices<LockScope> kScopes = {{"rank", LockScope::rank}, {"job", LockScope::job}};
+const Choices<OutputFormat> kFormats = {
+    {"table", OutputFormat::table}, {"csv", OutputFormat::csv}, {"json", OutputFormat::json}};
+
+template <class E>
+std::string names(const Choices<E>& choices, const char* sep) {
+  std::string s;
+  for (const auto& [name, value] : choices) s += (s.empty() ? "" : sep) + std::string(name);
+  return s;
+}
+
+template <class E>
+std::string name_of(const Choices<E>& choices, E v) {
+  for (const auto& [name, value] : choices)
+    if (value == v) return name;
+  return "?";
+}
+
+/// An enum option: its names are checked and stored by one transformer, its default shown from Config.
+template <class E>
+CLI::Option* add_choice(CLI::App& app, const std::string& flags, E& dest, const Choices<E>& choices,
+                        const std::string& help) {
+  return add_parsed(app, flags, help,
+      [&dest, &choices](const std::string& text) {
+        for (const auto& [name, value] : choices)
+          if (text == name) {
+            dest = value;
+            return;
+          }
+        throw std::invalid_argument("'" + text + "' is not one of " + names(choices, ", "));
+      })
+      ->default_str(name_of(choices, dest))
+      ->type_name(names(choices, "|"));
+}
+
+void set_count(Config& cfg, const std::string& text) {
+  if (text.rfind("auto", 0) != 0) {
+    cfg.count = units::parse_count(text);
+    cfg.count_auto_s = 0;
+    return;
+  }
+  const std::string rest = text.substr(4);
+  if (!rest.empty() && rest.front() != ':')
+    throw std::invalid_argument("write auto or auto:SECONDS, not '" + text + "'");
+  cfg.count_auto_s = rest.empty() ? kCountAutoSeconds : to_seconds(units::parse_duration(rest.substr(1)));
+  if (cfg.count_auto_s > 3600) throw std::invalid_argument("auto allows at most one hour per sequential run");
+}
+
+void set_probe(Config& cfg, const std::string& text) {
+  if (text.rfind("latency", 0) != 0 || (text.size() > 7 && text[7] != ':'))
+    throw std::invalid_argument("write latency or latency:PERIOD, not '" + text + "'");
+  if (text.size() == 8) throw std::invalid_argument("latency: needs a period after ':' (e.g. latency:10ms)");
+  cfg.probe_period = text.size() > 8 ? units::parse_duration(text.substr(8)) : kProbePeriod;
+}
+
+int default_threads(const Config& defaults) {
   if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr && *env != '\0') {
     try {
-      const std::string first = units::split_list(env).front();
-      const int t = std::stoi(first);
-      if (t >= 1 && t <= kMaxThreads) return t;
+      return static_cast<int>(whole_number(units::split_list(env).front(), 1, kMaxThreads));
     } catch (const std::exception&) {
     }
   }
-  return 1;
+  return defaults.threads.front();
 }
 
-std::vector<int> parse_threads(const std::string& text) {
-  std::vector<int> out;
-  for (const std::string& item : units::split_list(text)) {
-    std::size_t used = 0;
-    long v = 0;
-    try {
-      v = std::stol(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size()) throw std::invalid_argument("--threads: '" + item + "' is not a whole number");
-    if (v < 1) throw std::invalid_argument("--threads: " + item + " must be at least 1");
-    if (v > kMaxThreads)
-      throw std::invalid_argument("--threads: " + item + " is above the limit of " + std::to_string(kMaxThreads));
-    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(static_cast<int>(v));
-  }
-  return out;
+void add_work_options(CLI::App& app, Config& cfg) {
+  const Config d;
+  const char* work = "Work";
+  add_parsed(app, "-n,--count",
+                 "Iterations: total, split over all workers (strong), or per worker (weak). 50M, 5e7, 1G; or "
+                 "auto[:SECONDS] to calibrate N so the sequential run takes about SECONDS here (default " +
+                     units::format_duration(kCountAutoSeconds) + ")",
+      [&cfg](const std::string& t) { set_count(cfg, t); })
+      ->default_str(units::format_count(d.count))->group(work)->type_name("N|auto[:S]");
+  add_choice(app, "--scaling", cfg.scaling, kScalings, "strong: --count is the total; weak: --count is per worker")
+      ->group(work);
+  add_parsed(app, "-t,--threads",
+                 "OpenMP threads per rank, a list to sweep (1.." + std::to_string(kMaxThreads) +
+                     "; default $OMP_NUM_THREADS, else " + join(d.threads, [](int t) { return std::to_string(t); }) +
+                     ")",
+      [&cfg](const std::string& t) {
+        cfg.threads = parse_list<int>(t, [](const std::string& i) { return whole_number(i, 1, kMaxThreads); });
+      })
+      ->group(work)->type_name("LIST");
+  add_parsed(app, "-r,--repeat", "Measured repetitions per configuration, interleaved round robin",
+      [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(t, 1, INT_MAX)); })
+      ->default_str(std::to_string(d.repeat))->group(work)->type_name("R");
+  add_parsed(app, "-w,--warmup", "Warm-up repetitions per configuration, run first, recorded, not summarised",
+      [&cfg](const std::string& t) { cfg.warmup = static_cast<int>(whole_number(t, 0, INT_MAX)); })
+      ->default_str(std::to_string(d.warmup))->group(work)->type_name("W");
 }
 
-std::vector<gil::Policy> parse_locks(const std::string& text) {
-  std::vector<gil::Policy> out;
-  for (const std::string& item : units::split_list(text)) {
-    const auto p = gil::parse_policy(item);
-    if (!p) throw std::invalid_argument("--lock: unknown policy '" + item + "' (choose none, gil, legacy-gil)");
-    if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(*p);
-  }
-  return out;
+void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
+  const Config d;
+  const char* lock = "Emulated GIL";
+  app.add_flag("--trace", cfg.trace, "Record each thread's lock events (request, acquire, drop request, release) into /trace")
+      ->group(lock);
+  add_parsed(app, "--trace-window", "Trace only the first DURATION of each run",
+      [&cfg](const std::string& t) { cfg.trace_window_s = to_seconds(units::parse_duration(t)); })
+      ->default_str(units::format_duration(d.trace_window_s))->group(lock)->type_name("DUR");
+  add_parsed(app, "--trace-events", "At most this many trace events per thread and run",
+      [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(t); })
+      ->default_str(units::format_count(d.trace_max_events))->group(lock)->type_name("N");
+  add_parsed(app, "--probe",
+                 "latency[:PERIOD]: one extra I/O-like thread per rank that wakes every PERIOD (default " +
+                     units::format_duration(to_seconds(kProbePeriod)) +
+                     "), takes the lock like a Python thread returning from recv(), and records how long that took "
+                     "into /latency",
+      [&cfg](const std::string& t) { set_probe(cfg, t); })
+      ->group(lock)->type_name("latency[:DUR]");
+  add_parsed(app, "--interpreters",
+                 "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
+                 "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
+      [&cfg](const std::string& t) {
+        cfg.interpreters = static_cast<int>(whole_number(t, 1, kMaxThreads));
+      })
+      ->default_str(std::to_string(d.interpreters))->group(lock)->type_name("K");
 }
 
-std::int64_t positive_integer(const std::string& flag, const std::string& text) {
-  const std::uint64_t v = units::parse_count(text);  // accepts 100, 1k, ...
-  if (v > static_cast<std::uint64_t>(INT64_MAX / 1024)) throw std::invalid_argument(flag + ": " + text + " is too large");
-  return static_cast<std::int64_t>(v);
+void add_lock_options(CLI::App& app, Config& cfg) {
+  const Config d;
+  const char* lock = "Emulated GIL";
+  add_parsed(app, "-l,--lock",
+                 "Lock policies to sweep: none (free threads, like CPython 3.13t), gil (CPython 3.2+ switch "
+                 "interval), legacy-gil (CPython <= 3.1 ticks)",
+      [&cfg](const std::string& t) { cfg.locks = parse_list<gil::Policy>(t, parse_lock); })
+      ->default_str(join(d.locks, [](gil::Policy p) { return gil::to_string(p); }))->group(lock)->type_name("LIST");
+  add_parsed(app, "-s,--switch-interval",
+                 "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
+      [&cfg](const std::string& t) {
+        cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
+      })
+      ->default_str(join(d.switch_intervals, [](auto ns) { return units::format_duration(to_seconds(ns)); }))
+      ->group(lock)->type_name("DURS");
+  add_parsed(app, "--check-interval", "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval)",
+      [&cfg](const std::string& t) { cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer); })
+      ->default_str(join(d.check_intervals, [](std::int64_t v) { return std::to_string(v); }))->group(lock)->type_name("TICKS");
+  add_parsed(app, "--tick-iterations",
+                 "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)",
+      [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(t); })
+      ->default_str(std::to_string(d.tick_iterations))->group(lock)->type_name("N");
+  add_choice(app, "--lock-scope", cfg.lock_scope, kScopes,
+             "rank: one lock per MPI rank (one GIL per Python process); job: one lock shared by every thread of "
+             "every rank (needs MPI_THREAD_MULTIPLE)")
+      ->group(lock);
+  add_trace_and_probe_options(app, cfg);
+}
+
+void add_output_options(CLI::App& app, Config& cfg) {
+  const char* out = "Output";
+  app.add_option("-o,--output", cfg.output, "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
+      ->capture_default_str()->group(out)->type_name("FILE.h5");
+  add_choice(app, "--format", cfg.format, kFormats,
+             "Summary on stdout: table, csv or json (csv/json: stdout holds nothing else)")
+      ->group(out);
+  app.add_flag("-q,--quiet", cfg.quiet, "No header or progress line on stderr")->group(out);
+}
+
+/// Options that are fine alone but not together; throws std::invalid_argument naming them.
+void check_combinations(const Config& cfg) {
+  for (int t : cfg.threads)
+    if (cfg.interpreters > t)
+      throw std::invalid_argument("--interpreters " + std::to_string(cfg.interpreters) + " is more than --threads " +
+                                  std::to_string(t) + ": every interpreter needs a thread");
+  if (cfg.lock_scope == LockScope::job && (cfg.interpreters > 1 || cfg.probe_period.count() > 0))
+    throw std::invalid_argument("--interpreters and --probe work with --lock-scope rank only");
+}
+
+ParseResult exit_with(ExitCode code, std::string output) {
+  ParseResult r;
+  r.action = ParseResult::Action::exit;
+  r.code = code;
+  r.to_stderr = code != ExitCode::ok;
+  r.output = std::move(output);
+  return r;
 }
 
 std::string quote_arg(const std::string& a) {
@@ -106,156 +318,34 @@ std::string quote_arg(const std::string& a) {
 ParseResult parse_command_line(int argc, char** argv, const std::string& version_text) {
   ParseResult result;
   Config& cfg = result.config;
-
   CLI::App app(kDescription, "gilbench");
   app.footer(kFooter);
   app.get_formatter()->column_width(34);
   app.set_version_flag("--version", version_text, "Print version, git revision and the MPI/HDF5/OpenMP versions");
-
-  std::string count = "50M", scaling = "strong", threads, locks = "none", intervals = "5ms", check = "100";
-  std::string ticks = std::to_string(gil::kDefaultTickIterations), scope = "rank", format = "table";
-  std::string trace_window = "2s", trace_events = "100k";
-
-  auto* work = "Work";
-  app.add_option("-n,--count", count,
-                 "Iterations: total, split over all workers (strong), or per worker (weak). 50M, 5e7, 1G; or auto[:SECONDS] "
-                 "to calibrate N so the sequential run takes about SECONDS here (default 1)")
-      ->default_str("50M")->group(work)->type_name("N|auto[:S]");
-  app.add_option("--scaling", scaling, "strong: --count is the total; weak: --count is per worker")
-      ->default_str("strong")->check(CLI::IsMember({"strong", "weak"}))->group(work)->type_name("strong|weak");
-  app.add_option("-t,--threads", threads, "OpenMP threads per rank, a list to sweep (1..4096; default $OMP_NUM_THREADS, else 1)")
-      ->group(work)->type_name("LIST");
-  app.add_option("-r,--repeat", cfg.repeat, "Measured repetitions per configuration, interleaved round robin")
-      ->default_val(5)->group(work)->type_name("R");
-  app.add_option("-w,--warmup", cfg.warmup, "Warm-up repetitions per configuration, run first, recorded, not summarised")
-      ->default_val(1)->group(work)->type_name("W");
-
-  auto* lock = "Emulated GIL";
-  app.add_option("-l,--lock", locks,
-                 "Lock policies to sweep: none (free threads, like CPython 3.13t), gil (CPython 3.2+ switch "
-                 "interval), legacy-gil (CPython <= 3.1 ticks)")
-      ->default_str("none")->group(lock)->type_name("LIST");
-  app.add_option("-s,--switch-interval", intervals,
-                 "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep")
-      ->default_str("5ms")->group(lock)->type_name("DURS");
-  app.add_option("--check-interval", check, "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval)")
-      ->default_str("100")->group(lock)->type_name("TICKS");
-  app.add_option("--tick-iterations", ticks,
-                 "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)")
-      ->default_str(ticks)->group(lock)->type_name("N");
-  app.add_option("--lock-scope", scope,
-                 "rank: one lock per MPI rank (one GIL per Python process); job: one lock shared by every thread of "
-                 "every rank (needs MPI_THREAD_MULTIPLE)")
-      ->default_str("rank")->check(CLI::IsMember({"rank", "job"}))->group(lock)->type_name("rank|job");
-  app.add_flag("--trace", cfg.trace, "Record each thread's lock events (request, acquire, drop request, release) into /trace")
-      ->group(lock);
-  app.add_option("--trace-window", trace_window, "Trace only the first DURATION of each run")
-      ->default_str("2s")->group(lock)->type_name("DUR");
-  app.add_option("--trace-events", trace_events, "At most this many trace events per thread and run")
-      ->default_str("100k")->group(lock)->type_name("N");
-
-  std::string probe;
-  app.add_option("--probe", probe,
-                 "latency[:PERIOD]: one extra I/O-like thread per rank that wakes every PERIOD (default 10ms), takes "
-                 "the lock like a Python thread returning from recv(), and records how long that took into /latency")
-      ->group(lock)->type_name("latency[:DUR]");
-  app.add_option("--interpreters", cfg.interpreters,
-                 "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
-                 "(thread t -> interpreter t % K); K = threads: no two threads share a lock")
-      ->default_val(1)->group(lock)->type_name("K");
-
-  auto* out = "Output";
-  app.add_option("-o,--output", cfg.output, "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
-      ->default_str("gilbench.h5")->group(out)->type_name("FILE.h5");
-  app.add_option("--format", format, "Summary on stdout: table, csv or json (csv/json: stdout holds nothing else)")
-      ->default_str("table")->check(CLI::IsMember({"table", "csv", "json"}))->group(out)->type_name("table|csv|json");
-  app.add_flag("-q,--quiet", cfg.quiet, "No header or progress line on stderr")->group(out);
+  add_work_options(app, cfg);
+  add_lock_options(app, cfg);
+  add_output_options(app, cfg);
   bool schema = false;
   app.add_flag("--schema", schema,
                "Print every table and column of the results file and of the summary (name, type, unit, version, "
                "default, meaning) as JSON, and exit")
-      ->group(out);
-
+      ->group("Output");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    result.action = ParseResult::Action::exit;
-    result.output = app.help();
-    return result;
-  } catch (const CLI::CallForVersion& e) {
-    result.action = ParseResult::Action::exit;
-    result.output = version_text + "\n";
-    return result;
+    if (app.count("--threads") == 0) cfg.threads = {default_threads(cfg)};
+    check_combinations(cfg);
+  } catch (const CLI::CallForHelp&) {
+    return exit_with(ExitCode::ok, app.help());
+  } catch (const CLI::CallForVersion&) {
+    return exit_with(ExitCode::ok, version_text + "\n");
   } catch (const CLI::ParseError& e) {
-    result.action = ParseResult::Action::exit;
-    result.code = ExitCode::usage;
-    result.to_stderr = true;
     std::string what = e.what();
     if (what.find('\n') != std::string::npos) what = what.substr(0, what.find('\n'));
-    result.output = "gilbench: " + what + " (see gilbench --help)\n";
-    return result;
-  }
-  if (schema) {
-    result.action = ParseResult::Action::exit;
-    result.output = schema_json();
-    return result;
-  }
-
-  try {
-    if (count.rfind("auto", 0) == 0) {
-      const std::string rest = count.substr(4);
-      cfg.count_auto_s = 1.0;
-      if (!rest.empty()) {
-        if (rest.front() != ':') throw std::invalid_argument("--count: write auto or auto:SECONDS, not '" + count + "'");
-        cfg.count_auto_s = static_cast<double>(units::parse_duration(rest.substr(1)).count()) * 1e-9;
-      }
-      if (cfg.count_auto_s > 3600) throw std::invalid_argument("--count auto: at most one hour per sequential run");
-    } else {
-      cfg.count = units::parse_count(count);
-    }
-    cfg.scaling = scaling == "weak" ? Scaling::weak : Scaling::strong;
-    cfg.threads = threads.empty() ? std::vector<int>{default_threads()} : parse_threads(threads);
-    if (cfg.repeat < 1) throw std::invalid_argument("--repeat must be at least 1");
-    if (cfg.warmup < 0) throw std::invalid_argument("--warmup must be 0 or more");
-    cfg.locks = parse_locks(locks);
-    cfg.switch_intervals.clear();
-    for (const std::string& item : units::split_list(intervals)) {
-      const auto d = units::parse_duration(item);
-      if (std::find(cfg.switch_intervals.begin(), cfg.switch_intervals.end(), d) == cfg.switch_intervals.end())
-        cfg.switch_intervals.push_back(d);
-    }
-    cfg.check_intervals.clear();
-    for (const std::string& item : units::split_list(check)) {
-      const auto v = positive_integer("--check-interval", item);
-      if (std::find(cfg.check_intervals.begin(), cfg.check_intervals.end(), v) == cfg.check_intervals.end())
-        cfg.check_intervals.push_back(v);
-    }
-    cfg.tick_iterations = positive_integer("--tick-iterations", ticks);
-    cfg.lock_scope = scope == "job" ? LockScope::job : LockScope::rank;
-    cfg.trace_window_s = static_cast<double>(units::parse_duration(trace_window).count()) * 1e-9;
-    cfg.trace_max_events = units::parse_count(trace_events);
-    if (!probe.empty()) {
-      if (probe.rfind("latency", 0) != 0 || (probe.size() > 7 && probe[7] != ':'))
-        throw std::invalid_argument("--probe: write latency or latency:PERIOD, not '" + probe + "'");
-      if (probe.size() == 8) throw std::invalid_argument("--probe latency: needs a period after ':' (e.g. latency:10ms)");
-      cfg.probe_period = probe.size() > 8 ? units::parse_duration(probe.substr(8)) : std::chrono::milliseconds(10);
-    }
-    if (cfg.interpreters < 1) throw std::invalid_argument("--interpreters must be at least 1");
-    for (int t : cfg.threads)
-      if (cfg.interpreters > t)
-        throw std::invalid_argument("--interpreters " + std::to_string(cfg.interpreters) + " is more than --threads " +
-                                    std::to_string(t) + ": every interpreter needs a thread");
-    if (cfg.lock_scope == LockScope::job && (cfg.interpreters > 1 || cfg.probe_period.count() > 0))
-      throw std::invalid_argument("--interpreters and --probe work with --lock-scope rank only");
-    cfg.format = format == "csv" ? OutputFormat::csv : format == "json" ? OutputFormat::json : OutputFormat::table;
+    return exit_with(ExitCode::usage, "gilbench: " + what + " (see gilbench --help)\n");
   } catch (const std::invalid_argument& e) {
-    result.action = ParseResult::Action::exit;
-    result.code = ExitCode::usage;
-    result.to_stderr = true;
-    result.output = std::string("gilbench: ") + e.what() + "\n";
-    return result;
+    return exit_with(ExitCode::usage, std::string("gilbench: ") + e.what() + "\n");
   }
-
+  if (schema) return exit_with(ExitCode::ok, schema_json());
   std::ostringstream cmd;
   for (int i = 0; i < argc; ++i) cmd << (i ? " " : "") << quote_arg(argv[i]);
   cfg.command_line = cmd.str();

@@ -30,7 +30,7 @@ struct Config {
   int repeat = 5;                         ///< measured repetitions per configuration
   int warmup = 1;                         ///< warm-up repetitions per configuration (first)
 
-  // GIL effects beyond throughput (issue 7)
+  // GIL effects beyond throughput: interpreters per process, latency of an I/O-like thread
   int interpreters = 1;                   ///< emulated interpreters per rank, each with its own lock
   std::chrono::nanoseconds probe_period{0};  ///< > 0: --probe latency[:PERIOD]
 
@@ -49,5 +49,9 @@ struct Config {
 };
 
 inline constexpr int kMaxThreads = 4096;
+/// --count auto without :SECONDS: the sequential run's target duration.
+inline constexpr double kCountAutoSeconds = 1.0;
+/// --probe latency without :PERIOD.
+inline constexpr std::chrono::milliseconds kProbePeriod{10};
 
 }  // namespace gilbench

@@ -66,235 +66,314 @@ std::string join_locks(const std::vector<gil::Policy>& locks) {
   return s;
 }
 
-int run_main(int argc, char** argv) {
-  ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
-  const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
-  const int required = job_scope ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
-  int provided = MPI_THREAD_SINGLE;
-  MPI_Init_thread(&argc, &argv, required, &provided);
+/// This process's place in the job, and the thread level MPI granted.
+struct World {
+  MPI_Comm comm = MPI_COMM_WORLD;
+  int rank = 0, size = 1, provided = MPI_THREAD_SINGLE;
+};
+
+World init_mpi(int& argc, char**& argv, bool job_scope) {
+  World w;
+  MPI_Init_thread(&argc, &argv, job_scope ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED, &w.provided);
   // Test hook: pretend the MPI library granted less (to exercise the refusal of job scope).
   if (const char* cap = std::getenv("GILBENCH_TEST_THREAD_LEVEL"); cap != nullptr && std::string(cap) == "funneled")
-    provided = std::min(provided, static_cast<int>(MPI_THREAD_FUNNELED));
-  MPI_Comm comm = MPI_COMM_WORLD;
-  MPI_Comm_set_errhandler(comm, MPI_ERRORS_ARE_FATAL);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+    w.provided = std::min(w.provided, static_cast<int>(MPI_THREAD_FUNNELED));
+  MPI_Comm_set_errhandler(w.comm, MPI_ERRORS_ARE_FATAL);
+  MPI_Comm_rank(w.comm, &w.rank);
+  MPI_Comm_size(w.comm, &w.size);
+  return w;
+}
 
-  auto leave = [&](int code) {
-    MPI_Finalize();
-    return code;
-  };
-  if (parsed.action == ParseResult::Action::exit) {
-    if (rank == 0) std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
-    return leave(static_cast<int>(parsed.code));
-  }
-  Config cfg = parsed.config;  // read-only after --count auto is resolved below
-  if (job_scope && provided < MPI_THREAD_MULTIPLE) {
-    if (rank == 0)
+/// The exit code when MPI's thread level is too low for the run, else 0.
+int check_thread_level(const World& w, bool job_scope) {
+  if (job_scope && w.provided < MPI_THREAD_MULTIPLE) {
+    if (w.rank == 0)
       std::fprintf(stderr, "gilbench: --lock-scope job needs MPI_THREAD_MULTIPLE, but this MPI granted only %s\n",
-                   provenance::thread_level_name(provided).c_str());
-    return leave(static_cast<int>(ExitCode::usage));
+                   provenance::thread_level_name(w.provided).c_str());
+    return static_cast<int>(ExitCode::usage);
   }
-  if (provided < MPI_THREAD_FUNNELED) {
-    if (rank == 0)
+  if (w.provided < MPI_THREAD_FUNNELED) {
+    if (w.rank == 0)
       std::fprintf(stderr, "gilbench: this MPI granted %s; OpenMP threads need at least MPI_THREAD_FUNNELED\n",
-                   provenance::thread_level_name(provided).c_str());
-    return leave(static_cast<int>(ExitCode::runtime));
+                   provenance::thread_level_name(w.provided).c_str());
+    return static_cast<int>(ExitCode::runtime);
   }
-  signals::install();
+  return 0;
+}
 
-  // Results file: checked (and locked) before any work, never modified when refused.
-  std::unique_ptr<ResultsStore> store;
-  {
-    ExitCode code = ExitCode::ok;
-    std::string message;
-    if (rank == 0) {
-      try {
-        store = std::make_unique<ResultsStore>(cfg.output);
-      } catch (const Error& e) {
-        code = e.code();
-        message = e.what();
-      }
-    }
-    if (const int c = agree(comm, rank, code, message); c != 0) return leave(c);
-  }
-
-  // Kernel self-check on every rank, then --count auto on rank 0.
-  {
-    int bad = 0;
-    std::string message;
+/// Results file: checked (and locked) on rank 0 before any work, never modified when refused.
+int open_store(const World& w, const Config& cfg, std::unique_ptr<ResultsStore>& store) {
+  ExitCode code = ExitCode::ok;
+  std::string message;
+  if (w.rank == 0) {
     try {
-      kernel_self_check();
+      store = std::make_unique<ResultsStore>(cfg.output);
     } catch (const Error& e) {
-      bad = 1;
+      code = e.code();
       message = e.what();
     }
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
-    if (bad) {
-      if (!message.empty()) std::fprintf(stderr, "gilbench: rank %d: %s\n", rank, message.c_str());
-      return leave(static_cast<int>(ExitCode::runtime));
-    }
   }
-  double calibrated_rate = 0;
-  if (cfg.count_auto_s > 0) {
-    if (rank == 0) calibrated_rate = measure_kernel_rate(std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)));
-    MPI_Bcast(&calibrated_rate, 1, MPI_DOUBLE, 0, comm);
-    cfg.count = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(calibrated_rate * cfg.count_auto_s)));
-  }
+  return agree(w.comm, w.rank, code, message);
+}
 
-  const auto launch_start = std::chrono::steady_clock::now();
+/// Kernel self-check on every rank: the exit code if any rank's loop was optimised away, else 0.
+int self_check(const World& w) {
+  int bad = 0;
+  std::string message;
+  try {
+    kernel_self_check();
+  } catch (const Error& e) {
+    bad = 1;
+    message = e.what();
+  }
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, w.comm);
+  if (!bad) return 0;
+  if (!message.empty()) std::fprintf(stderr, "gilbench: rank %d: %s\n", w.rank, message.c_str());
+  return static_cast<int>(ExitCode::runtime);
+}
+
+/// --count auto: rank 0 measures the kernel rate, every rank sets the same count. Returns the rate (0: not asked).
+double calibrate(const World& w, Config& cfg) {
+  if (cfg.count_auto_s <= 0) return 0;
+  double rate = 0;
+  if (w.rank == 0) rate = measure_kernel_rate(std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)));
+  MPI_Bcast(&rate, 1, MPI_DOUBLE, 0, w.comm);
+  cfg.count = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(rate * cfg.count_auto_s)));
+  return rate;
+}
+
+/// The launch row as written with the first round (rank 0; the other ranks get an empty one).
+LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore* store, double calibrated_rate) {
   LaunchRecord launch;
-  const std::string hosts = hosts_of_all_ranks(comm, rank, size);
-  if (rank == 0) {
-    launch = provenance::collect(cfg.command_line, provenance::thread_level_name(provided));
-    launch.launch_id = store->info().next_launch_id;
-    launch.hosts = hosts;
-    launch.ranks = size;
-    launch.count_auto_s = cfg.count_auto_s;
-    launch.calibrated_rate = calibrated_rate;
-    launch.exit_status = "incomplete";
-  }
+  const std::string hosts = hosts_of_all_ranks(w.comm, w.rank, w.size);
+  if (w.rank != 0) return launch;
+  launch = provenance::collect(cfg.command_line, provenance::thread_level_name(w.provided));
+  launch.launch_id = store->info().next_launch_id;
+  launch.hosts = hosts;
+  launch.ranks = w.size;
+  launch.count_auto_s = cfg.count_auto_s;
+  launch.calibrated_rate = calibrated_rate;
+  launch.exit_status = "incomplete";
+  return launch;
+}
 
-  const std::vector<RunConfig> configs = make_configs(cfg);
-  const auto rounds = make_rounds(static_cast<int>(configs.size()), cfg.warmup, cfg.repeat);
-  const std::size_t total_runs = configs.size() * rounds.size();
-  if (rank == 0 && !cfg.quiet) {
-    std::fprintf(stderr,
-                 "%s\n  %d rank%s x %s thread%s on %s | N = %s %s%s | lock %s | %d repetition%s + %d warm-up per "
-                 "configuration, %zu configuration%s, round robin | results -> %s\n",
-                 provenance::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
-                 cfg.threads.size() == 1 && cfg.threads[0] == 1 ? "" : "s", hosts.c_str(),
-                 units::format_count(cfg.count).c_str(), cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
-                 cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str() : "",
-                 join_locks(cfg.locks).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, configs.size(),
-                 configs.size() == 1 ? "" : "s", cfg.output.c_str());
-  }
+void print_header(const World& w, const Config& cfg, const LaunchRecord& launch, std::size_t n_configs) {
+  const int size = w.size;
+  const std::string& hosts = launch.hosts;
+  std::fprintf(stderr,
+               "%s\n  %d rank%s x %s thread%s on %s | N = %s %s%s | lock %s | %d repetition%s + %d warm-up per "
+               "configuration, %zu configuration%s, round robin | results -> %s\n",
+               provenance::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
+               cfg.threads.size() == 1 && cfg.threads[0] == 1 ? "" : "s", hosts.c_str(),
+               units::format_count(cfg.count).c_str(), cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
+               cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str() : "",
+               join_locks(cfg.locks).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
+               n_configs == 1 ? "" : "s", cfg.output.c_str());
+}
 
-  Runner runner(cfg, comm, launch_start);
-  Progress progress(total_runs, rank == 0 && !cfg.quiet);
-  std::vector<RunRecord> all_runs;
-  std::vector<Sample> all_samples;
-  std::vector<LatencyRecord> all_latency;
-  std::int64_t next_run_id = rank == 0 ? store->info().next_run_id : 0;
-  MPI_Bcast(&next_run_id, 1, MPI_INT64_T, 0, comm);  // every rank tags its samples alike
-  std::size_t done = 0;
-  bool interrupted = false, warned_over = false, warned_shared = false;
+/// One launch's sweep: every rank runs the rounds; rank 0 keeps the records and appends each
+/// finished round to the results file before the next one starts.
+class Sweep {
+ public:
+  Sweep(const World& w, const Config& cfg, ResultsStore* store, LaunchRecord& launch)
+      : w_(w),
+        cfg_(cfg),
+        store_(store),
+        launch_(launch),
+        configs_(make_configs(cfg)),
+        rounds_(make_rounds(static_cast<int>(configs_.size()), cfg.warmup, cfg.repeat)),
+        progress_(total_runs(), w.rank == 0 && !cfg.quiet) {}
 
-  for (const auto& round : rounds) {
-    std::vector<RunRecord> round_runs;
-    std::vector<Sample> round_samples;
-    std::vector<TraceRecord> round_trace;
-    std::vector<LatencyRecord> round_latency;
-    for (const PlannedRun& pr : round) {
-      const RunConfig& rc = configs[static_cast<std::size_t>(pr.config)];
+  std::size_t total_runs() const { return configs_.size() * rounds_.size(); }
+  const std::vector<RunConfig>& configs() const { return configs_; }
+
+  /// Runs every round, or up to the one a signal interrupted. Returns true when interrupted.
+  bool run(std::chrono::steady_clock::time_point launch_start);
+  /// Rank 0, after run(): the VALID/INVALID line and the summary. Returns the exit code.
+  int report(bool interrupted);
+  [[nodiscard]] std::vector<RunRecord> file_runs() const;
+
+ private:
+  /// What rank 0 collects of one round, appended as a whole.
+  struct Round {
+    std::vector<RunRecord> runs;
+    std::vector<Sample> samples;
+    std::vector<TraceRecord> trace;
+    std::vector<LatencyRecord> latency;
+  };
+
+  void warn_once(bool& warned, bool condition, const char* format, const RunConfig& rc);
+  void keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& out, Round& round);
+  void append(const Round& round, bool interrupted, bool last);
+
+  const World w_;
+  const Config& cfg_;
+  ResultsStore* store_;  // rank 0 only
+  LaunchRecord& launch_;
+  const std::vector<RunConfig> configs_;
+  const std::vector<std::vector<PlannedRun>> rounds_;
+  Progress progress_;
+  std::vector<RunRecord> runs_;
+  std::vector<Sample> samples_;
+  std::vector<LatencyRecord> latency_;
+  std::size_t done_ = 0;
+  bool warned_over_ = false, warned_shared_ = false;
+};
+
+bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
+  Runner runner(cfg_, w_.comm, launch_start);
+  std::int64_t next_run_id = w_.rank == 0 ? store_->info().next_run_id : 0;
+  MPI_Bcast(&next_run_id, 1, MPI_INT64_T, 0, w_.comm);  // every rank tags its samples alike
+  for (const auto& planned : rounds_) {
+    Round round;
+    bool interrupted = false;
+    for (const PlannedRun& pr : planned) {
+      const RunConfig& rc = configs_[static_cast<std::size_t>(pr.config)];
       RunOutcome out;
       try {
-        out = runner.run(rc, pr, next_run_id, launch.launch_id);
+        out = runner.run(rc, pr, next_run_id, launch_.launch_id);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "gilbench: rank %d: %s\n", rank, e.what());
+        std::fprintf(stderr, "gilbench: rank %d: %s\n", w_.rank, e.what());
         std::fflush(stderr);
-        MPI_Abort(comm, static_cast<int>(ExitCode::runtime));
+        MPI_Abort(w_.comm, static_cast<int>(ExitCode::runtime));
       }
-      ++done;
+      ++done_;
       ++next_run_id;
-      if (rank == 0) {
-        const RunRecord& r = out.run;
-        if (r.oversubscribed && !warned_over) {
-          warned_over = true;
-          progress.finish();
-          std::fprintf(stderr,
-                       "gilbench: warning: %s has more workers than allowed CPUs on a host (oversubscribed): timings "
-                       "include time-sharing, not only parallel work\n",
-                       describe(rc, size).c_str());
-        }
-        if (r.shared_cores && !warned_shared) {
-          warned_shared = true;
-          progress.finish();
-          std::fprintf(stderr,
-                       "gilbench: warning: workers of %s shared a CPU (see cpu_start/cpu_end in /samples); bind them "
-                       "apart (OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
-                       describe(rc, size).c_str());
-        }
-        launch.gather_s += out.gather_s;
-        // CPUs rank 0's workers may use: the union of their allowed sets (the main thread's own
-        // mask is a single CPU once OMP_PROC_BIND has pinned it).
-        std::set<int> rank0_cpus;
-        for (const Sample& s : out.samples)
-          if (s.rank == 0)
-            for (int c : affinity::parse_list(s.allowed_cpus.str())) rank0_cpus.insert(c);
-        launch.allowed_cpus = std::max(launch.allowed_cpus, static_cast<std::int32_t>(rank0_cpus.size()));
-        launch.oversubscribed |= r.oversubscribed;
-        launch.shared_cores |= r.shared_cores;
-        round_runs.push_back(r);
-        round_samples.insert(round_samples.end(), out.samples.begin(), out.samples.end());
-        round_trace.insert(round_trace.end(), out.trace.begin(), out.trace.end());
-        round_latency.insert(round_latency.end(), out.latency.begin(), out.latency.end());
-        all_latency.insert(all_latency.end(), out.latency.begin(), out.latency.end());
-        progress.update(done, describe(rc, size) + (pr.warmup ? " warm-up" : " rep " + std::to_string(pr.repetition + 1)));
-      }
+      if (w_.rank == 0) keep(rc, pr, out, round);
       int stop = signals::stop_requested() ? 1 : 0;
-      MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, comm);
+      MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, w_.comm);
       if (stop) {
         interrupted = true;
         break;
       }
     }
-    // Every finished round is on disk before the next one starts.
-    if (rank == 0) {
-      launch.exit_status = interrupted ? "interrupted" : (&round == &rounds.back() ? "complete" : "incomplete");
-      try {
-        ++launch.rounds_written;
-        const auto w0 = std::chrono::steady_clock::now();
-        store->append(launch, round_runs, round_samples, round_trace, round_latency);
-        launch.write_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
-      } catch (const Error& e) {
-        progress.finish();
-        std::fprintf(stderr, "gilbench: %s\n", e.what());
-        std::fflush(stderr);
-        MPI_Abort(comm, static_cast<int>(ExitCode::io));
-      }
-      all_runs.insert(all_runs.end(), round_runs.begin(), round_runs.end());
-      all_samples.insert(all_samples.end(), round_samples.begin(), round_samples.end());
-    }
-    if (interrupted) break;
+    if (w_.rank == 0) append(round, interrupted, &planned == &rounds_.back());
+    if (interrupted) return true;
   }
+  return false;
+}
 
-  int code = 0;
-  if (rank == 0) {
-    progress.finish();
-    if (interrupted) {
-      std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s\n", signals::received_signal(),
-                   all_runs.size(), total_runs, cfg.output.c_str());
-      code = static_cast<int>(ExitCode::interrupted);
-    }
-    std::size_t invalid = 0;
-    std::uint64_t iterations = 0;
-    for (const RunRecord& r : all_runs) {
-      invalid += r.valid ? 0 : 1;
-      iterations += r.count;
-    }
-    FILE* verdict_stream = cfg.format == OutputFormat::table ? stdout : stderr;
-    if (invalid == 0)
-      std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)\n",
-                   all_runs.size(), units::format_count(iterations).c_str());
-    else
-      std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
-                   all_runs.size());
-    std::fflush(verdict_stream);
-    // Baselines a launch lacks (a processes-only launch has no 1x1) come from the file's other launches.
-    std::vector<RunRecord> file_runs;
-    try {
-      file_runs = ResultsStore::read_runs(cfg.output);
-    } catch (const Error&) {  // the summary then has only the launch's own baselines
-    }
-    print_summary(std::cout, summarise(all_runs, all_samples, all_latency, file_runs), cfg.format);
-    std::cout.flush();
-    if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
+void Sweep::warn_once(bool& warned, bool condition, const char* format, const RunConfig& rc) {
+  if (!condition || warned) return;
+  warned = true;
+  progress_.finish();
+  std::fprintf(stderr, format, describe(rc, w_.size).c_str());
+}
+
+void Sweep::keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& out, Round& round) {
+  const RunRecord& r = out.run;
+  warn_once(warned_over_, r.oversubscribed,
+            "gilbench: warning: %s has more workers than allowed CPUs on a host (oversubscribed): timings include "
+            "time-sharing, not only parallel work\n",
+            rc);
+  warn_once(warned_shared_, r.shared_cores,
+            "gilbench: warning: workers of %s shared a CPU (see cpu_start/cpu_end in /samples); bind them apart "
+            "(OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
+            rc);
+  launch_.gather_s += out.gather_s;
+  // CPUs rank 0's workers may use: the union of their allowed sets (the main thread's own
+  // mask is a single CPU once OMP_PROC_BIND has pinned it).
+  std::set<int> rank0_cpus;
+  for (const Sample& s : out.samples)
+    if (s.rank == 0)
+      for (int c : affinity::parse_list(s.allowed_cpus.str())) rank0_cpus.insert(c);
+  launch_.allowed_cpus = std::max(launch_.allowed_cpus, static_cast<std::int32_t>(rank0_cpus.size()));
+  launch_.oversubscribed |= r.oversubscribed;
+  launch_.shared_cores |= r.shared_cores;
+  round.runs.push_back(r);
+  round.samples.insert(round.samples.end(), out.samples.begin(), out.samples.end());
+  round.trace.insert(round.trace.end(), out.trace.begin(), out.trace.end());
+  round.latency.insert(round.latency.end(), out.latency.begin(), out.latency.end());
+  latency_.insert(latency_.end(), out.latency.begin(), out.latency.end());
+  progress_.update(done_, describe(rc, w_.size) + (pr.warmup ? " warm-up" : " rep " + std::to_string(pr.repetition + 1)));
+}
+
+void Sweep::append(const Round& round, bool interrupted, bool last) {
+  launch_.exit_status = interrupted ? "interrupted" : (last ? "complete" : "incomplete");
+  try {
+    ++launch_.rounds_written;
+    const auto w0 = std::chrono::steady_clock::now();
+    store_->append(launch_, round.runs, round.samples, round.trace, round.latency);
+    launch_.write_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  } catch (const Error& e) {
+    progress_.finish();
+    std::fprintf(stderr, "gilbench: %s\n", e.what());
+    std::fflush(stderr);
+    MPI_Abort(w_.comm, static_cast<int>(ExitCode::io));
   }
-  MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+  runs_.insert(runs_.end(), round.runs.begin(), round.runs.end());
+  samples_.insert(samples_.end(), round.samples.begin(), round.samples.end());
+}
+
+/// Every run of the results file: the baselines a launch lacks (a processes-only launch has no
+/// 1x1) come from its other launches. None when the file cannot be read back.
+std::vector<RunRecord> Sweep::file_runs() const {
+  try {
+    return ResultsStore::read_runs(cfg_.output);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+int Sweep::report(bool interrupted) {
+  int code = 0;
+  progress_.finish();
+  if (interrupted) {
+    std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s\n", signals::received_signal(),
+                 runs_.size(), total_runs(), cfg_.output.c_str());
+    code = static_cast<int>(ExitCode::interrupted);
+  }
+  std::size_t invalid = 0;
+  std::uint64_t iterations = 0;
+  for (const RunRecord& r : runs_) {
+    invalid += r.valid ? 0 : 1;
+    iterations += r.count;
+  }
+  FILE* verdict_stream = cfg_.format == OutputFormat::table ? stdout : stderr;
+  if (invalid == 0)
+    std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)\n",
+                 runs_.size(), units::format_count(iterations).c_str());
+  else
+    std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid, runs_.size());
+  std::fflush(verdict_stream);
+  print_summary(std::cout, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
+  std::cout.flush();
+  if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
+  return code;
+}
+
+/// Everything after the checks: calibrate, sweep, report. Returns the exit code (every rank).
+int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store) {
+  const double calibrated_rate = calibrate(w, cfg);  // cfg read-only from here on
+  const auto launch_start = std::chrono::steady_clock::now();
+  LaunchRecord launch = start_launch(w, cfg, store.get(), calibrated_rate);
+  Sweep sweep(w, cfg, store.get(), launch);
+  if (w.rank == 0 && !cfg.quiet) print_header(w, cfg, launch, sweep.configs().size());
+  const bool interrupted = sweep.run(launch_start);
+  int code = w.rank == 0 ? sweep.report(interrupted) : 0;
+  MPI_Bcast(&code, 1, MPI_INT, 0, w.comm);
   store.reset();
-  return leave(code);
+  return code;
+}
+
+int run_main(int argc, char** argv) {
+  const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
+  const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
+  const World w = init_mpi(argc, argv, job_scope);
+  auto leave = [](int code) {
+    MPI_Finalize();
+    return code;
+  };
+  if (parsed.action == ParseResult::Action::exit) {
+    if (w.rank == 0) std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
+    return leave(static_cast<int>(parsed.code));
+  }
+  if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
+  signals::install();
+  std::unique_ptr<ResultsStore> store;
+  if (const int c = open_store(w, parsed.config, store); c != 0) return leave(c);
+  if (const int c = self_check(w); c != 0) return leave(c);
+  return leave(run_launch(w, parsed.config, store));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "gil/detail.hpp"
@@ -30,7 +31,6 @@ using detail::Clock;
 using detail::CtxScope;
 using detail::seconds;
 using detail::TraceSink;
-using job::Msg;
 using std::chrono::microseconds;
 
 constexpr int kServerTag = 17001;      // → rank 0's server: request, release, stop
@@ -87,7 +87,8 @@ class Backoff {
   microseconds sleep_{0};
 };
 
-struct Grant {
+/// A grant as its thread sees it: when it arrived and how long the thread waited for it.
+struct Acquired {
   std::int64_t tenure = 0;
   Clock::time_point acquired{};
   bool switched = false;
@@ -102,7 +103,7 @@ struct alignas(detail::kCacheLine) JobSlot {
   Clock::time_point acquired{};
   std::int64_t tenure = 0;
   std::int64_t ticker = 0;
-  Msg grant;                                // written by the agent before it bumps `grants`
+  job::Grant grant;                         // written by the agent before it bumps `grants`
   std::atomic<std::uint32_t> grants{0};     // grants delivered so far
 };
 
@@ -153,7 +154,7 @@ class JobLock final : public Lock {
     start_agent();
     active_.fetch_add(1, std::memory_order_relaxed);
     TraceSink none;
-    const Grant g = request_and_wait(tid, c, none, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    const Acquired g = request_and_wait(tid, c, none, job::Request{gid(tid)});
     c.wait_s += g.waited_s;
     auto& s = slots_[static_cast<std::size_t>(tid)];
     s.acquired = g.acquired;
@@ -190,7 +191,7 @@ class JobLock final : public Lock {
   // ----- client side (the worker threads; they never call MPI) -----
 
   /// Queues a message for the server; the agent forwards it (in order) and wakes at once.
-  void post(const Msg& m) {
+  void post(const job::Message& m) {
     {
       const std::lock_guard<std::mutex> g(mu_);
       outbox_.push_back(m);
@@ -200,32 +201,29 @@ class JobLock final : public Lock {
 
   /// Sends `m` (a request, or a release with retake) and waits for this thread's grant.
   /// Counts the acquisition, a switch, gil's timed-out waits and drop requests made for it.
-  Grant request_and_wait(int tid, Counters& c, TraceSink& tr, const Msg& m) {
+  Acquired request_and_wait(int tid, Counters& c, TraceSink& tr, const job::Message& m) {
     JobSlot& slot = slots_[static_cast<std::size_t>(tid)];
     const std::uint32_t seen = slot.grants.load(std::memory_order_acquire);
     const Clock::time_point t_request = Clock::now();
     tr.add(t_request, EventKind::request);
     post(m);
     while (slot.grants.load(std::memory_order_acquire) == seen) slot.grants.wait(seen, std::memory_order_acquire);
-    const Msg g = slot.grant;
-    if (g.type != job::kGrant || g.gid != gid(tid)) {
-      std::fprintf(stderr, "gilbench: job-scope lock: thread %lld got message %lld for %lld\n",
-                   static_cast<long long>(gid(tid)), static_cast<long long>(g.type), static_cast<long long>(g.gid));
+    const job::Grant g = slot.grant;
+    if (g.gid != gid(tid)) {
+      std::fprintf(stderr, "gilbench: job-scope lock: thread %lld got the grant for %lld\n",
+                   static_cast<long long>(gid(tid)), static_cast<long long>(g.gid));
       std::abort();
     }
-    Grant r;
+    Acquired r;
     r.acquired = Clock::now();
     r.tenure = g.tenure;
-    r.switched = (g.flags & job::kSwitch) != 0;
-    r.contended = (g.flags & job::kContendedFlag) != 0;
+    r.switched = g.switched;
+    r.contended = g.contended;
+    r.ticker = g.ticker;
     ++c.acquisitions;
     if (r.switched) ++c.switches;
-    if (policy_ == Policy::gil) {
-      c.wait_timeouts += static_cast<std::uint64_t>(g.x);
-      c.drop_requests += static_cast<std::uint64_t>(g.y);
-    } else {
-      r.ticker = g.x;
-    }
+    c.wait_timeouts += static_cast<std::uint64_t>(g.wait_timeouts);
+    c.drop_requests += static_cast<std::uint64_t>(g.drop_requests);
     r.waited_s = seconds(r.acquired - t_request);
     tr.add(r.acquired, EventKind::acquire);
     return r;
@@ -236,12 +234,12 @@ class JobLock final : public Lock {
     const Clock::time_point t = Clock::now();
     c.hold_s += seconds(t - acquired);
     tr.add(t, EventKind::release);
-    post(Msg{job::kRelease, gid(tid), tenure, 0, ticker, 0});
+    post(job::Release{.gid = gid(tid), .tenure = tenure, .retake = false, .ticker = ticker});
   }
 
   std::uint64_t run_gil(int tid, std::uint64_t n, Counters& c, TraceSink& tr) {
     std::uint64_t done = 0;
-    Grant g = request_and_wait(tid, c, tr, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    Acquired g = request_and_wait(tid, c, tr, job::Request{gid(tid)});
     c.wait_s += g.waited_s;
     if (hook_) hook_(tid, 0);
     while (n > 0) {
@@ -256,7 +254,7 @@ class JobLock final : public Lock {
         c.hold_s += seconds(t - g.acquired);
         tr.add(t, EventKind::release);
         // release + retake: the server hands the lock to a waiter and queues us behind it
-        g = request_and_wait(tid, c, tr, Msg{job::kRelease, gid(tid), g.tenure, 1, 0, 0});
+        g = request_and_wait(tid, c, tr, job::Release{.gid = gid(tid), .tenure = g.tenure, .retake = true});
         c.wait_s += g.waited_s;
         if (hook_) hook_(tid, 0);
       }
@@ -267,7 +265,7 @@ class JobLock final : public Lock {
 
   std::uint64_t run_legacy(int tid, std::uint64_t n, Counters& c, TraceSink& tr) {
     std::uint64_t done = 0;
-    Grant g = request_and_wait(tid, c, tr, Msg{job::kRequest, gid(tid), 0, 0, 0, 0});
+    Acquired g = request_and_wait(tid, c, tr, job::Request{gid(tid)});
     c.wait_s += g.waited_s;
     Clock::time_point tenure_start = g.acquired;
     std::uint64_t ticker = static_cast<std::uint64_t>(g.ticker);
@@ -285,8 +283,9 @@ class JobLock final : public Lock {
         }
         const Clock::time_point t_release = Clock::now();
         TraceSink quiet;  // the events of a check are written below, once its outcome is known
-        const Grant g2 = request_and_wait(tid, c, quiet,
-                                          Msg{job::kRelease, gid(tid), g.tenure, 1, static_cast<std::int64_t>(ticker), 0});
+        const Acquired g2 = request_and_wait(
+            tid, c, quiet,
+            job::Release{.gid = gid(tid), .tenure = g.tenure, .retake = true, .ticker = static_cast<std::int64_t>(ticker)});
         if (g2.switched) {
           ++c.handoffs;
           c.hold_s += seconds(t_release - tenure_start);
@@ -321,42 +320,72 @@ class JobLock final : public Lock {
   // avoids it, and costs a local hand-off (a condition variable, a futex wake) per message.
 
   struct PendingSend {
-    Msg msg;
+    job::Wire wire;
     MPI_Request req = MPI_REQUEST_NULL;
   };
 
-  void isend(std::list<PendingSend>& pending, const Msg& m, int dest, int tag) {
-    pending.push_back(PendingSend{m, MPI_REQUEST_NULL});
-    PendingSend& p = pending.back();
-    check_mpi(MPI_Isend(&p.msg, job::kMsgWords, MPI_INT64_T, dest, tag, comm_, &p.req), "MPI_Isend (lock agent)");
+  /// The agent thread's own working state, kept across its passes.
+  struct AgentState {
+    std::list<PendingSend> pending;    // stable addresses for MPI_Isend buffers
+    std::vector<job::Outgoing> out;    // the server's messages of one step
+    std::vector<job::Message> local;   // the workers' messages of one pass
+    Backoff backoff;
+    bool stop_sent = false;
+  };
+
+  void isend(AgentState& a, const job::Message& m, int dest, int tag) {
+    a.pending.push_back(PendingSend{job::encode(m), MPI_REQUEST_NULL});
+    PendingSend& p = a.pending.back();
+    check_mpi(MPI_Isend(&p.wire, sizeof(p.wire), MPI_BYTE, dest, tag, comm_, &p.req), "MPI_Isend (lock agent)");
+  }
+
+  /// Receives the message `probe` found (from st.MPI_SOURCE with `tag`).
+  job::Message receive(const MPI_Status& st, int tag, const char* what) {
+    job::Wire w;
+    check_mpi(MPI_Recv(&w, sizeof(w), MPI_BYTE, st.MPI_SOURCE, tag, comm_, MPI_STATUS_IGNORE), what);
+    return job::decode(w);
   }
 
   /// To the server: straight into it on rank 0 (queued, handled in order by the server pass),
   /// over MPI from the other ranks.
-  void to_server(std::list<PendingSend>& pending, const Msg& m) {
+  void to_server(AgentState& a, const job::Message& m) {
     if (server_)
       server_inbox_.push_back(m);
     else
-      isend(pending, m, 0, kServerTag);
+      isend(a, m, 0, kServerTag);
+  }
+
+  void hand_over(const job::Grant& g) {
+    if (g.gid / threads_ != rank_) throw std::logic_error("gil job agent: grant for another rank's thread");
+    JobSlot& slot = slots_[static_cast<std::size_t>(g.gid % threads_)];
+    slot.grant = g;
+    slot.grants.fetch_add(1, std::memory_order_release);
+    slot.grants.notify_one();
   }
 
   /// A message from the server to this rank.
-  void deliver(std::list<PendingSend>& pending, const Msg& m) {
-    switch (m.type) {
-      case job::kGrant: {
-        if (m.gid / threads_ != rank_) throw std::logic_error("gil job agent: grant for another rank's thread");
-        JobSlot& slot = slots_[static_cast<std::size_t>(m.gid % threads_)];
-        slot.grant = m;
-        slot.grants.fetch_add(1, std::memory_order_release);
-        slot.grants.notify_one();
-        break;
-      }
-      case job::kDrop:
-      case job::kContended: flag_tenure_.store(m.tenure, std::memory_order_relaxed); break;
-      case job::kWake: to_server(pending, Msg{job::kRequest, m.gid, 0, 1, 0, 0}); break;
-      case job::kFinal: final_ = true; break;
-      default: throw std::logic_error("gil job agent: unexpected message type " + std::to_string(m.type));
+  void deliver(AgentState& a, const job::Message& m) {
+    std::visit(job::Overloaded{
+                   [&](const job::Grant& g) { hand_over(g); },
+                   [&](const job::Drop& d) { flag_tenure_.store(d.tenure, std::memory_order_relaxed); },
+                   [&](const job::Contended& c) { flag_tenure_.store(c.tenure, std::memory_order_relaxed); },
+                   [&](const job::Wake& w) { to_server(a, job::Request{.gid = w.gid, .retry = true}); },
+                   [&](const job::Final&) { final_ = true; },
+                   [&](const auto&) {
+                     throw std::logic_error(std::string("gil job agent: unexpected message ") + job::kind_name(m));
+                   }},
+               m);
+  }
+
+  /// Sends (or, for this rank, delivers) what the server's last step produced.
+  void route(AgentState& a) {
+    for (const job::Outgoing& o : a.out) {
+      if (o.rank == 0)
+        deliver(a, o.msg);
+      else
+        isend(a, o.msg, o.rank, kAgentTag);
     }
+    a.out.clear();
   }
 
   /// A message waiting from `source` with `tag`? Open MPI's MPI_Iprobe matches first and then
@@ -369,92 +398,94 @@ class JobLock final : public Lock {
     return flag != 0;
   }
 
+  /// Step 1: the workers' messages (and the owner's stop, after all of them) to the server.
+  bool forward_local(AgentState& a) {
+    bool stop = false;
+    {
+      const std::lock_guard<std::mutex> g(mu_);
+      a.local.swap(outbox_);
+      stop = stop_;
+    }
+    for (const job::Message& m : a.local) to_server(a, m);
+    bool any = !a.local.empty();
+    a.local.clear();
+    if (stop && !a.stop_sent) {
+      to_server(a, job::Stop{});
+      a.stop_sent = any = true;
+    }
+    return any;
+  }
+
+  /// Step 2 on rank 0: run the server over every rank's messages and its timers.
+  bool serve(AgentState& a) {
+    bool any = false;
+    MPI_Status st;
+    while (probe(MPI_ANY_SOURCE, kServerTag, st)) {
+      server_->on_message(st.MPI_SOURCE, receive(st, kServerTag, "MPI_Recv (server)"), Clock::now(), a.out);
+      any = true;
+    }
+    route(a);
+    // rank 0's own messages (and its woken threads' retries, queued by deliver)
+    while (!server_inbox_.empty()) {
+      const job::Message m = server_inbox_.front();
+      server_inbox_.pop_front();
+      server_->on_message(0, m, Clock::now(), a.out);
+      any = true;
+      route(a);
+    }
+    server_->on_time(Clock::now(), a.out);
+    any = any || !a.out.empty();
+    route(a);
+    return any;
+  }
+
+  /// Step 2 on the other ranks: what the server sent.
+  bool receive_from_server(AgentState& a) {
+    bool any = false;
+    MPI_Status st;
+    while (probe(0, kAgentTag, st)) {
+      deliver(a, receive(st, kAgentTag, "MPI_Recv (agent)"));
+      any = true;
+    }
+    return any;
+  }
+
+  /// Step 3: forget the sends that completed.
+  void complete_sends(AgentState& a) {
+    for (auto it = a.pending.begin(); it != a.pending.end();) {
+      int done = 0;
+      check_mpi(MPI_Test(&it->req, &done, MPI_STATUS_IGNORE), "MPI_Test (lock agent)");
+      it = done ? a.pending.erase(it) : std::next(it);
+    }
+  }
+
+  /// Step 4, after a pass that found nothing to do: the back-off pause, cut short by a local
+  /// message or by the owner's stop (once: afterwards the agent only waits for the server's
+  /// final word, at the back-off pace).
+  void pause(AgentState& a) {
+    const bool busy = (server_ && server_->busy()) || active_.load(std::memory_order_relaxed) > 0;
+    const Clock::duration d = a.backoff.next(busy ? kBusyMaxSleep : kIdleMaxSleep,
+                                             server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
+    if (d <= Clock::duration::zero()) return;
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait_for(lk, d, [&] { return !outbox_.empty() || (stop_ && !a.stop_sent); });
+  }
+
   void agent_loop() {
     const TimerSlack slack;
-    std::list<PendingSend> pending;  // stable addresses for MPI_Isend buffers
-    std::vector<job::Outgoing> out;
-    std::vector<Msg> local;
-    Backoff backoff;
-    bool stop_sent = false;
+    AgentState a;
     try {
       while (!final_) {
-        bool any = false, stop = false;
-        {
-          const std::lock_guard<std::mutex> g(mu_);
-          local.swap(outbox_);
-          stop = stop_;
-        }
-        for (const Msg& m : local) to_server(pending, m);
-        any = !local.empty();
-        local.clear();
-        if (stop && !stop_sent) {  // after every message of this rank's threads
-          to_server(pending, Msg{job::kStop, -1, 0, 0, 0, 0});
-          stop_sent = any = true;
-        }
-        if (server_) {
-          MPI_Status st;
-          Msg m;
-          for (;;) {
-            if (!probe(MPI_ANY_SOURCE, kServerTag, st)) break;
-            check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, st.MPI_SOURCE, kServerTag, comm_, MPI_STATUS_IGNORE),
-                      "MPI_Recv (server)");
-            server_->on_message(st.MPI_SOURCE, m, Clock::now(), out);
-            any = true;
-          }
-          // rank 0's own messages (and its woken threads' retries, queued by deliver below)
-          while (!server_inbox_.empty()) {
-            const Msg lm = server_inbox_.front();
-            server_inbox_.pop_front();
-            server_->on_message(0, lm, Clock::now(), out);
-            any = true;
-            for (const job::Outgoing& o : out) {
-              if (o.rank == 0)
-                deliver(pending, o.msg);
-              else
-                isend(pending, o.msg, o.rank, kAgentTag);
-            }
-            out.clear();
-          }
-          server_->on_time(Clock::now(), out);
-          for (const job::Outgoing& o : out) {
-            if (o.rank == 0)
-              deliver(pending, o.msg);
-            else
-              isend(pending, o.msg, o.rank, kAgentTag);
-          }
-          any = any || !out.empty();
-          out.clear();
-        } else {
-          MPI_Status st;
-          Msg m;
-          for (;;) {
-            if (!probe(0, kAgentTag, st)) break;
-            check_mpi(MPI_Recv(&m, job::kMsgWords, MPI_INT64_T, 0, kAgentTag, comm_, MPI_STATUS_IGNORE),
-                      "MPI_Recv (agent)");
-            deliver(pending, m);
-            any = true;
-          }
-        }
-        for (auto it = pending.begin(); it != pending.end();) {
-          int done = 0;
-          check_mpi(MPI_Test(&it->req, &done, MPI_STATUS_IGNORE), "MPI_Test (lock agent)");
-          it = done ? pending.erase(it) : std::next(it);
-        }
+        bool any = forward_local(a);
+        any = (server_ ? serve(a) : receive_from_server(a)) || any;
+        complete_sends(a);
         if (any || (server_ && !server_inbox_.empty())) {
-          backoff.reset();
+          a.backoff.reset();
           continue;
         }
-        const bool busy = (server_ && server_->busy()) || active_.load(std::memory_order_relaxed) > 0;
-        const Clock::duration d = backoff.next(busy ? kBusyMaxSleep : kIdleMaxSleep,
-                                               server_ ? server_->next_deadline() : std::optional<Clock::time_point>{});
-        if (d > Clock::duration::zero()) {
-          std::unique_lock<std::mutex> lk(mu_);
-          // woken by a worker's message, or by the owner's stop (once: afterwards the agent
-          // only waits for the server's final word, at the back-off pace)
-          cv_.wait_for(lk, d, [&] { return !outbox_.empty() || (stop_ && !stop_sent); });
-        }
+        pause(a);
       }
-      for (PendingSend& p : pending) check_mpi(MPI_Wait(&p.req, MPI_STATUS_IGNORE), "MPI_Wait (lock agent)");
+      for (PendingSend& p : a.pending) check_mpi(MPI_Wait(&p.req, MPI_STATUS_IGNORE), "MPI_Wait (lock agent)");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "gilbench: job-scope lock: %s\n", e.what());
       MPI_Abort(MPI_COMM_WORLD, 6);
@@ -480,11 +511,11 @@ class JobLock final : public Lock {
   // workers -> agent
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Msg> outbox_;  // guarded by mu_
+  std::vector<job::Message> outbox_;  // guarded by mu_
   bool stop_ = false;        // guarded by mu_: the owner is destroying the lock
 
   // agent-only state
-  std::deque<Msg> server_inbox_;  // rank 0: local messages for the server
+  std::deque<job::Message> server_inbox_;  // rank 0: local messages for the server
   bool final_ = false;
 
   std::once_flag agent_started_;

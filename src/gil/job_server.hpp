@@ -5,22 +5,17 @@
 //
 // Threads are named by a job-wide id gid = rank × threads_per_rank + tid.
 //
-// Protocol (every message is a Msg; "→S" client to server, "S→" server to a rank):
-//   →S request {gid, retry}          take: gil waits / legacy tries the semaphore
-//   →S release {gid, tenure, retake, ticker}
-//                                    let go of tenure `tenure`; retake = 1: take it again at once
-//                                    (gil: after a forced drop; legacy: the periodic check)
-//   →S stop {rank}                   this rank is done with the lock (destruction)
-//   S→ grant {gid, tenure, flags, x, y}   to thread gid: you hold it now, as tenure `tenure`;
-//                                    flags: kSwitch (previous holder was another thread),
-//                                    kContended (legacy: someone is parked); gil: x = timed-out
-//                                    waits and y = drop requests made on your behalf during this
-//                                    wait; legacy: x = the interpreter's ticker (iterations left)
-//   S→ drop {tenure}                 gil: a waiter timed out, no switch happened: please drop
-//   S→ contended {tenure}            legacy: a thread parked while you hold `tenure`
-//   S→ wake {gid}                    legacy: L was released; thread gid may try again (the futex
-//                                    wake-up): its rank re-sends request {gid, retry = 1}
-//   S→ final {}                      every rank stopped: the server and agents exit
+// Protocol (one struct per message kind, below; "→S" client to server, "S→" server to a rank):
+//   →S Request     take: gil waits / legacy tries the semaphore
+//   →S Release     let go of a tenure; retake: take it again at once (gil: after a forced drop;
+//                  legacy: the periodic check)
+//   →S Stop        this rank is done with the lock (destruction)
+//   S→ Grant       to one thread: you hold it now, as tenure `tenure`
+//   S→ Drop        gil: a waiter timed out, no switch happened: please drop
+//   S→ Contended   legacy: a thread parked while you hold `tenure`
+//   S→ Wake        legacy: L was released; the thread may try again (the futex wake-up): its
+//                  rank re-sends Request{gid, retry = true}
+//   S→ Final       every rank stopped: the server and agents exit
 //
 // gil (CPython 3.2+ semantics, server side): each waiter has a deadline one switch interval
 // after it started (re)waiting and the switch number it saw then; when the deadline passes, it
@@ -40,6 +35,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "gil/lock.hpp"
@@ -48,25 +44,62 @@ namespace gilbench::gil::job {
 
 using Clock = std::chrono::steady_clock;
 
-enum MsgType : std::int64_t {
-  kRequest = 1,
-  kRelease = 2,
-  kStop = 3,
-  kGrant = 4,
-  kDrop = 5,
-  kContended = 6,
-  kWake = 7,
-  kFinal = 8,
-};
+/// A job-wide thread id (see above).
+using Gid = std::int64_t;
 
-inline constexpr std::int64_t kSwitch = 1;
-inline constexpr std::int64_t kContendedFlag = 2;
-
-/// One protocol message: six 64-bit integers on the wire (MPI_INT64_T × 6).
-struct Msg {
-  std::int64_t type = 0, gid = -1, tenure = 0, flags = 0, x = 0, y = 0;
+struct Request {
+  Gid gid = -1;
+  bool retry = false;  // re-sent after a Wake (legacy)
 };
-inline constexpr int kMsgWords = 6;
+struct Release {
+  Gid gid = -1;
+  std::int64_t tenure = 0;  // the tenure let go of: a stale one is a protocol violation
+  bool retake = false;
+  std::int64_t ticker = 0;  // legacy: the interpreter's ticker (iterations left), kept by the server
+};
+struct Stop {};
+struct Grant {
+  Gid gid = -1;
+  std::int64_t tenure = 0;
+  bool switched = false;           // the previous holder was another thread
+  bool contended = false;          // legacy: someone is parked
+  std::int64_t ticker = 0;         // legacy: the interpreter's ticker
+  std::int64_t wait_timeouts = 0;  // gil: timed-out waits during this wait
+  std::int64_t drop_requests = 0;  // gil: drop requests made on the waiter's behalf
+};
+struct Drop {
+  Gid holder = -1;
+  std::int64_t tenure = 0;  // the holder's tenure asked to drop
+};
+struct Contended {
+  Gid holder = -1;
+  std::int64_t tenure = 0;
+};
+struct Wake {
+  Gid gid = -1;
+};
+struct Final {};
+
+using Message = std::variant<Request, Release, Stop, Grant, Drop, Contended, Wake, Final>;
+
+/// A Message as bytes on the wire (MPI_BYTE × sizeof(Wire)): the alternative's index and its
+/// object representation. Every alternative is trivially copyable and both ends run the same
+/// binary, so the bytes mean the same on both sides.
+struct Wire {
+  std::uint64_t kind = 0;
+  alignas(std::int64_t) unsigned char payload[sizeof(Grant)] = {};
+};
+Wire encode(const Message& m) noexcept;
+/// Throws std::logic_error on an unknown kind.
+Message decode(const Wire& w);
+/// The kind's name, for error messages.
+const char* kind_name(const Message& m) noexcept;
+
+/// std::visit with one lambda per kind.
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
 
 /// A message the server wants sent: to thread `gid`'s grant mailbox (to_thread) or to the
 /// agent of rank `rank`.
@@ -74,7 +107,7 @@ struct Outgoing {
   int rank = 0;
   bool to_thread = false;
   int tid = 0;  // rank-local thread id, when to_thread
-  Msg msg;
+  Message msg;
 };
 
 class Server {
@@ -84,7 +117,7 @@ class Server {
 
   /// Handles one message from rank `source`; appends what must be sent to `out`.
   /// Throws std::logic_error on a protocol violation (e.g. a release by a non-holder).
-  void on_message(int source, const Msg& m, Clock::time_point now, std::vector<Outgoing>& out);
+  void on_message(int source, const Message& m, Clock::time_point now, std::vector<Outgoing>& out);
   /// gil: expires waiters' deadlines up to `now` (timed-out waits, drop requests).
   void on_time(Clock::time_point now, std::vector<Outgoing>& out);
   /// The earliest waiter deadline (gil), if any.
@@ -101,29 +134,33 @@ class Server {
 
  private:
   struct Waiter {
-    std::int64_t gid;
+    Gid gid;
     Clock::time_point deadline;
     std::uint64_t saved_switch_number;
     std::int64_t timeouts = 0, drop_requests = 0;
   };
 
-  int rank_of(std::int64_t gid) const { return static_cast<int>(gid / threads_per_rank_); }
-  int tid_of(std::int64_t gid) const { return static_cast<int>(gid % threads_per_rank_); }
-  void check_gid(std::int64_t gid) const;
-  void request(std::int64_t gid, Clock::time_point now, std::vector<Outgoing>& out);
-  void grant(std::int64_t gid, std::int64_t x, std::int64_t y, std::vector<Outgoing>& out);
+  int rank_of(Gid gid) const { return static_cast<int>(gid / threads_per_rank_); }
+  int tid_of(Gid gid) const { return static_cast<int>(gid % threads_per_rank_); }
+  void check_gid(Gid gid) const;
+  void on(int source, const Request& m, Clock::time_point now, std::vector<Outgoing>& out);
+  void on(int source, const Release& m, Clock::time_point now, std::vector<Outgoing>& out);
+  void on(int source, const Stop& m, Clock::time_point now, std::vector<Outgoing>& out);
+  void request(Gid gid, Clock::time_point now, std::vector<Outgoing>& out);
+  void grant(Gid gid, std::int64_t wait_timeouts, std::int64_t drop_requests, std::vector<Outgoing>& out);
 
   const Policy policy_;
   const std::chrono::nanoseconds interval_;
   const int nranks_, threads_per_rank_;
 
   bool locked_ = false;
-  std::int64_t holder_ = -1, last_holder_ = -1, tenure_ = 0;
+  Gid holder_ = -1, last_holder_ = -1;
+  std::int64_t tenure_ = 0;
   std::uint64_t switch_number_ = 0, grants_ = 0;
   std::int64_t ticker_ = 0;             // legacy: the interpreter's ticker, kept between holders
   bool contended_told_ = false;         // legacy: holder told about parked threads this tenure
   std::deque<Waiter> waiters_;          // gil: FIFO
-  std::deque<std::int64_t> parked_;     // legacy: threads blocked in the semaphore
+  std::deque<Gid> parked_;     // legacy: threads blocked in the semaphore
   int stopped_ = 0;
 };
 

@@ -4,7 +4,7 @@
 // no MPI, so the tests drive it with std::thread and run it under ThreadSanitizer. The job-wide
 // variant built on MPI lives in gil/job_lock.hpp (target gilbench::gil_mpi).
 //
-// Policies (see ../shared/design/gil.md and CPython's Python/ceval_gil.c, Python 2.7's ceval.c):
+// Policies (see docs/gil.md and CPython's Python/ceval_gil.c, Python 2.7's ceval.c):
 //
 //   none        No lock. run() is countdown(n); lock counters stay zero (ctx_* are still measured).
 //               What free-threaded CPython (PEP 703, 3.13t) does.

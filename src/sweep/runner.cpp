@@ -13,10 +13,7 @@
 #include "machine/affinity.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
-#if __has_include("gil/job_lock.hpp")
 #include "gil/job_lock.hpp"
-#define GILBENCH_HAVE_JOB_LOCK 1
-#endif
 #include "sweep/kernel.hpp"
 #include "sweep/probe.hpp"
 #include "sweep/work.hpp"
@@ -64,52 +61,90 @@ Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time
   MPI_Comm_size(comm_, &size_);
 }
 
-RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id) {
-  const int threads = rc.threads;
+namespace {
+
+gil::Params lock_params(const RunConfig& rc, std::int64_t tick_iterations) {
   gil::Params params;
   params.policy = rc.lock;
   if (rc.lock == gil::Policy::gil) params.switch_interval = rc.switch_interval;
   if (rc.lock == gil::Policy::legacy_gil) params.check_interval = rc.check_interval;
-  params.tick_iterations = cfg_.tick_iterations;
+  params.tick_iterations = tick_iterations;
+  return params;
+}
 
-  std::vector<Sample> mine(static_cast<std::size_t>(threads));
-  std::vector<std::vector<gil::TraceEvent>> events(static_cast<std::size_t>(threads));
+}  // namespace
 
+/// This rank's part of one run, before the gathers.
+struct Runner::RankWork {
+  explicit RankWork(int threads)
+      : samples(static_cast<std::size_t>(threads)), events(static_cast<std::size_t>(threads)) {}
+  std::vector<Sample> samples;
+  std::vector<std::vector<gil::TraceEvent>> events;  // per OpenMP thread
+  std::vector<LatencyRecord> latency;
+  double probe_cpu = 0;
+  std::uint64_t probe_sent = 0;
+  std::string failure;  // a lock's exception, from any worker
+  int team_size = 0;
+  std::chrono::steady_clock::time_point start{};
+};
+
+RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id) {
+  RankWork work(rc.threads);
   MPI_Barrier(comm_);
-  const auto run_start = std::chrono::steady_clock::now();
+  const auto run_start = work.start = std::chrono::steady_clock::now();
   gil::TraceOptions topt;
   topt.enabled = cfg_.trace;
   topt.window_s = cfg_.trace_window_s;
   topt.max_events = cfg_.trace_max_events;
   topt.epoch = run_start;
-  // One lock per emulated interpreter; the latency probe is one more thread of interpreter 0.
-  const int interpreters = cfg_.interpreters;
-  const bool probing = cfg_.probe_period.count() > 0;
-  std::vector<std::unique_ptr<gil::Lock>> locks;
-  if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
-#ifdef GILBENCH_HAVE_JOB_LOCK
-    locks.push_back(gil::make_job_lock(params, comm_, threads, topt));
-#else
-    throw Error(ExitCode::runtime, "--lock-scope job is not available in this build");
-#endif
-  } else {
-    for (int i = 0; i < interpreters; ++i)
-      locks.push_back(gil::make_lock(params, threads_in(i, threads, interpreters) + (probing && i == 0 ? 1 : 0), topt));
-  }
+  std::vector<std::unique_ptr<gil::Lock>> locks = make_locks(rc, topt);
   MPI_Barrier(comm_);
   std::unique_ptr<LatencyProbe> probe;
-  if (probing)
-    probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, threads, interpreters), cfg_.probe_period,
-                                           run_start);
+  if (cfg_.probe_period.count() > 0)
+    probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, rc.threads, cfg_.interpreters),
+                                           cfg_.probe_period, run_start);
+  run_workers(rc, run_id, locks, work);
+  if (work.team_size != rc.threads)
+    throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(work.team_size) + " threads instead of " +
+                                       std::to_string(rc.threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
+  if (!work.failure.empty())
+    throw Error(ExitCode::runtime, "lock failure on rank " + std::to_string(rank_) + ": " + work.failure);
+  if (probe) {
+    stop_probe(*probe, run_id, work);
+    probe.reset();
+  }
+  locks.clear();  // job scope: collective shutdown of the lock server
+  RunOutcome out = gather(run_id, work);
+  if (rank_ == 0) describe_run(rc, pr, run_id, launch_id, work, out);
+  return out;
+}
 
-  int team_size = threads;
-  std::string failure;
+std::vector<std::unique_ptr<gil::Lock>> Runner::make_locks(const RunConfig& rc, const gil::TraceOptions& topt) const {
+  const gil::Params params = lock_params(rc, cfg_.tick_iterations);
+  std::vector<std::unique_ptr<gil::Lock>> locks;
+  if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
+    locks.push_back(gil::make_job_lock(params, comm_, rc.threads, topt));
+    return locks;
+  }
+  // One lock per emulated interpreter; the latency probe is one more thread of interpreter 0.
+  const bool probing = cfg_.probe_period.count() > 0;
+  for (int i = 0; i < cfg_.interpreters; ++i) {
+    const int users = threads_in(i, rc.threads, cfg_.interpreters) + (probing && i == 0 ? 1 : 0);
+    locks.push_back(gil::make_lock(params, users, topt));
+  }
+  return locks;
+}
+
+void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
+                         RankWork& work) const {
+  const int threads = rc.threads, interpreters = cfg_.interpreters;
+  work.team_size = threads;
 #pragma omp parallel num_threads(threads) default(shared)
   {
     const int tid = omp_get_thread_num();
 #pragma omp single
-    team_size = omp_get_num_threads();
-    Sample& s = mine[static_cast<std::size_t>(tid)];
+    work.team_size = omp_get_num_threads();
+    Sample& s = work.samples[static_cast<std::size_t>(tid)];
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
@@ -121,16 +156,17 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     s.allowed_cpus = affinity::to_list(my_allowed);
     s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
     const std::uint64_t share = worker_share(cfg_.count, cfg_.scaling, size_, threads, rank_, tid);
+    std::vector<gil::TraceEvent>* trace = cfg_.trace ? &work.events[static_cast<std::size_t>(tid)] : nullptr;
 #pragma omp barrier
-    if (team_size == threads) {
+    if (work.team_size == threads) {
       s.cpu_start = affinity::current_cpu();
       const double c0 = thread_cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        s.iterations = lock.run(lock_tid, share, s.lock, cfg_.trace ? &events[static_cast<std::size_t>(tid)] : nullptr);
+        s.iterations = lock.run(lock_tid, share, s.lock, trace);
       } catch (const std::exception& e) {
 #pragma omp critical(gilbench_failure)
-        failure = e.what();
+        work.failure = e.what();
       }
       const auto t1 = std::chrono::steady_clock::now();
       s.cpu_s = thread_cpu_seconds() - c0;
@@ -138,79 +174,71 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
       s.cpu_end = affinity::current_cpu();
     }
   }
-  if (team_size != threads)
-    throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(team_size) + " threads instead of " +
-                                       std::to_string(threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
-  if (!failure.empty()) throw Error(ExitCode::runtime, "lock failure on rank " + std::to_string(rank_) + ": " + failure);
-  std::vector<LatencyRecord> my_latency;
-  double probe_cpu = 0;
-  std::uint64_t probe_sent = 0;
-  if (probe) {
-    probe->stop();
-    probe_cpu = probe->cpu_s();
-    probe_sent = probe->sent();
-    for (const ProbeEvent& e : probe->events())
-      my_latency.push_back(LatencyRecord{run_id, rank_, 0, e.event, e.sent_s, e.woke_s, e.acquired_s,
-                                         e.acquired_s - e.sent_s, e.woke_s - e.sent_s, e.acquired_s - e.woke_s});
-    probe.reset();
-  }
-  locks.clear();  // job scope: collective shutdown of the lock server
+}
 
+void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const {
+  probe.stop();
+  work.probe_cpu = probe.cpu_s();
+  work.probe_sent = probe.sent();
+  for (const ProbeEvent& e : probe.events())
+    work.latency.push_back(LatencyRecord{run_id, rank_, 0, e.event, e.sent_s, e.woke_s, e.acquired_s,
+                                         e.acquired_s - e.sent_s, e.woke_s - e.sent_s, e.acquired_s - e.woke_s});
+}
+
+RunOutcome Runner::gather(std::int64_t run_id, RankWork& work) const {
+  // A trace event names its thread inside its interpreter's lock; the record names the OpenMP thread.
   std::vector<TraceRecord> my_trace;
-  if (cfg_.trace)
-    for (const auto& per_thread : events)
-      for (const gil::TraceEvent& e : per_thread)
-        my_trace.push_back(TraceRecord{run_id, rank_, e.thread, e.t_s, static_cast<std::uint8_t>(e.kind)});
-  // Trace events carry the thread id inside its interpreter's lock; map back to the OpenMP thread.
-  if (cfg_.trace && interpreters > 1) {
-    std::size_t k = 0;
-    for (std::size_t t = 0; t < events.size(); ++t)
-      for (std::size_t j = 0; j < events[t].size(); ++j) my_trace[k++].thread = static_cast<std::int32_t>(t);
-  }
+  for (std::size_t t = 0; t < work.events.size(); ++t)
+    for (const gil::TraceEvent& e : work.events[t])
+      my_trace.push_back(
+          TraceRecord{run_id, rank_, static_cast<std::int32_t>(t), e.t_s, static_cast<std::uint8_t>(e.kind)});
 
   RunOutcome out;
   const auto g0 = std::chrono::steady_clock::now();
-  out.samples = gather_fixed(mine, comm_, rank_, size_);
+  out.samples = gather_fixed(work.samples, comm_, rank_, size_);
   if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
-  if (probing) {
-    out.latency = gather_varying(my_latency, comm_, rank_, size_);
-    MPI_Reduce(&probe_sent, &out.probe_sent, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
-    MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : &probe_cpu, &probe_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, comm_);
+  if (cfg_.probe_period.count() > 0) {
+    out.latency = gather_varying(work.latency, comm_, rank_, size_);
+    MPI_Reduce(&work.probe_sent, &out.probe_sent, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
+    MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : &work.probe_cpu, &work.probe_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, comm_);
   }
   out.gather_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
-  if (rank_ != 0) return out;
-  for (Sample& s : out.samples) s.run_id = run_id;
+  return out;
+}
 
+void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id,
+                          const RankWork& work, RunOutcome& out) const {
+  for (Sample& s : out.samples) s.run_id = run_id;
+  const bool probing = cfg_.probe_period.count() > 0;
   RunRecord& r = out.run;
   r.run_id = run_id;
   r.launch_id = launch_id;
   r.config_id = rc.id;
   r.ranks = size_;
-  r.threads = threads;
+  r.threads = rc.threads;
   r.lock = std::string(gil::to_string(rc.lock));
   r.lock_scope = cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
   r.switch_interval_s = static_cast<double>(rc.switch_interval.count()) * 1e-9;
   r.check_interval = rc.check_interval;
   r.tick_iterations = rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
-  r.count = run_total(cfg_.count, cfg_.scaling, size_, threads);
+  r.count = run_total(cfg_.count, cfg_.scaling, size_, rc.threads);
   r.repetition = pr.repetition;
   r.round = pr.round;
   r.warmup = pr.warmup ? 1 : 0;
-  r.start_s = std::chrono::duration<double>(run_start - launch_start_).count();
+  r.start_s = std::chrono::duration<double>(work.start - launch_start_).count();
   std::uint64_t done = 0;
   for (const Sample& s : out.samples) {
     done += s.iterations;
     r.wall_s = std::max(r.wall_s, s.wall_s);
   }
   r.valid = done == r.count && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
-  r.interpreters = interpreters;
+  r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
-  r.cpu_s = probe_cpu;
+  r.cpu_s = work.probe_cpu;  // summed over ranks by gather()
   for (const Sample& s : out.samples) r.cpu_s += s.cpu_s;
   r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;
   r.shared_cores = shares_cpus(out.samples) ? 1 : 0;
-  return out;
 }
 
 bool shares_cpus(const std::vector<Sample>& samples) {

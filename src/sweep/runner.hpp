@@ -5,13 +5,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "app/config.hpp"
+#include "gil/lock.hpp"
 #include "sweep/plan.hpp"
 #include "results/schema.hpp"
 
 namespace gilbench {
+
+class LatencyProbe;
 
 struct RunOutcome {
   RunRecord run;                     ///< complete on rank 0 only
@@ -37,10 +42,20 @@ class Runner {
   /// Collective: every rank calls it with the same arguments.
   RunOutcome run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id);
 
-  [[nodiscard]] int rank() const noexcept { return rank_; }
-  [[nodiscard]] int ranks() const noexcept { return size_; }
-
  private:
+  struct RankWork;
+
+  std::vector<std::unique_ptr<gil::Lock>> make_locks(const RunConfig& rc, const gil::TraceOptions& topt) const;
+  /// The OpenMP team: every worker counts its share under its interpreter's lock, timing itself.
+  void run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
+                   RankWork& work) const;
+  void stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const;
+  /// Collective: this rank's samples, trace and probe events to rank 0.
+  RunOutcome gather(std::int64_t run_id, RankWork& work) const;
+  /// Rank 0: the run's record, from the configuration and every rank's samples.
+  void describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id,
+                    const RankWork& work, RunOutcome& out) const;
+
   const Config& cfg_;
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;

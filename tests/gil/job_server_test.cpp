@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
+#include <variant>
 #include <vector>
 
 #include "gil/job_server.hpp"
@@ -32,9 +34,17 @@ Params legacy_params() {
   return p;
 }
 
-Msg request(std::int64_t gid) { return Msg{kRequest, gid, 0, 0, 0, 0}; }
-Msg release(std::int64_t gid, std::int64_t tenure, bool retake = false, std::int64_t ticker = 0) {
-  return Msg{kRelease, gid, tenure, retake ? 1 : 0, ticker, 0};
+Message request(Gid gid) { return Request{.gid = gid}; }
+Message release(Gid gid, std::int64_t tenure, bool retake = false, std::int64_t ticker = 0) {
+  return Release{.gid = gid, .tenure = tenure, .retake = retake, .ticker = ticker};
+}
+
+/// The message `o` carries, which must be a T (else the test fails with the kind it was).
+template <class T>
+const T& as(const Outgoing& o) {
+  const T* m = std::get_if<T>(&o.msg);
+  if (m == nullptr) throw std::runtime_error(std::string("unexpected message: ") + kind_name(o.msg));
+  return *m;
 }
 
 TEST(JobServer, GilGrantWaitDropRequestAndHandOff) {
@@ -45,9 +55,8 @@ TEST(JobServer, GilGrantWaitDropRequestAndHandOff) {
   EXPECT_EQ(out[0].rank, 0);
   EXPECT_TRUE(out[0].to_thread);
   EXPECT_EQ(out[0].tid, 1);
-  EXPECT_EQ(out[0].msg.type, kGrant);
-  EXPECT_EQ(out[0].msg.tenure, 1);
-  EXPECT_EQ(out[0].msg.flags & kSwitch, 0) << "a fresh lock's first holder is no switch";
+  EXPECT_EQ(as<Grant>(out[0]).tenure, 1);
+  EXPECT_FALSE(as<Grant>(out[0]).switched) << "a fresh lock's first holder is no switch";
   EXPECT_EQ(s.holder(), 1);
   out.clear();
 
@@ -61,8 +70,8 @@ TEST(JobServer, GilGrantWaitDropRequestAndHandOff) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].rank, 0);
   EXPECT_FALSE(out[0].to_thread);
-  EXPECT_EQ(out[0].msg.type, kDrop);
-  EXPECT_EQ(out[0].msg.tenure, 1);
+  EXPECT_EQ(as<Drop>(out[0]).holder, 1);
+  EXPECT_EQ(as<Drop>(out[0]).tenure, 1);
   EXPECT_EQ(*s.next_deadline(), t0 + microseconds(10000)) << "the timer restarts";
   out.clear();
 
@@ -71,11 +80,11 @@ TEST(JobServer, GilGrantWaitDropRequestAndHandOff) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].rank, 1);
   EXPECT_EQ(out[0].tid, 0);
-  EXPECT_EQ(out[0].msg.gid, 2);
-  EXPECT_EQ(out[0].msg.tenure, 2);
-  EXPECT_NE(out[0].msg.flags & kSwitch, 0);
-  EXPECT_EQ(out[0].msg.x, 1) << "one timed-out wait";
-  EXPECT_EQ(out[0].msg.y, 1) << "one drop request made for it";
+  EXPECT_EQ(as<Grant>(out[0]).gid, 2);
+  EXPECT_EQ(as<Grant>(out[0]).tenure, 2);
+  EXPECT_TRUE(as<Grant>(out[0]).switched);
+  EXPECT_EQ(as<Grant>(out[0]).wait_timeouts, 1) << "one timed-out wait";
+  EXPECT_EQ(as<Grant>(out[0]).drop_requests, 1) << "one drop request made for it";
   EXPECT_EQ(s.holder(), 2);
   EXPECT_EQ(*s.next_deadline(), t0 + microseconds(10100)) << "the dropper waits a full interval";
   out.clear();
@@ -92,9 +101,9 @@ TEST(JobServer, GilGrantWaitDropRequestAndHandOff) {
   // final release: the queued dropper gets it back (a switch again)
   s.on_message(1, release(2, 2), t0 + microseconds(6000), out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.gid, 1);
-  EXPECT_NE(out[0].msg.flags & kSwitch, 0);
-  EXPECT_EQ(out[0].msg.x, 0);
+  EXPECT_EQ(as<Grant>(out[0]).gid, 1);
+  EXPECT_TRUE(as<Grant>(out[0]).switched);
+  EXPECT_EQ(as<Grant>(out[0]).wait_timeouts, 0);
   EXPECT_EQ(s.switches(), 3u);
   EXPECT_EQ(s.grants(), 3u);
 }
@@ -113,13 +122,12 @@ TEST(JobServer, GilNoDropRequestIfASwitchHappened) {
   EXPECT_TRUE(out.empty());
   s.on_time(t0 + microseconds(10100), out);  // next interval: no switch → request
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.type, kDrop);
-  EXPECT_EQ(out[0].msg.gid, 1);
+  EXPECT_EQ(as<Drop>(out[0]).holder, 1);
   out.clear();
   s.on_message(0, release(1, 2), t0 + microseconds(10200), out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.x, 2) << "two timed-out waits";
-  EXPECT_EQ(out[0].msg.y, 1) << "one drop request";
+  EXPECT_EQ(as<Grant>(out[0]).wait_timeouts, 2) << "two timed-out waits";
+  EXPECT_EQ(as<Grant>(out[0]).drop_requests, 1) << "one drop request";
 }
 
 TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
@@ -127,15 +135,16 @@ TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
   std::vector<Outgoing> out;
   s.on_message(0, request(0), t0, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.x, 30) << "the ticker starts at check_interval × tick_iterations";
-  EXPECT_EQ(out[0].msg.flags, 0);
+  EXPECT_EQ(as<Grant>(out[0]).ticker, 30) << "the ticker starts at check_interval × tick_iterations";
+  EXPECT_FALSE(as<Grant>(out[0]).switched);
+  EXPECT_FALSE(as<Grant>(out[0]).contended);
   out.clear();
 
   s.on_message(1, request(3), t0, out);  // parks; the holder is told once
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.type, kContended);
   EXPECT_EQ(out[0].rank, 0);
-  EXPECT_EQ(out[0].msg.tenure, 1);
+  EXPECT_EQ(as<Contended>(out[0]).holder, 0);
+  EXPECT_EQ(as<Contended>(out[0]).tenure, 1);
   out.clear();
   s.on_message(1, request(2), t0, out);  // parks too; already told
   EXPECT_TRUE(out.empty());
@@ -143,14 +152,12 @@ TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
   // the check: release + retake — wakes one parked thread, re-grants the releaser at once
   s.on_message(0, release(0, 1, true, 30), t0, out);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].msg.type, kWake);
-  EXPECT_EQ(out[0].msg.gid, 3) << "FIFO wake-up";
+  EXPECT_EQ(as<Wake>(out[0]).gid, 3) << "FIFO wake-up";
   EXPECT_EQ(out[0].rank, 1);
-  EXPECT_EQ(out[1].msg.type, kGrant);
-  EXPECT_EQ(out[1].msg.gid, 0);
-  EXPECT_EQ(out[1].msg.tenure, 2);
-  EXPECT_EQ(out[1].msg.flags & kSwitch, 0) << "a self re-acquire";
-  EXPECT_NE(out[1].msg.flags & kContendedFlag, 0) << "gid 2 is still parked";
+  EXPECT_EQ(as<Grant>(out[1]).gid, 0);
+  EXPECT_EQ(as<Grant>(out[1]).tenure, 2);
+  EXPECT_FALSE(as<Grant>(out[1]).switched) << "a self re-acquire";
+  EXPECT_TRUE(as<Grant>(out[1]).contended) << "gid 2 is still parked";
   out.clear();
 
   // the woken thread's retry comes too late: parked again (holder already told this tenure)
@@ -160,16 +167,14 @@ TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
   // the holder stops: wake-up; the retry now finds L free and wins, with the ticker
   s.on_message(0, release(0, 2, false, 7), t0, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.type, kWake);
-  EXPECT_EQ(out[0].msg.gid, 2);
+  EXPECT_EQ(as<Wake>(out[0]).gid, 2);
   out.clear();
   s.on_message(1, request(2), t0, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].msg.type, kGrant);
-  EXPECT_EQ(out[0].msg.gid, 2);
-  EXPECT_NE(out[0].msg.flags & kSwitch, 0);
-  EXPECT_NE(out[0].msg.flags & kContendedFlag, 0) << "gid 3 is parked";
-  EXPECT_EQ(out[0].msg.x, 7) << "the interpreter's ticker travels with the lock";
+  EXPECT_EQ(as<Grant>(out[0]).gid, 2);
+  EXPECT_TRUE(as<Grant>(out[0]).switched);
+  EXPECT_TRUE(as<Grant>(out[0]).contended) << "gid 3 is parked";
+  EXPECT_EQ(as<Grant>(out[0]).ticker, 7) << "the interpreter's ticker travels with the lock";
   EXPECT_FALSE(s.next_deadline().has_value());
 }
 
@@ -177,14 +182,14 @@ TEST(JobServer, StopsWhenEveryRankHasAndOnlyWhenIdle) {
   {
     Server s(gil_params(), kRanks, kThreads);
     std::vector<Outgoing> out;
-    s.on_message(0, Msg{kStop, -1, 0, 0, 0, 0}, t0, out);
+    s.on_message(0, Stop{}, t0, out);
     EXPECT_TRUE(out.empty());
     EXPECT_FALSE(s.finished());
-    s.on_message(1, Msg{kStop, -1, 0, 0, 0, 0}, t0, out);
+    s.on_message(1, Stop{}, t0, out);
     EXPECT_TRUE(s.finished());
     ASSERT_EQ(out.size(), 2u);
     for (int r = 0; r < 2; ++r) {
-      EXPECT_EQ(out[r].msg.type, kFinal);
+      EXPECT_TRUE(std::holds_alternative<Final>(out[r].msg));
       EXPECT_EQ(out[r].rank, r);
     }
   }
@@ -192,13 +197,92 @@ TEST(JobServer, StopsWhenEveryRankHasAndOnlyWhenIdle) {
     Server s(legacy_params(), kRanks, kThreads);
     std::vector<Outgoing> out;
     s.on_message(0, request(0), t0, out);
-    s.on_message(0, Msg{kStop, -1, 0, 0, 0, 0}, t0, out);
-    EXPECT_THROW(s.on_message(1, Msg{kStop, -1, 0, 0, 0, 0}, t0, out), std::logic_error);
+    s.on_message(0, Stop{}, t0, out);
+    EXPECT_THROW(s.on_message(1, Stop{}, t0, out), std::logic_error);
   }
   EXPECT_THROW(Server(Params{}, kRanks, kThreads), std::invalid_argument);
   Server s(gil_params(), kRanks, kThreads);
   std::vector<Outgoing> out;
-  EXPECT_THROW(s.on_message(0, Msg{kGrant, 0, 0, 0, 0, 0}, t0, out), std::logic_error);
+  EXPECT_THROW(s.on_message(0, Grant{.gid = 0}, t0, out), std::logic_error);
+  EXPECT_THROW(s.on_message(0, Wake{.gid = 0}, t0, out), std::logic_error);
+}
+
+TEST(JobServer, NeverTwoHoldersWhateverTheOrder) {
+  // Every message order a client could produce, on both policies: the server's holder count
+  // (grants minus releases) never exceeds one, and every grant goes to a thread that asked.
+  for (const Params& p : {gil_params(), legacy_params()}) {
+    Server s(p, kRanks, kThreads);
+    std::vector<Outgoing> out;
+    std::int64_t tenure_of[kRanks * kThreads] = {};
+    bool asked[kRanks * kThreads] = {};
+    int holders = 0;
+    auto settle = [&] {
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const Outgoing o = out[i];  // a retry below appends to `out`
+        if (const auto* g = std::get_if<Grant>(&o.msg)) {
+          EXPECT_TRUE(asked[g->gid]) << "grant to thread " << g->gid << " which did not ask";
+          asked[g->gid] = false;
+          tenure_of[g->gid] = g->tenure;
+          ++holders;
+        } else if (const auto* w = std::get_if<Wake>(&o.msg)) {
+          s.on_message(static_cast<int>(w->gid / kThreads), Request{.gid = w->gid, .retry = true}, t0, out);
+        }
+      }
+      out.clear();
+      EXPECT_LE(holders, 1) << "two holders at once";
+    };
+    Clock::time_point now = t0;
+    for (int round = 0; round < 200; ++round) {
+      const Gid gid = (round * 7 + round / 3) % (kRanks * kThreads);
+      now += microseconds(1700);
+      s.on_time(now, out);
+      if (s.holder() == gid) {
+        s.on_message(static_cast<int>(gid / kThreads), release(gid, tenure_of[gid], round % 2 == 0), now, out);
+        --holders;
+        asked[gid] = round % 2 == 0;
+      } else if (!asked[gid]) {
+        asked[gid] = true;
+        s.on_message(static_cast<int>(gid / kThreads), request(gid), now, out);
+      }
+      settle();
+    }
+    EXPECT_GT(s.grants(), 20u);
+  }
+}
+
+TEST(JobServer, WireFormRoundTripsEveryKind) {
+  const std::vector<Message> all = {
+      Request{.gid = 3, .retry = true},
+      Release{.gid = 2, .tenure = 9, .retake = true, .ticker = 41},
+      Stop{},
+      Grant{.gid = 1, .tenure = 5, .switched = true, .contended = false, .ticker = 7, .wait_timeouts = 2,
+            .drop_requests = 1},
+      Drop{.holder = 1, .tenure = 5},
+      Contended{.holder = 0, .tenure = 6},
+      Wake{.gid = 3},
+      Final{},
+  };
+  for (const Message& m : all) {
+    const Message back = decode(encode(m));
+    ASSERT_EQ(back.index(), m.index()) << kind_name(m);
+  }
+  const auto r = std::get<Release>(decode(encode(all[1])));
+  EXPECT_EQ(r.gid, 2);
+  EXPECT_EQ(r.tenure, 9);
+  EXPECT_TRUE(r.retake);
+  EXPECT_EQ(r.ticker, 41);
+  const auto g = std::get<Grant>(decode(encode(all[3])));
+  EXPECT_EQ(g.gid, 1);
+  EXPECT_EQ(g.tenure, 5);
+  EXPECT_TRUE(g.switched);
+  EXPECT_FALSE(g.contended);
+  EXPECT_EQ(g.ticker, 7);
+  EXPECT_EQ(g.wait_timeouts, 2);
+  EXPECT_EQ(g.drop_requests, 1);
+  EXPECT_TRUE(std::get<Request>(decode(encode(all[0]))).retry);
+  Wire bad;
+  bad.kind = 99;
+  EXPECT_THROW(decode(bad), std::logic_error);
 }
 
 }  // namespace

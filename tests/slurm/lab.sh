@@ -261,7 +261,8 @@ lab_expect() {  # lab_expect JOBID STATE [EXITCODE]
   lab_log "job $1: JobState=$st ExitCode=$ec"
 }
 
-# The gilbench binary under test: $GILBENCH (ctest sets it), else the lead's build.
+# The gilbench binary under test: $GILBENCH (ctest sets it), else a build in one of the usual places
+# (so a lab test can also be run by hand).
 lab_need_gilbench() {
   : "${GILBENCH:=}"
   [ -n "$GILBENCH" ] || for c in "$GILBENCH_SOURCE_DIR/build/bin/gilbench" /tmp/lead-build/bin/gilbench; do

@@ -15,9 +15,10 @@ check "results/hybrid-$JOB.h5" --launches 1 --status complete --audit \
   --configs "$(configs 4 "$(pow2 "$per_task")" "none gil legacy-gil")" \
   --job "$JOB" --ntasks 4 --cpus-per-task "$per_task" --nodes n1,n2
 
-# Regression (issue 3): with every worker thread calling MPI itself (MPI_THREAD_MULTIPLE), this
-# job hung in nearly every attempt on this lab (a rank left waiting in a barrier its peers had
-# passed: Open MPI's TCP transport lost the message). Both policies, so both protocols run.
+# Why the job-scope lock has a single MPI caller per rank: with every worker thread calling MPI
+# itself (MPI_THREAD_MULTIPLE), this job hung in nearly every attempt on this lab (a rank left
+# waiting in a barrier its peers had passed: Open MPI's TCP transport lost the message). Both
+# policies, so both protocols run.
 GILBENCH_LOCKS=gil,legacy-gil GILBENCH_ARGS="$GILBENCH_ARGS --lock-scope job" \
   lab_sbatch "$JOBS/hybrid.sbatch" || lab_fail "sbatch --wait returned $?"
 lab_expect "$JOB" COMPLETED 0:0

@@ -86,3 +86,79 @@ TEST(Cli, HelpAndVersionExitZero) {
 }
 
 TEST(Cli, ThreadLimitIs4096) { EXPECT_EQ(parse({"--threads", "4096"}).config.threads, std::vector<int>{4096}); }
+
+TEST(Cli, EveryValueErrorNamesItsFlag) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--count", "0"},           {"--count", "auto:x"},         {"--threads", "two"},     {"--threads", "1,,2"},
+      {"--repeat", "x"},          {"--warmup", "-1"},            {"--lock", "bogus"},      {"--switch-interval", "0"},
+      {"--check-interval", "0"},  {"--tick-iterations", "0"},    {"--lock-scope", "node"}, {"--trace-window", "soon"},
+      {"--trace-events", "x"},    {"--probe", "x"},              {"--probe", "latency:"},  {"--interpreters", "0"},
+      {"--format", "xml"},        {"--scaling", "medium"}};
+  for (const auto& args : bad) {
+    const auto r = parse(args);
+    EXPECT_EQ(r.code, ExitCode::usage) << args[0];
+    EXPECT_EQ(r.output.rfind("gilbench: " + args[0] + ": ", 0), 0u) << r.output;
+  }
+  EXPECT_EQ(parse({"--format", "xml"}).output,
+            "gilbench: --format: 'xml' is not one of table, csv, json (see gilbench --help)\n");
+}
+
+TEST(Cli, CombinationsAreCheckedAfterEveryOption) {
+  const auto r = parse({"--interpreters", "3", "--threads", "2"});
+  EXPECT_EQ(r.code, ExitCode::usage);
+  EXPECT_EQ(r.output, "gilbench: --interpreters 3 is more than --threads 2: every interpreter needs a thread\n");
+  EXPECT_EQ(parse({"--lock-scope", "job", "--probe", "latency"}).code, ExitCode::usage);
+  EXPECT_EQ(parse({"--threads", "3", "--interpreters", "3"}).config.interpreters, 3);
+}
+
+TEST(Cli, UnitsListsAndChoicesLandInConfig) {
+  const auto r = parse({"--count", "2^20", "--threads", "4, 2,4", "--switch-interval", "5ms,0.005,1ms", "--tick-iterations",
+                        "2k", "--trace-window", "250ms", "--trace-events", "1k", "--probe", "latency", "--lock-scope",
+                        "rank", "--lock", "gil,gil", "--repeat", "3", "--warmup", "0", "--format", "csv"});
+  ASSERT_EQ(r.action, ParseResult::Action::run) << r.output;
+  EXPECT_EQ(r.config.count, 1u << 20);
+  EXPECT_EQ(r.config.threads, (std::vector<int>{4, 2})) << "duplicates dropped, first order kept";
+  EXPECT_EQ(r.config.switch_intervals, (std::vector<std::chrono::nanoseconds>{5ms, 1ms}));
+  EXPECT_EQ(r.config.tick_iterations, 2000);
+  EXPECT_DOUBLE_EQ(r.config.trace_window_s, 0.25);
+  EXPECT_EQ(r.config.trace_max_events, 1000u);
+  EXPECT_EQ(r.config.locks, std::vector<gil::Policy>{gil::Policy::gil});
+  EXPECT_EQ(r.config.repeat, 3);
+  EXPECT_EQ(r.config.warmup, 0);
+  EXPECT_EQ(r.config.format, OutputFormat::csv);
+  EXPECT_EQ(r.config.lock_scope, LockScope::rank);
+  EXPECT_EQ(parse({"--lock-scope", "job"}).config.lock_scope, LockScope::job);
+  EXPECT_EQ(r.config.probe_period, std::chrono::nanoseconds(kProbePeriod)) << "latency without a period";
+  EXPECT_EQ(parse({"--probe", "latency:2ms"}).config.probe_period, 2ms);
+  EXPECT_DOUBLE_EQ(parse({"--count", "auto"}).config.count_auto_s, kCountAutoSeconds);
+  EXPECT_EQ(parse({"--count", "1M", "--count", "auto"}).code, ExitCode::usage) << "an option given twice is refused";
+}
+
+TEST(Cli, OmittedOptionsKeepConfigDefaults) {
+  unsetenv("OMP_NUM_THREADS");
+  const Config d;
+  const Config c = parse({}).config;
+  EXPECT_EQ(c.count, d.count);
+  EXPECT_EQ(c.count_auto_s, d.count_auto_s);
+  EXPECT_EQ(c.scaling, d.scaling);
+  EXPECT_EQ(c.threads, d.threads);
+  EXPECT_EQ(c.locks, d.locks);
+  EXPECT_EQ(c.switch_intervals, d.switch_intervals);
+  EXPECT_EQ(c.check_intervals, d.check_intervals);
+  EXPECT_EQ(c.tick_iterations, d.tick_iterations);
+  EXPECT_EQ(c.lock_scope, d.lock_scope);
+  EXPECT_EQ(c.trace_window_s, d.trace_window_s);
+  EXPECT_EQ(c.trace_max_events, d.trace_max_events);
+  EXPECT_EQ(c.probe_period, d.probe_period);
+  EXPECT_EQ(c.interpreters, d.interpreters);
+  EXPECT_EQ(c.format, d.format);
+  EXPECT_EQ(c.output, d.output);
+}
+
+TEST(Cli, HelpShowsTheConfigDefaults) {
+  const std::string h = parse({"--help"}).output;
+  for (const char* shown : {"N|auto[:S]=50M", "strong|weak=strong", "LIST=none", "DURS=5ms", "TICKS=100",
+                            "rank|job=rank", "DUR=2s", "table|csv|json=table", "FILE.h5=gilbench.h5", "R=5", "W=1",
+                            "K=1", "(default 10ms)", "(default 1s)"})
+    EXPECT_NE(h.find(shown), std::string::npos) << shown << " not in --help";
+}
