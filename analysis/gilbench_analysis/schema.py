@@ -60,6 +60,11 @@ REQUIRED_COLUMNS = {name: tuple(c["name"] for c in t["columns"] if c["required"]
 DEFAULTS = {name: {c["name"]: _default(c) for c in t["columns"] if not c["required"]}
             for name, t in _FILE_TABLES.items()}
 
+def version_defaults(table, version):
+    """``{column: default}`` of the columns of ``table`` that a file of ``version`` predates."""
+    return {c["name"]: _default(c) for c in _TABLES[table]["columns"] if c["since"] > version}
+
+
 #: {table: {column: {label: value}}} of the enum columns.
 ENUMS = {name: {c["name"]: dict(c["enum"]) for c in t["columns"] if "enum" in c}
          for name, t in _FILE_TABLES.items()}

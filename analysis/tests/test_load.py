@@ -1,6 +1,7 @@
 """Loading: versions 1..3, the tidy join, globs, and every kind of bad file."""
 
 import io
+import math
 import os
 
 import h5py
@@ -234,3 +235,33 @@ def test_recovery_runs_before_the_file_is_opened(tmp_path, monkeypatch):
     fake.recover = created
     with pytest.raises(InputError, match="no such file"):
         results.read(good)
+
+
+def test_schema_json_is_the_only_column_knowledge():
+    """schema.py's view of schema.json: versions, required tables and columns, per-version
+    defaults, dtypes and enums, and the summary's columns."""
+    from gilbench_analysis import schema
+
+    assert schema.KNOWN_VERSIONS == (1, 2, 3) and schema.CURRENT_VERSION == 3
+    assert schema.REQUIRED_TABLES == ("launches", "runs", "samples")
+    assert schema.OPTIONAL_TABLES == ("trace", "latency")
+    assert "wall_s" in schema.REQUIRED_COLUMNS["runs"] and "valid" not in schema.REQUIRED_COLUMNS["runs"]
+    assert schema.version_defaults("runs", 1)["lock_scope"] == "rank"
+    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s"}
+    assert schema.version_defaults("runs", 3) == {}
+    assert math.isnan(schema.DEFAULTS["runs"]["cpu_s"])
+    assert schema.DTYPES["latency"]["event"] == "<u8" and schema.DTYPES["runs"]["lock"] == "S16"
+    assert schema.ENUMS["trace"]["event"] == {"request": 0, "acquire": 1, "drop_request": 2, "release": 3}
+    assert schema.SUMMARY_NAMES[:2] == ("mode", "label") and schema.SUMMARY_NAMES[-1] == "valid"
+
+
+def test_synthetic_files_follow_schema_json(tmp_path):
+    b = Builder(3)
+    b.add(1, 1, [1.0])
+    b.latency = [dict(run_id=0, event=0, latency_s=0.001)]
+    b.trace = [dict(run_id=0, t_s=0.0, event=1)]
+    with h5py.File(b.write(tmp_path / "s.h5"), "r") as f:
+        assert f["latency"].dtype["event"] == np.dtype("<u8")
+        assert h5py.check_enum_dtype(f["trace"].dtype["event"]) == {"request": 0, "acquire": 1, "drop_request": 2,
+                                                                    "release": 3}
+        assert f["runs"].dtype.names[5:7] == ("lock", "lock_scope")
