@@ -120,7 +120,7 @@ def latency(table):
 
 
 def _summary_cell(value, column):
-    if value is None:
+    if value is None or value == "":
         return "-"
     if column["dtype"] == "bool":
         return "yes" if value else "no"
@@ -129,16 +129,12 @@ def _summary_cell(value, column):
     return str(value)
 
 
-def _neutral(value):
-    return value is None or value == "" or (not isinstance(value, bool) and value == 0)
-
-
 def summary(rows):
     """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
-    the columns no row has a value in (0, empty or none everywhere: e.g. the lock figures of
-    lock-free rows, the latency figures without a probe)."""
+    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows, the
+    latency figures without a probe); no value (no baseline, CV of one run) shows as '-'."""
     shown = [c for c in schema.SUMMARY_COLUMNS
-             if c["dtype"] == "bool" or not all(_neutral(r[c["name"]]) for r in rows)]
+             if c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)]
     return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
 
 
