@@ -130,8 +130,9 @@ template <class E>
 using Choices = std::vector<std::pair<const char*, E>>;
 const Choices<Scaling> kScalings = {{"strong", Scaling::strong}, {"weak", Scaling::weak}};
 const Choices<LockScope> kScopes = {{"rank", LockScope::rank}, {"job", LockScope::job}};
-const Choices<OutputFormat> kFormats = {
-    {"table", OutputFormat::table}, {"csv", OutputFormat::csv}, {"json", OutputFormat::json}};
+const Choices<OutputFormat> kFormats = {{"table", OutputFormat::table},
+                                        {"csv", OutputFormat::csv},
+                                        {"json", OutputFormat::json}};
 
 template <class E>
 std::string names(const Choices<E>& choices, const char* sep) {
@@ -152,14 +153,14 @@ template <class E>
 CLI::Option* add_choice(CLI::App& app, const std::string& flags, E& dest, const Choices<E>& choices,
                         const std::string& help) {
   return add_parsed(app, flags, help,
-      [&dest, &choices](const std::string& text) {
-        for (const auto& [name, value] : choices)
-          if (text == name) {
-            dest = value;
-            return;
-          }
-        throw std::invalid_argument("'" + text + "' is not one of " + names(choices, ", "));
-      })
+                    [&dest, &choices](const std::string& text) {
+                      for (const auto& [name, value] : choices)
+                        if (text == name) {
+                          dest = value;
+                          return;
+                        }
+                      throw std::invalid_argument("'" + text + "' is not one of " + names(choices, ", "));
+                    })
       ->default_str(name_of(choices, dest))
       ->type_name(names(choices, "|"));
 }
@@ -198,78 +199,97 @@ void add_work_options(CLI::App& app, Config& cfg) {
   const Config d;
   const char* work = "Work";
   add_parsed(app, "-n,--count",
-                 "Iterations: total, split over all workers (strong), or per worker (weak). 50M, 5e7, 1G; or "
-                 "auto[:SECONDS] to calibrate N so the sequential run takes about SECONDS here (default " +
-                     units::format_duration(kCountAutoSeconds) + ")",
-      [&cfg](const std::string& t) { set_count(cfg, t); })
-      ->default_str(units::format_count(d.count))->group(work)->type_name("N|auto[:S]");
+             "Iterations: total, split over all workers (strong), or per worker (weak). 50M, 5e7, 1G; or "
+             "auto[:SECONDS] to calibrate N so the sequential run takes about SECONDS here (default " +
+                 units::format_duration(kCountAutoSeconds) + ")",
+             [&cfg](const std::string& t) { set_count(cfg, t); })
+      ->default_str(units::format_count(d.count))
+      ->group(work)
+      ->type_name("N|auto[:S]");
   add_choice(app, "--scaling", cfg.scaling, kScalings, "strong: --count is the total; weak: --count is per worker")
       ->group(work);
   add_parsed(app, "-t,--threads",
-                 "OpenMP threads per rank, a list to sweep (1.." + std::to_string(kMaxThreads) +
-                     "; default $OMP_NUM_THREADS, else " + join(d.threads, [](int t) { return std::to_string(t); }) +
-                     ")",
-      [&cfg](const std::string& t) {
-        cfg.threads = parse_list<int>(t, [](const std::string& i) { return whole_number(i, 1, kMaxThreads); });
-      })
-      ->group(work)->type_name("LIST");
+             "OpenMP threads per rank, a list to sweep (1.." + std::to_string(kMaxThreads) +
+                 "; default $OMP_NUM_THREADS, else " + join(d.threads, [](int t) { return std::to_string(t); }) + ")",
+             [&cfg](const std::string& t) {
+               cfg.threads = parse_list<int>(t, [](const std::string& i) { return whole_number(i, 1, kMaxThreads); });
+             })
+      ->group(work)
+      ->type_name("LIST");
   add_parsed(app, "-r,--repeat", "Measured repetitions per configuration, interleaved round robin",
-      [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(t, 1, INT_MAX)); })
-      ->default_str(std::to_string(d.repeat))->group(work)->type_name("R");
+             [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(t, 1, INT_MAX)); })
+      ->default_str(std::to_string(d.repeat))
+      ->group(work)
+      ->type_name("R");
   add_parsed(app, "-w,--warmup", "Warm-up repetitions per configuration, run first, recorded, not summarised",
-      [&cfg](const std::string& t) { cfg.warmup = static_cast<int>(whole_number(t, 0, INT_MAX)); })
-      ->default_str(std::to_string(d.warmup))->group(work)->type_name("W");
+             [&cfg](const std::string& t) { cfg.warmup = static_cast<int>(whole_number(t, 0, INT_MAX)); })
+      ->default_str(std::to_string(d.warmup))
+      ->group(work)
+      ->type_name("W");
 }
 
 void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
   const Config d;
   const char* lock = "Emulated GIL";
-  app.add_flag("--trace", cfg.trace, "Record each thread's lock events (request, acquire, drop request, release) into /trace")
+  app.add_flag("--trace", cfg.trace,
+               "Record each thread's lock events (request, acquire, drop request, release) into /trace")
       ->group(lock);
   add_parsed(app, "--trace-window", "Trace only the first DURATION of each run",
-      [&cfg](const std::string& t) { cfg.trace_window_s = to_seconds(units::parse_duration(t)); })
-      ->default_str(units::format_duration(d.trace_window_s))->group(lock)->type_name("DUR");
+             [&cfg](const std::string& t) { cfg.trace_window_s = to_seconds(units::parse_duration(t)); })
+      ->default_str(units::format_duration(d.trace_window_s))
+      ->group(lock)
+      ->type_name("DUR");
   add_parsed(app, "--trace-events", "At most this many trace events per thread and run",
-      [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(t); })
-      ->default_str(units::format_count(d.trace_max_events))->group(lock)->type_name("N");
+             [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(t); })
+      ->default_str(units::format_count(d.trace_max_events))
+      ->group(lock)
+      ->type_name("N");
   add_parsed(app, "--probe",
-                 "latency[:PERIOD]: one extra I/O-like thread per rank that wakes every PERIOD (default " +
-                     units::format_duration(to_seconds(kProbePeriod)) +
-                     "), takes the lock like a Python thread returning from recv(), and records how long that took "
-                     "into /latency",
-      [&cfg](const std::string& t) { set_probe(cfg, t); })
-      ->group(lock)->type_name("latency[:DUR]");
+             "latency[:PERIOD]: one extra I/O-like thread per rank that wakes every PERIOD (default " +
+                 units::format_duration(to_seconds(kProbePeriod)) +
+                 "), takes the lock like a Python thread returning from recv(), and records how long that took "
+                 "into /latency",
+             [&cfg](const std::string& t) { set_probe(cfg, t); })
+      ->group(lock)
+      ->type_name("latency[:DUR]");
   add_parsed(app, "--interpreters",
-                 "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
-                 "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
-      [&cfg](const std::string& t) {
-        cfg.interpreters = static_cast<int>(whole_number(t, 1, kMaxThreads));
-      })
-      ->default_str(std::to_string(d.interpreters))->group(lock)->type_name("K");
+             "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
+             "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
+             [&cfg](const std::string& t) { cfg.interpreters = static_cast<int>(whole_number(t, 1, kMaxThreads)); })
+      ->default_str(std::to_string(d.interpreters))
+      ->group(lock)
+      ->type_name("K");
 }
 
 void add_lock_options(CLI::App& app, Config& cfg) {
   const Config d;
   const char* lock = "Emulated GIL";
   add_parsed(app, "-l,--lock",
-                 "Lock policies to sweep: none (free threads, like CPython 3.13t), gil (CPython 3.2+ switch "
-                 "interval), legacy-gil (CPython <= 3.1 ticks)",
-      [&cfg](const std::string& t) { cfg.locks = parse_list<gil::Policy>(t, parse_lock); })
-      ->default_str(join(d.locks, [](gil::Policy p) { return gil::to_string(p); }))->group(lock)->type_name("LIST");
+             "Lock policies to sweep: none (free threads, like CPython 3.13t), gil (CPython 3.2+ switch "
+             "interval), legacy-gil (CPython <= 3.1 ticks)",
+             [&cfg](const std::string& t) { cfg.locks = parse_list<gil::Policy>(t, parse_lock); })
+      ->default_str(join(d.locks, [](gil::Policy p) { return gil::to_string(p); }))
+      ->group(lock)
+      ->type_name("LIST");
   add_parsed(app, "-s,--switch-interval",
-                 "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
-      [&cfg](const std::string& t) {
-        cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
-      })
+             "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
+             [&cfg](const std::string& t) {
+               cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
+             })
       ->default_str(join(d.switch_intervals, [](auto ns) { return units::format_duration(to_seconds(ns)); }))
-      ->group(lock)->type_name("DURS");
+      ->group(lock)
+      ->type_name("DURS");
   add_parsed(app, "--check-interval", "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval)",
-      [&cfg](const std::string& t) { cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer); })
-      ->default_str(join(d.check_intervals, [](std::int64_t v) { return std::to_string(v); }))->group(lock)->type_name("TICKS");
+             [&cfg](const std::string& t) { cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer); })
+      ->default_str(join(d.check_intervals, [](std::int64_t v) { return std::to_string(v); }))
+      ->group(lock)
+      ->type_name("TICKS");
   add_parsed(app, "--tick-iterations",
-                 "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)",
-      [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(t); })
-      ->default_str(std::to_string(d.tick_iterations))->group(lock)->type_name("N");
+             "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)",
+             [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(t); })
+      ->default_str(std::to_string(d.tick_iterations))
+      ->group(lock)
+      ->type_name("N");
   add_choice(app, "--lock-scope", cfg.lock_scope, kScopes,
              "rank: one lock per MPI rank (one GIL per Python process); job: one lock shared by every thread of "
              "every rank (needs MPI_THREAD_MULTIPLE)")
@@ -279,8 +299,11 @@ void add_lock_options(CLI::App& app, Config& cfg) {
 
 void add_output_options(CLI::App& app, Config& cfg) {
   const char* out = "Output";
-  app.add_option("-o,--output", cfg.output, "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
-      ->capture_default_str()->group(out)->type_name("FILE.h5");
+  app.add_option("-o,--output", cfg.output,
+                 "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
+      ->capture_default_str()
+      ->group(out)
+      ->type_name("FILE.h5");
   add_choice(app, "--format", cfg.format, kFormats,
              "Summary on stdout: table, csv or json (csv/json: stdout holds nothing else)")
       ->group(out);

@@ -165,8 +165,10 @@ void print_header(const World& w, const Config& cfg, const LaunchRecord& launch,
                "configuration, %zu configuration%s, round robin | results -> %s\n",
                provenance::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
                cfg.threads.size() == 1 && cfg.threads[0] == 1 ? "" : "s", hosts.c_str(),
-               units::format_count(cfg.count).c_str(), cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
-               cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str() : "",
+               units::format_count(cfg.count).c_str(),
+               cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
+               cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str()
+                                    : "",
                join_locks(cfg.locks).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
                n_configs == 1 ? "" : "s", cfg.output.c_str());
 }
@@ -285,7 +287,8 @@ void Sweep::keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& ou
   round.trace.insert(round.trace.end(), out.trace.begin(), out.trace.end());
   round.latency.insert(round.latency.end(), out.latency.begin(), out.latency.end());
   latency_.insert(latency_.end(), out.latency.begin(), out.latency.end());
-  progress_.update(done_, describe(rc, w_.size) + (pr.warmup ? " warm-up" : " rep " + std::to_string(pr.repetition + 1)));
+  progress_.update(done_,
+                   describe(rc, w_.size) + (pr.warmup ? " warm-up" : " rep " + std::to_string(pr.repetition + 1)));
 }
 
 void Sweep::append(const Round& round, bool interrupted, bool last) {
@@ -319,8 +322,8 @@ int Sweep::report(bool interrupted) {
   int code = 0;
   progress_.finish();
   if (interrupted) {
-    std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s\n", signals::received_signal(),
-                 runs_.size(), total_runs(), cfg_.output.c_str());
+    std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s\n",
+                 signals::received_signal(), runs_.size(), total_runs(), cfg_.output.c_str());
     code = static_cast<int>(ExitCode::interrupted);
   }
   std::size_t invalid = 0;
@@ -334,7 +337,8 @@ int Sweep::report(bool interrupted) {
     std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)\n",
                  runs_.size(), units::format_count(iterations).c_str());
   else
-    std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid, runs_.size());
+    std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
+                 runs_.size());
   std::fflush(verdict_stream);
   print_summary(std::cout, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
   std::cout.flush();

@@ -33,12 +33,12 @@ using detail::seconds;
 using detail::TraceSink;
 using std::chrono::microseconds;
 
-constexpr int kServerTag = 17001;      // → rank 0's server: request, release, stop
-constexpr int kAgentTag = 17002;       // → a rank's agent: grant, drop, contended, wake, final
+constexpr int kServerTag = 17001;  // → rank 0's server: request, release, stop
+constexpr int kAgentTag = 17002;   // → a rank's agent: grant, drop, contended, wake, final
 
-constexpr microseconds kBusyMaxSleep{50};   // poll period cap while the lock is in use
-constexpr microseconds kIdleMaxSleep{1000}; // ... and while nothing local uses it
-constexpr int kSpinPasses = 64;             // MPI_Test passes before the first sleep
+constexpr microseconds kBusyMaxSleep{50};    // poll period cap while the lock is in use
+constexpr microseconds kIdleMaxSleep{1000};  // ... and while nothing local uses it
+constexpr int kSpinPasses = 64;              // MPI_Test passes before the first sleep
 
 void check_mpi(int rc, const char* what) {
   if (rc != MPI_SUCCESS) {
@@ -103,8 +103,8 @@ struct alignas(detail::kCacheLine) JobSlot {
   Clock::time_point acquired{};
   std::int64_t tenure = 0;
   std::int64_t ticker = 0;
-  job::Grant grant;                         // written by the agent before it bumps `grants`
-  std::atomic<std::uint32_t> grants{0};     // grants delivered so far
+  job::Grant grant;                      // written by the agent before it bumps `grants`
+  std::atomic<std::uint32_t> grants{0};  // grants delivered so far
 };
 
 class JobLock final : public Lock {
@@ -246,7 +246,8 @@ class JobLock final : public Lock {
       const std::uint64_t k = n < kGilPollIterations ? n : kGilPollIterations;
       done += countdown(k);
       n -= k;
-      if (hook_) [[unlikely]] hook_(tid, k);
+      if (hook_) [[unlikely]]
+        hook_(tid, k);
       // The check point: a drop request for this tenure, delivered by the agent.
       if (n > 0 && flag_tenure_.load(std::memory_order_relaxed) == g.tenure) [[unlikely]] {
         ++c.forced_drops;
@@ -283,9 +284,11 @@ class JobLock final : public Lock {
         }
         const Clock::time_point t_release = Clock::now();
         TraceSink quiet;  // the events of a check are written below, once its outcome is known
-        const Acquired g2 = request_and_wait(
-            tid, c, quiet,
-            job::Release{.gid = gid(tid), .tenure = g.tenure, .retake = true, .ticker = static_cast<std::int64_t>(ticker)});
+        const Acquired g2 = request_and_wait(tid, c, quiet,
+                                             job::Release{.gid = gid(tid),
+                                                          .tenure = g.tenure,
+                                                          .retake = true,
+                                                          .ticker = static_cast<std::int64_t>(ticker)});
         if (g2.switched) {
           ++c.handoffs;
           c.hold_s += seconds(t_release - tenure_start);
@@ -306,7 +309,8 @@ class JobLock final : public Lock {
       done += countdown(k);
       n -= k;
       ticker -= k;
-      if (hook_) [[unlikely]] hook_(tid, k);
+      if (hook_) [[unlikely]]
+        hook_(tid, k);
     }
     release_only(tid, c, tr, g.tenure, tenure_start, static_cast<std::int64_t>(ticker));
     return done;
@@ -326,9 +330,9 @@ class JobLock final : public Lock {
 
   /// The agent thread's own working state, kept across its passes.
   struct AgentState {
-    std::list<PendingSend> pending;    // stable addresses for MPI_Isend buffers
-    std::vector<job::Outgoing> out;    // the server's messages of one step
-    std::vector<job::Message> local;   // the workers' messages of one pass
+    std::list<PendingSend> pending;   // stable addresses for MPI_Isend buffers
+    std::vector<job::Outgoing> out;   // the server's messages of one step
+    std::vector<job::Message> local;  // the workers' messages of one pass
     Backoff backoff;
     bool stop_sent = false;
   };
@@ -349,10 +353,8 @@ class JobLock final : public Lock {
   /// To the server: straight into it on rank 0 (queued, handled in order by the server pass),
   /// over MPI from the other ranks.
   void to_server(AgentState& a, const job::Message& m) {
-    if (server_)
-      server_inbox_.push_back(m);
-    else
-      isend(a, m, 0, kServerTag);
+    if (server_) server_inbox_.push_back(m);
+    else isend(a, m, 0, kServerTag);
   }
 
   void hand_over(const job::Grant& g) {
@@ -365,25 +367,23 @@ class JobLock final : public Lock {
 
   /// A message from the server to this rank.
   void deliver(AgentState& a, const job::Message& m) {
-    std::visit(job::Overloaded{
-                   [&](const job::Grant& g) { hand_over(g); },
-                   [&](const job::Drop& d) { flag_tenure_.store(d.tenure, std::memory_order_relaxed); },
-                   [&](const job::Contended& c) { flag_tenure_.store(c.tenure, std::memory_order_relaxed); },
-                   [&](const job::Wake& w) { to_server(a, job::Request{.gid = w.gid, .retry = true}); },
-                   [&](const job::Final&) { final_ = true; },
-                   [&](const auto&) {
-                     throw std::logic_error(std::string("gil job agent: unexpected message ") + job::kind_name(m));
-                   }},
-               m);
+    std::visit(
+        job::Overloaded{[&](const job::Grant& g) { hand_over(g); },
+                        [&](const job::Drop& d) { flag_tenure_.store(d.tenure, std::memory_order_relaxed); },
+                        [&](const job::Contended& c) { flag_tenure_.store(c.tenure, std::memory_order_relaxed); },
+                        [&](const job::Wake& w) { to_server(a, job::Request{.gid = w.gid, .retry = true}); },
+                        [&](const job::Final&) { final_ = true; },
+                        [&](const auto&) {
+                          throw std::logic_error(std::string("gil job agent: unexpected message ") + job::kind_name(m));
+                        }},
+        m);
   }
 
   /// Sends (or, for this rank, delivers) what the server's last step produced.
   void route(AgentState& a) {
     for (const job::Outgoing& o : a.out) {
-      if (o.rank == 0)
-        deliver(a, o.msg);
-      else
-        isend(a, o.msg, o.rank, kAgentTag);
+      if (o.rank == 0) deliver(a, o.msg);
+      else isend(a, o.msg, o.rank, kAgentTag);
     }
     a.out.clear();
   }
@@ -394,7 +394,8 @@ class JobLock final : public Lock {
   /// period — a median 1.7 ms instead of 0.5 ms for a take with the lock idle).
   bool probe(int source, int tag, MPI_Status& st) {
     int flag = 0;
-    for (int i = 0; i < 2 && !flag; ++i) check_mpi(MPI_Iprobe(source, tag, comm_, &flag, &st), "MPI_Iprobe (lock agent)");
+    for (int i = 0; i < 2 && !flag; ++i)
+      check_mpi(MPI_Iprobe(source, tag, comm_, &flag, &st), "MPI_Iprobe (lock agent)");
     return flag != 0;
   }
 
@@ -512,7 +513,7 @@ class JobLock final : public Lock {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<job::Message> outbox_;  // guarded by mu_
-  bool stop_ = false;        // guarded by mu_: the owner is destroying the lock
+  bool stop_ = false;                 // guarded by mu_: the owner is destroying the lock
 
   // agent-only state
   std::deque<job::Message> server_inbox_;  // rank 0: local messages for the server

@@ -52,9 +52,7 @@ Wire encode(const Message& m) noexcept {
   return w;
 }
 
-Message decode(const Wire& w) {
-  return decode_as(w.kind, w.payload);
-}
+Message decode(const Wire& w) { return decode_as(w.kind, w.payload); }
 
 const char* kind_name(const Message& m) noexcept {
   static constexpr const char* kNames[] = {"request", "release", "stop", "grant", "drop", "contended", "wake", "final"};

@@ -157,10 +157,10 @@ class Server {
   Gid holder_ = -1, last_holder_ = -1;
   std::int64_t tenure_ = 0;
   std::uint64_t switch_number_ = 0, grants_ = 0;
-  std::int64_t ticker_ = 0;             // legacy: the interpreter's ticker, kept between holders
-  bool contended_told_ = false;         // legacy: holder told about parked threads this tenure
-  std::deque<Waiter> waiters_;          // gil: FIFO
-  std::deque<Gid> parked_;     // legacy: threads blocked in the semaphore
+  std::int64_t ticker_ = 0;      // legacy: the interpreter's ticker, kept between holders
+  bool contended_told_ = false;  // legacy: holder told about parked threads this tenure
+  std::deque<Waiter> waiters_;   // gil: FIFO
+  std::deque<Gid> parked_;       // legacy: threads blocked in the semaphore
   int stopped_ = 0;
 };
 

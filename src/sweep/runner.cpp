@@ -283,7 +283,8 @@ void kernel_self_check() {
   const std::uint64_t done = countdown(n);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (done != n)
-    throw Error(ExitCode::runtime, "kernel self-check: countdown(" + std::to_string(n) + ") returned " + std::to_string(done));
+    throw Error(ExitCode::runtime,
+                "kernel self-check: countdown(" + std::to_string(n) + ") returned " + std::to_string(done));
   if (s < static_cast<double>(n) / 20e9)
     throw Error(ExitCode::runtime, "kernel self-check: the countdown loop was optimised away (" + std::to_string(s) +
                                        " s for 2^26 iterations); refusing to report timings");

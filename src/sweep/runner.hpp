@@ -19,12 +19,12 @@ namespace gilbench {
 class LatencyProbe;
 
 struct RunOutcome {
-  RunRecord run;                     ///< complete on rank 0 only
-  std::vector<Sample> samples;       ///< rank 0: every worker of every rank, rank-major
-  std::vector<TraceRecord> trace;    ///< rank 0: all ranks' trace events (when --trace)
+  RunRecord run;                       ///< complete on rank 0 only
+  std::vector<Sample> samples;         ///< rank 0: every worker of every rank, rank-major
+  std::vector<TraceRecord> trace;      ///< rank 0: all ranks' trace events (when --trace)
   std::vector<LatencyRecord> latency;  ///< rank 0: all ranks' probe events (when --probe)
-  std::uint64_t probe_sent = 0;      ///< rank 0: probe events sent, summed over ranks
-  double gather_s = 0;               ///< time this rank spent in the gathers after the run
+  std::uint64_t probe_sent = 0;        ///< rank 0: probe events sent, summed over ranks
+  double gather_s = 0;                 ///< time this rank spent in the gathers after the run
 };
 
 /// Thread t of a rank belongs to interpreter t % K, with local id t / K in that interpreter's lock.

@@ -61,11 +61,11 @@ TEST(Cli, CountAuto) {
 
 TEST(Cli, BadInputIsAUsageErrorWithOneLine) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--count", "0"},          {"--count", "12Q"},          {"--count", "-5"},
-      {"--threads", "0"},        {"--threads", "4097"},       {"--threads", "two"},
-      {"--repeat", "0"},         {"--warmup", "-1"},          {"--no-such-flag"},
-      {"--lock", "bogus"},       {"--switch-interval", "0"},  {"--switch-interval", "-1ms"},
-      {"--check-interval", "0"}, {"--scaling", "medium"},     {"--format", "xml"},
+      {"--count", "0"},          {"--count", "12Q"},           {"--count", "-5"},
+      {"--threads", "0"},        {"--threads", "4097"},        {"--threads", "two"},
+      {"--repeat", "0"},         {"--warmup", "-1"},           {"--no-such-flag"},
+      {"--lock", "bogus"},       {"--switch-interval", "0"},   {"--switch-interval", "-1ms"},
+      {"--check-interval", "0"}, {"--scaling", "medium"},      {"--format", "xml"},
       {"--lock-scope", "node"},  {"--switch-interval", "fast"}};
   for (const auto& args : bad) {
     const auto r = parse(args);
@@ -89,11 +89,11 @@ TEST(Cli, ThreadLimitIs4096) { EXPECT_EQ(parse({"--threads", "4096"}).config.thr
 
 TEST(Cli, EveryValueErrorNamesItsFlag) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--count", "0"},           {"--count", "auto:x"},         {"--threads", "two"},     {"--threads", "1,,2"},
-      {"--repeat", "x"},          {"--warmup", "-1"},            {"--lock", "bogus"},      {"--switch-interval", "0"},
-      {"--check-interval", "0"},  {"--tick-iterations", "0"},    {"--lock-scope", "node"}, {"--trace-window", "soon"},
-      {"--trace-events", "x"},    {"--probe", "x"},              {"--probe", "latency:"},  {"--interpreters", "0"},
-      {"--format", "xml"},        {"--scaling", "medium"}};
+      {"--count", "0"},          {"--count", "auto:x"},      {"--threads", "two"},     {"--threads", "1,,2"},
+      {"--repeat", "x"},         {"--warmup", "-1"},         {"--lock", "bogus"},      {"--switch-interval", "0"},
+      {"--check-interval", "0"}, {"--tick-iterations", "0"}, {"--lock-scope", "node"}, {"--trace-window", "soon"},
+      {"--trace-events", "x"},   {"--probe", "x"},           {"--probe", "latency:"},  {"--interpreters", "0"},
+      {"--format", "xml"},       {"--scaling", "medium"}};
   for (const auto& args : bad) {
     const auto r = parse(args);
     EXPECT_EQ(r.code, ExitCode::usage) << args[0];
@@ -112,9 +112,30 @@ TEST(Cli, CombinationsAreCheckedAfterEveryOption) {
 }
 
 TEST(Cli, UnitsListsAndChoicesLandInConfig) {
-  const auto r = parse({"--count", "2^20", "--threads", "4, 2,4", "--switch-interval", "5ms,0.005,1ms", "--tick-iterations",
-                        "2k", "--trace-window", "250ms", "--trace-events", "1k", "--probe", "latency", "--lock-scope",
-                        "rank", "--lock", "gil,gil", "--repeat", "3", "--warmup", "0", "--format", "csv"});
+  const auto r = parse({"--count",
+                        "2^20",
+                        "--threads",
+                        "4, 2,4",
+                        "--switch-interval",
+                        "5ms,0.005,1ms",
+                        "--tick-iterations",
+                        "2k",
+                        "--trace-window",
+                        "250ms",
+                        "--trace-events",
+                        "1k",
+                        "--probe",
+                        "latency",
+                        "--lock-scope",
+                        "rank",
+                        "--lock",
+                        "gil,gil",
+                        "--repeat",
+                        "3",
+                        "--warmup",
+                        "0",
+                        "--format",
+                        "csv"});
   ASSERT_EQ(r.action, ParseResult::Action::run) << r.output;
   EXPECT_EQ(r.config.count, 1u << 20);
   EXPECT_EQ(r.config.threads, (std::vector<int>{4, 2})) << "duplicates dropped, first order kept";
@@ -157,8 +178,8 @@ TEST(Cli, OmittedOptionsKeepConfigDefaults) {
 
 TEST(Cli, HelpShowsTheConfigDefaults) {
   const std::string h = parse({"--help"}).output;
-  for (const char* shown : {"N|auto[:S]=50M", "strong|weak=strong", "LIST=none", "DURS=5ms", "TICKS=100",
-                            "rank|job=rank", "DUR=2s", "table|csv|json=table", "FILE.h5=gilbench.h5", "R=5", "W=1",
-                            "K=1", "(default 10ms)", "(default 1s)"})
+  for (const char* shown :
+       {"N|auto[:S]=50M", "strong|weak=strong", "LIST=none", "DURS=5ms", "TICKS=100", "rank|job=rank", "DUR=2s",
+        "table|csv|json=table", "FILE.h5=gilbench.h5", "R=5", "W=1", "K=1", "(default 10ms)", "(default 1s)"})
     EXPECT_NE(h.find(shown), std::string::npos) << shown << " not in --help";
 }
