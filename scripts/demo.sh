@@ -18,7 +18,9 @@ cores=$(nproc)
 echo "== sequential and 2 threads, without a lock and under the emulated GILs =="
 # N is calibrated once (about 1 s sequential here) and reused, so every launch does the same work.
 "$GB" --count "${COUNT:-auto:1}" --threads 1,2 --lock none,gil,legacy-gil --repeat 3 --output "$OUT"
-COUNT=$(/usr/bin/python3 -c 'import h5py, sys; print(int(h5py.File(sys.argv[1], "r")["runs"]["count"][-1]))' "$OUT")
+# Read back through the analysis' reader (the one that checks, decodes and recovers results files).
+READ='import sys; sys.path.insert(0, "analysis"); from gilbench_analysis import results'
+COUNT=$(/usr/bin/python3 -c "$READ"'; print(int(results.read(sys.argv[1]).tables["runs"]["count"][-1]))' "$OUT")
 
 echo "== 2 ranks (processes), N = $COUNT =="
 mpirun --oversubscribe -n 2 --bind-to core "$GB" --count "$COUNT" --threads 1 --lock none,gil --repeat 3 --output "$OUT"
@@ -27,5 +29,5 @@ echo "== 2 ranks x 2 threads (hybrid) =="
 if [ "$cores" -ge 4 ]; then bind=(--map-by slot:PE=2 --bind-to core); else bind=(--bind-to none); fi
 mpirun --oversubscribe -n 2 "${bind[@]}" "$GB" --count "$COUNT" --threads 2 --lock none,gil --repeat 3 --output "$OUT"
 
-echo "results: $OUT  (h5dump -H $OUT; /usr/bin/python3 -c 'import h5py, pandas as pd; print(pd.DataFrame(h5py.File(\"$OUT\")[\"runs\"][()]))')"
+echo "results: $OUT  (h5dump -H $OUT; runs as a DataFrame: /usr/bin/python3 -c '$READ; print(results.read_frames(\"$OUT\")[1][\"runs\"])')"
 analysis/gilbench-report report "$OUT" -o "$(dirname "$OUT")/report"

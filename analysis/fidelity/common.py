@@ -175,48 +175,44 @@ def fmt_dur(s):
     return "%.2fs" % s
 
 
-def cell_text(table, row, col):
-    """A text cell of a row of `table` (a compound array read from the results file): an HDF5
-    enum gives its label, fixed-length bytes are decoded."""
-    import h5py
-    v = row[col]
-    enum = h5py.check_enum_dtype(table.dtype[col])
-    if enum:
-        return {k2: k for k, k2 in enum.items()}[int(v)]
-    return v.decode() if isinstance(v, bytes) else str(v)
+def read_file(h5):
+    """A gilbench results file through the analysis' own reader (numpy and h5py, no pandas): its
+    ``version`` and ``tables`` ({table: {column: array}}, text decoded, columns older versions
+    lack at their declared defaults). None when h5py is missing or the file is refused."""
+    try:
+        from gilbench_analysis import results
+        from gilbench_analysis.errors import InputError
+    except ImportError:
+        return None
+    try:
+        return results.read(h5)
+    except InputError:
+        return None
 
 
 def read_runs(h5):
     """The measured (non-warmup) runs of a gilbench results file, one dict per run: threads, lock,
-    switch_interval_s, check_interval, interpreters, wall_s, cpu_s (workers + probe), worker_cpu_s
-    (the workers alone: sum of /samples.cpu_s), latency (list of /latency.latency_s, in event order).
-    None when h5py is missing or the file cannot be read."""
-    try:
-        import h5py
-        import numpy as np
-    except ImportError:
+    switch_interval_s, check_interval, interpreters, wall_s, cpu_s (workers + probe; None in files
+    older than schema 3), worker_cpu_s (the workers alone: sum of /samples.cpu_s), latency (list of
+    /latency.latency_s, in event order). None when h5py is missing or the file cannot be read."""
+    got = read_file(h5)
+    if got is None:
         return None
-    try:
-        with h5py.File(h5, "r") as f:
-            runs, samples = f["runs"][()], f["samples"][()]
-            latency = f["latency"][()] if "latency" in f else None
-    except (OSError, KeyError):
-        return None
+    import numpy as np
 
-    names = runs.dtype.names
+    runs, samples, latency = got.tables["runs"], got.tables["samples"], got.tables.get("latency")
     out = []
-    for row in runs:
-        if bool(row["warmup"]):
-            continue
-        rid = row["run_id"]
-        mine = samples[samples["run_id"] == rid]
+    for i in np.flatnonzero(runs["warmup"] == 0):
+        rid = runs["run_id"][i]
         lat = []
         if latency is not None:
-            ev = latency[latency["run_id"] == rid]
-            lat = [float(x) for x in ev["latency_s"][np.argsort(ev["event"], kind="stable")]]
-        out.append({"threads": int(row["threads"]), "lock": cell_text(runs, row, "lock"),
-                    "switch_interval_s": float(row["switch_interval_s"]), "check_interval": int(row["check_interval"]),
-                    "interpreters": int(row["interpreters"]) if "interpreters" in names else 1,
-                    "wall_s": float(row["wall_s"]), "cpu_s": float(row["cpu_s"]) if "cpu_s" in names else None,
-                    "worker_cpu_s": float(np.sum(mine["cpu_s"])), "latency": lat})
+            mine = latency["run_id"] == rid
+            order = np.argsort(latency["event"][mine], kind="stable")
+            lat = [float(x) for x in latency["latency_s"][mine][order]]
+        cpu = float(runs["cpu_s"][i])
+        out.append({"threads": int(runs["threads"][i]), "lock": runs["lock"][i],
+                    "switch_interval_s": float(runs["switch_interval_s"][i]),
+                    "check_interval": int(runs["check_interval"][i]), "interpreters": int(runs["interpreters"][i]),
+                    "wall_s": float(runs["wall_s"][i]), "cpu_s": None if np.isnan(cpu) else cpu,
+                    "worker_cpu_s": float(np.sum(samples["cpu_s"][samples["run_id"] == rid])), "latency": lat})
     return out

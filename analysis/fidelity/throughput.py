@@ -6,7 +6,7 @@ import statistics
 import subprocess
 import sys
 
-from .common import HERE, cell_text, fmt, median, pick, python_version, si_label
+from .common import HERE, fmt, median, pick, python_version, read_file, si_label
 
 CHILD = HERE / "child.py"
 
@@ -34,29 +34,24 @@ def run_cpython_once(python, configs, n, rep, repeat, progress):
 
 def ctx_rates(h5):
     """{(threads, lock, switch_interval_s, check_interval): median voluntary ctx switches/s}, or {}
-    without h5py."""
-    try:
-        import h5py
-        import numpy as np
-    except ImportError:
+    without h5py (or in files older than the context-switch counters)."""
+    from gilbench_analysis import schema
+
+    got = read_file(h5)
+    if got is None or got.version < schema.column("samples", "ctx_voluntary")["since"]:
         return {}
-    try:
-        with h5py.File(h5, "r") as f:
-            runs, samples = f["runs"][()], f["samples"][()]
-    except (OSError, KeyError):
-        return {}
-    if "ctx_voluntary" not in samples.dtype.names:
-        return {}
+    runs, samples = got.tables["runs"], got.tables["samples"]
 
     rates = {}
-    for row in runs:
-        if bool(row["warmup"]) or float(row["wall_s"]) <= 0:
+    for i in range(len(runs["run_id"])):
+        wall = float(runs["wall_s"][i])
+        if runs["warmup"][i] or wall <= 0:
             continue
-        key = (int(row["threads"]), cell_text(runs, row, "lock"), round(float(row["switch_interval_s"]), 9), int(row["check_interval"]))
-        s = samples[samples["run_id"] == row["run_id"]]
-        rates.setdefault(key, []).append(float(np.sum(s["ctx_voluntary"])) / float(row["wall_s"]))
+        key = (int(runs["threads"][i]), runs["lock"][i], round(float(runs["switch_interval_s"][i]), 9),
+               int(runs["check_interval"][i]))
+        mine = samples["run_id"] == runs["run_id"][i]
+        rates.setdefault(key, []).append(float(samples["ctx_voluntary"][mine].sum()) / wall)
     return {k: statistics.median(v) for k, v in rates.items()}
-
 
 
 def print_table(title, seq, rows, rate_label, note):

@@ -66,7 +66,8 @@ def _parser():
     p.add_argument("files", nargs="+", metavar="FILES")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="report directory (created)")
 
-    p = sub.add_parser("summary", parents=[common, stat], help="print the per-configuration metrics")
+    p = sub.add_parser("summary", parents=[common, stat],
+                       help="print gilbench's summary (same columns and rule) over the files, and a reading")
     p.add_argument("files", nargs="+", metavar="FILES")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
@@ -109,20 +110,16 @@ def _report(args):
 
 def _summary(args):
     ds = _load(args, args.files)
-    runs = metrics.measured_runs(ds)
-    table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
-    if args.format != "table":
-        export.write(table, args.format, "-")
+    rows = metrics.summary_rows(ds)
+    if args.format == "json":
+        sys.stdout.write(export.summary_json(rows))
         return EXIT_OK
-    print(tables.plain_text(tables.configurations(table, args.level)))
-    if (table["lock"] != "none").any():
-        print()
-        print(tables.plain_text(tables.lock_metrics(table)))
-    lat = metrics.latency_table(ds, runs=runs)
-    if not lat.empty:
-        print()
-        print(tables.plain_text(tables.latency(lat)))
+    if args.format == "csv":
+        sys.stdout.write(export.summary_csv(rows))
+        return EXIT_OK
+    print(tables.plain_text(tables.summary(rows)))
     print()
+    table = metrics.config_table(ds, level=args.level, seed=args.seed)
     for line in report.reading(table):
         print(line.replace("**", ""))
     return EXIT_OK

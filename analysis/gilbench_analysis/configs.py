@@ -59,6 +59,34 @@ def mode(ranks, threads):
     return "hybrid"
 
 
+def duration_text(seconds):
+    """A duration as gilbench's labels write it (units::format_duration, printf "%.3g" plus
+    the unit): 0.005 → '5ms', 0.0125 → '12.5ms', 2e-4 → '200us', 0 → '0s'."""
+    a = abs(seconds)
+    if a >= 1 or a == 0:
+        return f"{seconds:.3g}s"
+    if a >= 1e-3:
+        return f"{seconds * 1e3:.3g}ms"
+    if a >= 1e-6:
+        return f"{seconds * 1e6:.3g}us"
+    return f"{seconds * 1e9:.3g}ns"
+
+
+def summary_label(row):
+    """The configuration as gilbench's summary names it (sweep/plan.cpp describe()): ranks x
+    threads, the lock, '/Ki' for K > 1 interpreters, the gil's switch interval or the legacy
+    gil's check interval in ticks: '1x2 gil 5ms', '2x1 none', '1x4 gil/2i 5ms', '1x2 legacy-gil 100t'."""
+    lock = str(row["lock"])
+    text = f"{int(row['ranks'])}x{int(row['threads'])} {lock}"
+    if int(row["interpreters"]) > 1:
+        text += f"/{int(row['interpreters'])}i"
+    if lock == "gil":
+        text += " " + duration_text(float(row["switch_interval_s"]))
+    if lock == "legacy-gil":
+        text += f" {int(row['check_interval'])}t"
+    return text
+
+
 def human_count(n):
     """50000000 → '50M', 1500 → '1.5k' (the binary's own count notation)."""
     for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
@@ -92,14 +120,15 @@ def policy(row):
 
 
 def label(row, varying=KEYS):
-    """A short unique name: '1×2 gil 5ms', '1×2 gil 5ms 2 interpreters', '1×1 gil 5ms probe 3ms'
-    (a latency probe every 3 ms), plus the count (per worker for weak scaling), scaling and tick
-    size when those vary in the data set (``varying``)."""
-    parts = [f"{int(row['ranks'])}×{int(row['threads'])}", policy(row)]
-    if int(row["interpreters"]) > 1:
-        parts.append(f"{int(row['interpreters'])} interpreters")
+    """A short unique name: gilbench's own label ('1x2 gil 5ms', '1x4 gil/2i 5ms' for two
+    interpreters, see ``summary_label``), plus what that label leaves out: ' job-wide' (one lock
+    for the job), ' probe 3ms' (a latency probe every 3 ms), and the tick size, count (per
+    worker for weak scaling) and scaling when those vary in the data set (``varying``)."""
+    parts = [summary_label(row)]
+    if row["lock"] != "none" and row.get("lock_scope", "rank") == "job":
+        parts.append("job-wide")
     if float(row.get("probe_period_s", 0.0)) > 0:
-        parts.append(f"probe {human_seconds(float(row['probe_period_s']))}")
+        parts.append(f"probe {duration_text(float(row['probe_period_s']))}")
     if "tick_iterations" in varying and row["lock"] != "none":
         parts.append(f"tick {int(row['tick_iterations'])}")
     if "work" in varying:

@@ -1,8 +1,11 @@
 """Export tables to CSV or JSON for people who do not use Python."""
 
+import csv
+import io
+import json
 import sys
 
-from . import metrics
+from . import metrics, schema
 from .errors import OutputError
 
 #: Exportable tables: the tidy samples (default), runs, launches, per-configuration metrics,
@@ -37,3 +40,20 @@ def write(frame, fmt, out):
             fh.write(text)
     except OSError as exc:
         raise OutputError(out, f"cannot write ({exc.strerror or exc})")
+
+
+def summary_json(rows):
+    """The summary as gilbench prints it with --format json: {"configurations": [...]}."""
+    return json.dumps({"configurations": rows}, allow_nan=False) + "\n"
+
+
+def summary_csv(rows):
+    """The summary as CSV: the summary column names, then one line per configuration (no
+    value: empty; flags 1/0, as gilbench)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(schema.SUMMARY_NAMES)
+    for row in rows:
+        writer.writerow(["" if row[n] is None else int(row[n]) if isinstance(row[n], bool) else row[n]
+                         for n in schema.SUMMARY_NAMES])
+    return out.getvalue()

@@ -5,10 +5,12 @@ left out, runs that failed validation (``valid = 0``) are counted but left out, 
 flagged and kept.
 """
 
+import os
+
 import numpy as np
 import pandas as pd
 
-from . import configs, stats
+from . import configs, schema, stats
 
 # --------------------------------------------------------------------------- pure formulas
 
@@ -130,52 +132,67 @@ def measured_runs(ds):
 
 # --------------------------------------------------------------------------- baselines
 
-_POLICY_COLS = ["lock", "lock_scope", "switch_interval_s", "check_interval", "tick_iterations"]
+#: What a baseline run shares with its row besides the work: the lock and the parameters it
+#: uses (the unused ones are neutral after configs.normalise) and the probe period. Scope and
+#: interpreters are not compared: a 1×1 run has one thread.
+_BASELINE_MATCH = ("lock", "switch_interval_s", "check_interval", "tick_iterations", "probe_period_s")
+_LOCK_FREE = {"lock": "none", "switch_interval_s": 0.0, "check_interval": 0, "tick_iterations": 0}
 
 
-def _baseline_candidates(runs, row):
-    """Valid 1×1 single-interpreter runs doing the same work per worker as ``row``, with the
-    same lock and parameters when there are any, else unlocked, else any lock; among those the
-    ones with the same latency-probe period when there are any. One policy and period only."""
-    base = runs[(runs["ranks"] == 1) & (runs["threads"] == 1) & (runs["interpreters"] == 1)
-                & (runs["scaling"] == row["scaling"]) & (runs["work"] == row["work"])
-                & (runs["valid"].astype(int) == 1)]
-    if base.empty:
-        return base
-    same_lock = np.logical_and.reduce([(base[c] == row[c]).to_numpy() for c in _POLICY_COLS])
-    for choice in (same_lock, (base["lock"] == "none").to_numpy(), np.ones(len(base), dtype=bool)):
-        picked = base[choice]
-        if picked.empty:
-            continue
-        same_probe = picked[picked["probe_period_s"] == row["probe_period_s"]]
-        picked = same_probe if len(same_probe) else picked
-        first = picked.iloc[0]
-        return picked[np.logical_and.reduce([(picked[c] == first[c]).to_numpy()
-                                             for c in _POLICY_COLS + ["probe_period_s"]])]
-    return base.iloc[:0]
+def baseline_count(row):
+    """The count of the 1×1 runs doing ``row``'s work: the same total (strong scaling) or one
+    worker's share (weak)."""
+    workers = max(int(row["ranks"]) * int(row["threads"]), 1)
+    return int(row["count"]) // workers if row["scaling"] == "weak" else int(row["count"])
 
 
-def baseline(runs, row, config_launches):
-    """``(wall times, description)`` of the 1×1 baseline for configuration ``row``.
+def _origin(runs):
+    """'launch 3' or 'launches 0,2' (ids ascending); launches of several files as file:id."""
+    pairs = sorted(set(zip(runs["file"], runs["launch_id"].astype(int))))
+    many_files = len({f for f, _ in pairs}) > 1
+    ids = [f"{os.path.basename(f)}:{i}" if many_files else str(i) for f, i in pairs]
+    return ("launch " if len(ids) == 1 else "launches ") + ",".join(ids)
 
-    The baseline comes from the configuration's own launch(es) when they hold one (scope
-    'same launch'), else from the whole file set ('file set'); empty when there is none.
+
+def baseline(runs, row, launch_keys, files, lock_free=False):
+    """``(wall times, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup).
+
+    ``runs``: normalised, valid, measured runs; ``launch_keys`` and ``files``: the row's own.
+    The matching runs of the row's own launches when there are any (origin 'same launch'),
+    else those of the other launches of its file(s), pooled ('launch 3', 'launches 0,2');
+    none: ``([], "")``. ``lock_free``: the baseline without a lock (speedup vs none).
     """
-    cand = _baseline_candidates(runs, row)
-    if cand.empty:
-        return np.array([]), "none"
-    own = cand[cand["launch_key"].isin(config_launches)]
-    scope = "same launch" if len(own) else "file set"
-    chosen = own if len(own) else cand
-    return chosen["wall_s"].to_numpy(float), f"{configs.label(chosen.iloc[0], varying=())}, {scope}"
+    want = {**row, **(_LOCK_FREE if lock_free else {})}
+    hit = ((runs["ranks"] == 1) & (runs["threads"] == 1) & (runs["count"] == baseline_count(row))).to_numpy()
+    for col in _BASELINE_MATCH:
+        hit &= (runs[col] == want[col]).to_numpy()
+    cand = runs[hit]
+    own = cand["launch_key"].isin(launch_keys)
+    if own.any():
+        return cand.loc[own, "wall_s"].to_numpy(float), "same launch"
+    other = cand[cand["file"].isin(files)]
+    if other.empty:
+        return np.array([]), ""
+    return other["wall_s"].to_numpy(float), _origin(other)
+
+
+def speedup_against(base_t, row, median_s):
+    """T₁ / Tₚ (× ranks·threads under weak scaling), T₁ the median of ``base_t``; None without
+    a baseline or a positive median."""
+    if len(base_t) == 0 or not median_s > 0:
+        return None
+    workers = int(row["ranks"]) * int(row["threads"])
+    return (workers if row["scaling"] == "weak" else 1) * stats.median(base_t) / median_s
 
 
 # --------------------------------------------------------------------------- per configuration
 
 def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
     """One row per configuration: repetitions, median wall time with its bootstrap CI, min,
-    CV, outliers, speedup (with CI) and efficiency against the 1×1 baseline, Karp–Flatt serial
-    fraction (strong scaling), median load imbalance and lock metrics.
+    CV, outliers, speedup (with CI) and efficiency against the 1×1 baseline, speedup against
+    the lock-free 1×1 (``speedup_vs_none``), where each baseline came from (``baseline``,
+    ``baseline_none``: '' when there is none), Karp–Flatt serial fraction (strong scaling),
+    median load imbalance and lock metrics.
 
     ``time_ratio`` = median / baseline median ("× sequential time"). ``runs``: the result of
     ``measured_runs(ds)`` when the caller already has it.
@@ -192,8 +209,13 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
                    n_outliers=int(g["outlier"].sum()), launches=group["launch_key"].nunique(),
                    files=group["file"].nunique())
         row.update(_time_summary(g["wall_s"].to_numpy(float), level, seed))
-        base_t, row["baseline"] = baseline(valid, row, set(group["launch_key"]))
+        own = set(group["launch_key"]), set(group["file"])
+        base_t, row["baseline"] = baseline(valid, row, *own)
         row.update(_scaling_view(row, g["wall_s"].to_numpy(float), base_t, level, seed))
+        row["baseline"] = "" if np.isnan(row["speedup"]) else row["baseline"]
+        none_t, origin = baseline(valid, row, *own, lock_free=True)
+        vs_none = speedup_against(none_t, row, row["median_s"])
+        row["speedup_vs_none"], row["baseline_none"] = (float("nan"), "") if vs_none is None else (vs_none, origin)
         for name in RUN_METRICS:
             row[name] = float(np.nanmedian(g[name])) if g[name].notna().any() else float("nan")
         records.append(row)
@@ -228,6 +250,80 @@ def _scaling_view(row, t, base_t, level, seed):
         kf = karp_flatt(s, p)
     return dict(baseline_s=t1, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo, speedup_hi=s_hi,
                 efficiency=efficiency(s, p), karp_flatt=kf)
+
+
+# --------------------------------------------------------------------------- the summary
+
+def summary_rows(ds):
+    """The summary of gilbench's own output (README, Speedup), one dict per configuration with
+    exactly the summary columns of schema.json, in order: what ``gilbench-report summary``
+    prints and what gilbench prints for one launch. Configurations in file, launch and
+    configuration order."""
+    runs = configs.normalise(ds.runs)
+    runs = runs[runs["warmup"].astype(int) == 0]
+    is_valid = runs["valid"].astype(int) == 1
+    valid = runs[is_valid]
+    order = {path: i for i, path in enumerate(ds.files)}
+    groups = sorted(runs.groupby(list(configs.KEYS), sort=False),
+                    key=lambda kv: (order.get(kv[1]["file"].iloc[0], 0), int(kv[1]["launch_id"].iloc[0]),
+                                    int(kv[1]["config_id"].iloc[0])))
+    out = []
+    for _, group in groups:
+        g = group[is_valid.loc[group.index]]
+        row = _summary_key(group.iloc[0])
+        row.update(_summary_times(g), valid=bool(is_valid.loc[group.index].all()))
+        own = set(group["launch_key"]), set(group["file"])
+        for col, origin, free in (("speedup", "baseline", False), ("speedup_vs_none", "baseline_none", True)):
+            base_t, where = baseline(valid, row, *own, lock_free=free)
+            row[col] = speedup_against(base_t, row, row["median_s"])
+            row[origin] = "" if row[col] is None else where
+        workers = row["ranks"] * row["threads"]
+        row["efficiency"] = None if row["speedup"] is None else row["speedup"] / workers
+        row.update(**_summary_lock(ds.samples, g), **_summary_latency(ds.latency, g))
+        out.append({c["name"]: _typed(row[c["name"]], c["dtype"]) for c in schema.SUMMARY_COLUMNS})
+    return out
+
+
+def _summary_key(first):
+    """The configuration columns of a row, from its first run (parameters already neutral)."""
+    row = {k: first[k] for k in configs.KEYS}
+    row.update(mode=configs.mode(int(first["ranks"]), int(first["threads"])), label=configs.summary_label(first))
+    return row
+
+
+def _summary_times(g):
+    """Wall-time figures of the valid measured runs ``g`` (0 without any, as gilbench)."""
+    t = g["wall_s"].to_numpy(float)
+    if t.size == 0:
+        return dict(repetitions=0, median_s=0.0, min_s=0.0, cv=None, cpu_s=0.0)
+    return dict(repetitions=int(t.size), median_s=stats.median(t), min_s=float(t.min()),
+                cv=stats.cv(t) if t.size >= 2 else None, cpu_s=stats.median(g["cpu_s"]))
+
+
+def _summary_lock(samples, g):
+    """Holder changes per second of the runs' summed wall time and the mean slice (0 if none)."""
+    mine = samples[samples["run_key"].isin(set(g["run_key"]))]
+    wall, acquisitions = float(g["wall_s"].sum()), float(mine["acquisitions"].sum())
+    return dict(switches_per_s=float(mine["switches"].sum()) / wall if wall > 0 else 0.0,
+                mean_slice_s=float(mine["hold_s"].sum()) / acquisitions if acquisitions > 0 else 0.0)
+
+
+def _summary_latency(latency, g):
+    """Count, mean, median and p99 of the latency events of the runs ``g`` (0 without any)."""
+    lat = np.array([])
+    if latency is not None and not latency.empty:
+        lat = latency.loc[latency["run_key"].isin(set(g["run_key"])), "latency_s"].to_numpy(float)
+    if lat.size == 0:
+        return dict(latency_events=0, latency_mean_s=0.0, latency_median_s=0.0, latency_p99_s=0.0)
+    return dict(latency_events=int(lat.size), latency_mean_s=float(lat.mean()), latency_median_s=stats.median(lat),
+                latency_p99_s=stats.quantile(lat, 0.99))
+
+
+def _typed(value, dtype):
+    """A summary value as the plain Python type its column declares (NaN and None: None)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return {"str": str, "int": int, "float": float, "float?": float, "bool": bool}[dtype](value)
 
 
 def latency_table(ds, runs=None):

@@ -92,13 +92,14 @@ def caveats(table, runs, latency=None):
     if len(bad):
         notes.append("Runs that failed validation were left out: " + ", ".join(
             f"{c} ({n})" for c, n in zip(bad["config"], bad["n_invalid"])) + ".")
-    shared = table[table["baseline"].str.endswith("file set")]
+    shared = table[~table["baseline"].isin(["same launch", ""])]
     if len(shared):
-        notes.append("Speedups of " + ", ".join(shared["config"]) + " use a 1×1 baseline from another "
-                     "launch of the file set (not measured beside them).")
-    none = table[(table["baseline"] == "none")]
+        notes.append("Speedups of " + ", ".join(f"{c} ({o})" for c, o in zip(shared["config"], shared["baseline"]))
+                     + " use a 1×1 baseline from another launch of the file (not measured beside them).")
+    none = table[table["baseline"] == ""]
     if len(none):
-        notes.append("No 1×1 baseline with the same work for: " + ", ".join(none["config"]) + ".")
+        notes.append("No 1×1 baseline with the same lock, parameters, probe and work for: "
+                     + ", ".join(none["config"]) + ".")
     if latency is not None and not latency.empty:
         late = latency[latency["backlog_share"] > BACKLOG_NOTE]
         if len(late):
@@ -239,10 +240,12 @@ def _definitions(level):
         f"({stats.N_BOOT} resamples, fixed seed); CV: standard deviation / mean.",
         "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD) from the median; "
         "flagged, never dropped.",
-        "speedup: T₁ / Tₚ against the 1×1 run with the same work and lock (else unlocked) — from the same "
-        "launch when it has one, else from the file set (the baseline column says which); weak scaling: "
-        "p · T₁ / Tₚ. efficiency: speedup / workers. Karp–Flatt: (1/S − 1/p) / (1 − 1/p), strong "
-        "scaling only.",
+        "speedup: T₁ / Tₚ, T₁ the median of the valid 1×1 runs with the same lock, lock parameters, probe "
+        "period and work (so threads under the GIL are compared with one thread under the GIL); vs none: the "
+        "same against the 1×1 runs without a lock (what the lock costs). The baseline runs come from the "
+        "configuration's own launch when it has them ('same launch'), else from the file's other launches "
+        "('launch 3', 'launches 0,2'); weak scaling: p · T₁ / Tₚ. efficiency: speedup / workers. "
+        "Karp–Flatt: (1/S − 1/p) / (1 − 1/p), strong scaling only.",
         "imbalance: max / mean of the workers' wall times in a run (median over runs).",
         "switches/s: lock holder changes per second; mean slice: hold time per acquisition; forced drops: "
         "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the hold times "

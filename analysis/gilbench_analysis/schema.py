@@ -1,60 +1,83 @@
-"""What analysis knows of the results-file layout (docs/schema.md): versions, tables, the
-columns analysis cannot do without, and the neutral value of every column a version lacks."""
+"""What analysis knows of the results-file layout, all of it read from ``schema.json`` beside
+this file (what ``gilbench --schema`` prints; docs/schema.md is generated from the same
+declaration): versions, tables, the columns analysis cannot do without, each column's dtype
+and enum, the value a reader uses for a column a file's version predates, and the summary's
+columns.
 
-PRODUCER = "gilbench"
-KNOWN_VERSIONS = (1, 2, 3)
+Standard library only: the no-pandas reader and the test-data generator use it too.
+"""
 
-#: Tables every version has; a file without one of them is refused.
-REQUIRED_TABLES = ("launches", "runs", "samples")
+import json
+import os
+
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.json")
+
+with open(SCHEMA_PATH, encoding="utf-8") as _fh:
+    SCHEMA = json.load(_fh)
+
+PRODUCER = SCHEMA["producer"]
+#: The version the binary writes, and every version a reader must read.
+CURRENT_VERSION = SCHEMA["schema_version"]
+KNOWN_VERSIONS = tuple(SCHEMA["versions"])
+
+_TABLES = SCHEMA["tables"]
+_FILE_TABLES = {name: t for name, t in _TABLES.items() if t["in_file"]}
+
+#: Tables every file has; a file without one of them is refused.
+REQUIRED_TABLES = tuple(name for name, t in _FILE_TABLES.items() if t["required"])
 #: Tables of later versions, or written only on request (--trace, --probe latency).
-OPTIONAL_TABLES = ("trace", "latency")
+OPTIONAL_TABLES = tuple(name for name, t in _FILE_TABLES.items() if not t["required"])
+#: Every table of a results file, in file order.
+FILE_TABLES = REQUIRED_TABLES + OPTIONAL_TABLES
+
+
+def _default(column):
+    """The declared default; null stands for NaN (unknown) in float columns."""
+    value = column["default"]
+    return float("nan") if value is None else value
+
+
+def columns(table, version=None):
+    """The column declarations of ``table`` in file order; with ``version``, only those that
+    version has (``since <= version``)."""
+    return [c for c in _TABLES[table]["columns"] if version is None or c["since"] <= version]
+
+
+def column(table, name):
+    """The declaration of one column (KeyError when the table has none of that name)."""
+    for c in _TABLES[table]["columns"]:
+        if c["name"] == name:
+            return c
+    raise KeyError(f"/{table} has no column {name}")
+
 
 #: Columns without which no metric can be computed; a file lacking one is refused.
-REQUIRED_COLUMNS = {
-    "launches": ("launch_id",),
-    "runs": ("run_id", "launch_id", "ranks", "threads", "lock", "count", "warmup", "wall_s"),
-    "samples": ("run_id", "rank", "thread", "wall_s"),
-    "trace": ("run_id", "rank", "thread", "t_s", "event"),
-    "latency": ("run_id", "latency_s"),
-}
+REQUIRED_COLUMNS = {name: tuple(c["name"] for c in t["columns"] if c["required"])
+                    for name, t in _FILE_TABLES.items()}
 
-_LOCK_COUNTERS = ("acquisitions", "switches", "forced_drops", "drop_requests", "wait_timeouts",
-                  "checks", "self_reacquires", "handoffs", "ctx_voluntary", "ctx_involuntary")
-_LOCK_TIMES = ("wait_s", "hold_s", "switch_wait_s")
+#: The value of every non-required column for a file that lacks it (an older version, or a
+#: run without the feature): no lock activity, one interpreter, a rank-wide scope, no probe.
+DEFAULTS = {name: {c["name"]: _default(c) for c in t["columns"] if not c["required"]}
+            for name, t in _FILE_TABLES.items()}
 
-#: Neutral values for columns that older versions (or runs without a feature) lack: a file of
-#: version 1 reads as if every run had no lock activity, one interpreter, a rank-wide scope and
-#: no latency probe.
-DEFAULTS = {
-    "launches": {
-        "start_time": "", "start_unix": 0.0, "gilbench_version": "", "git_revision": "",
-        "compiler": "", "cxx_flags": "", "mpi_library": "", "mpi_version": "",
-        "mpi_thread_level": "", "hdf5_version": "", "openmp_version": "", "cpu_model": "",
-        "kernel": "", "governor": "unknown", "cpu_mhz": 0.0, "smt": "unknown", "loadavg": 0.0,
-        "timer_resolution_s": 0.0, "hosts": "", "command_line": "", "env_omp": "",
-        "env_slurm": "", "ranks": 1, "allowed_cpus": 0, "oversubscribed": 0, "shared_cores": 0,
-        "count_auto_s": 0.0, "calibrated_rate": 0.0, "exit_status": "complete",
-        "rounds_written": 0, "gather_s": 0.0, "write_s": 0.0,
-        "slurm_job_id": "", "slurm_array_job_id": "", "slurm_array_task_id": "",
-        "slurm_step_id": "", "slurm_nodelist": "", "slurm_partition": "", "slurm_ntasks": 0,
-        "slurm_cpus_per_task": 0,
-    },
-    "runs": {
-        "config_id": 0, "scaling": "strong", "repetition": 0, "valid": 1, "round": 0,
-        "start_s": 0.0, "oversubscribed": 0, "shared_cores": 0,
-        "lock_scope": "rank", "switch_interval_s": 0.0, "check_interval": 0,
-        "tick_iterations": 0, "interpreters": 1, "probe_period_s": 0.0,
-        # the run's total CPU time (schema 3); NaN = unknown: busy cores then sums the workers'
-        "cpu_s": float("nan"),
-    },
-    "samples": {
-        "host": "", "cpu_start": -1, "cpu_end": -1, "allowed_cpus": "", "n_allowed": 0,
-        "iterations": 0, "cpu_s": 0.0, "interpreter": 0,
-        **{name: 0 for name in _LOCK_COUNTERS},
-        **{name: 0.0 for name in _LOCK_TIMES},
-    },
-    "trace": {},
-    "latency": {"rank": 0, "event": 0, "sent_s": 0.0, "woke_s": float("nan"),
-                "acquired_s": float("nan"), "wake_s": float("nan"), "queue_s": float("nan"),
-                "interpreter": 0},
-}
+def version_defaults(table, version):
+    """``{column: default}`` of the columns of ``table`` that a file of ``version`` predates."""
+    return {c["name"]: _default(c) for c in _TABLES[table]["columns"] if c["since"] > version}
+
+
+#: {table: {column: {label: value}}} of the enum columns.
+ENUMS = {name: {c["name"]: dict(c["enum"]) for c in t["columns"] if "enum" in c}
+         for name, t in _FILE_TABLES.items()}
+
+#: Declared dtype of every file column: "<i8", "u1", "S16", "vlen-utf8", ...
+DTYPES = {name: {c["name"]: c["dtype"] for c in t["columns"]} for name, t in _FILE_TABLES.items()}
+
+#: The summary's columns (gilbench's own summary and ``gilbench-report summary``), in order,
+#: each {"name", "dtype" (str | int | float | bool | float?), "unit", "meaning"}.
+SUMMARY_COLUMNS = tuple(_TABLES["summary"]["columns"])
+SUMMARY_NAMES = tuple(c["name"] for c in SUMMARY_COLUMNS)
+
+
+def since(table):
+    """The first schema version with ``table``."""
+    return _TABLES[table]["since"]

@@ -5,6 +5,8 @@ import math
 
 import pandas as pd
 
+from . import schema
+
 DASH = "–"
 
 
@@ -61,8 +63,9 @@ def rate(x):
 
 
 def configurations(table, level=0.95):
-    """The configuration table: repetitions, time statistics, speedup, efficiency, Karp–Flatt,
-    imbalance, and which baseline the speedup uses."""
+    """The configuration table: repetitions, time statistics, speedup and efficiency with where
+    their baseline came from, speedup against the lock-free 1×1 with its origin, Karp–Flatt and
+    imbalance."""
     ci = f"{level:.0%} CI"
     return pd.DataFrame({
         "configuration": table["config"],
@@ -76,10 +79,16 @@ def configurations(table, level=0.95):
         "speedup [CI]": [times(s, lo, hi)
                          for s, lo, hi in zip(table["speedup"], table["speedup_lo"], table["speedup_hi"])],
         "efficiency": table["efficiency"].map(percent),
+        "baseline": table["baseline"].map(_origin),
+        "vs none": table["speedup_vs_none"].map(times),
+        "baseline (none)": table["baseline_none"].map(_origin),
         "Karp–Flatt": table["karp_flatt"].map(number),
         "imbalance": table["imbalance"].map(number),
-        "baseline": table["baseline"],
     })
+
+
+def _origin(text):
+    return text if text else DASH
 
 
 def lock_metrics(table):
@@ -108,6 +117,25 @@ def latency(table):
         "median wake-up": table["median_wake_s"].map(seconds),
         "median queueing": table["median_queue_s"].map(seconds),
     })
+
+
+def _summary_cell(value, column):
+    if value is None or value == "":
+        return "-"
+    if column["dtype"] == "bool":
+        return "yes" if value else "no"
+    if column["dtype"] in ("float", "float?"):
+        return seconds(value) if column["unit"] == "s" else number(value, 4)
+    return str(value)
+
+
+def summary(rows):
+    """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
+    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows, the
+    latency figures without a probe); no value (no baseline, CV of one run) shows as '-'."""
+    shown = [c for c in schema.SUMMARY_COLUMNS
+             if c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)]
+    return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
 
 
 def plain_text(frame):

@@ -89,13 +89,14 @@ def _run(cmd, env=None):
 
 @pytest.fixture(scope="session")
 def real_files(gilbench, tmp_path_factory):
-    """Files made by the real binary: threads (a), 2 MPI ranks (b), locks with a trace (c)."""
+    """Files made by the real binary: threads, then 2 MPI ranks appended as a second launch (a),
+    locks with a trace (c)."""
     d = tmp_path_factory.mktemp("real")
-    files = {name: str(d / f"{name}.h5") for name in "abc"}
+    files = {name: str(d / f"{name}.h5") for name in "ac"}
     common = ["--count", "2M", "--repeat", "3", "--quiet"]
     _run([gilbench, *common, "--threads", "1,2", "--output", files["a"]])
     mpirun = os.environ.get("GILBENCH_MPIEXEC", shutil.which("mpirun") or "mpirun")
-    _run([mpirun, "-n", "2", gilbench, *common, "--threads", "1", "--output", files["b"]], env=mpi_env())
+    _run([mpirun, "-n", "2", gilbench, *common, "--threads", "1", "--output", files["a"]], env=mpi_env())
     _run([gilbench, *common, "--threads", "1,2", "--lock", "none,gil,legacy-gil",
           "--switch-interval", "1ms,5ms", "--trace", "--output", files["c"]])
     return files

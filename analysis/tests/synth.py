@@ -1,61 +1,36 @@
-"""Synthetic results files written with h5py exactly as docs/schema.md describes them, for edge
-cases and for hand-computed metric values. Independent of the package's own schema code."""
+"""Synthetic results files written with h5py in the layout schema.json declares (the binary's
+columns, dtypes and order per version), for edge cases and for hand-computed metric values."""
 
 import h5py
 import numpy as np
 
+from gilbench_analysis import schema
+
 VSTR = h5py.string_dtype("utf-8")
 
-LAUNCH_FIELDS = [
-    ("launch_id", "<i8"), ("start_time", VSTR), ("start_unix", "<f8"), ("gilbench_version", VSTR),
-    ("git_revision", VSTR), ("compiler", VSTR), ("cxx_flags", VSTR), ("mpi_library", VSTR),
-    ("mpi_version", VSTR), ("mpi_thread_level", VSTR), ("hdf5_version", VSTR),
-    ("openmp_version", VSTR), ("cpu_model", VSTR), ("kernel", VSTR), ("governor", VSTR),
-    ("cpu_mhz", "<f8"), ("smt", VSTR), ("loadavg", "<f8"), ("timer_resolution_s", "<f8"),
-    ("hosts", VSTR), ("command_line", VSTR), ("env_omp", VSTR), ("env_slurm", VSTR),
-    ("ranks", "<i4"), ("allowed_cpus", "<i4"), ("oversubscribed", "u1"), ("shared_cores", "u1"),
-    ("count_auto_s", "<f8"), ("calibrated_rate", "<f8"), ("exit_status", VSTR),
-]
-LAUNCH_FIELDS_V3 = [("rounds_written", "<i4"), ("gather_s", "<f8"), ("write_s", "<f8")]
-RUN_FIELDS_V1 = [
-    ("run_id", "<i8"), ("launch_id", "<i8"), ("config_id", "<i4"), ("ranks", "<i4"),
-    ("threads", "<i4"), ("lock", "S16"), ("count", "<u8"), ("scaling", "S8"),
-    ("repetition", "<i4"), ("warmup", "u1"), ("wall_s", "<f8"), ("valid", "u1"), ("round", "<i4"),
-    ("start_s", "<f8"), ("oversubscribed", "u1"), ("shared_cores", "u1"),
-]
-RUN_FIELDS_V2 = [("lock_scope", "S8"), ("switch_interval_s", "<f8"), ("check_interval", "<i8"),
-                 ("tick_iterations", "<i8")]
-RUN_FIELDS_V3 = [("interpreters", "<i4"), ("probe_period_s", "<f8"), ("cpu_s", "<f8")]
-SAMPLE_FIELDS_V1 = [
-    ("run_id", "<i8"), ("rank", "<i4"), ("thread", "<i4"), ("host", "S64"), ("cpu_start", "<i4"),
-    ("cpu_end", "<i4"), ("allowed_cpus", "S256"), ("n_allowed", "<i4"), ("iterations", "<u8"),
-    ("wall_s", "<f8"), ("cpu_s", "<f8"),
-]
-SAMPLE_FIELDS_V2 = [
-    ("acquisitions", "<u8"), ("switches", "<u8"), ("forced_drops", "<u8"), ("drop_requests", "<u8"),
-    ("wait_timeouts", "<u8"), ("wait_s", "<f8"), ("hold_s", "<f8"), ("switch_wait_s", "<f8"),
-    ("checks", "<u8"), ("self_reacquires", "<u8"), ("handoffs", "<u8"), ("ctx_voluntary", "<u8"),
-    ("ctx_involuntary", "<u8"),
-]
-SAMPLE_FIELDS_V3 = [("interpreter", "<i4")]
-TRACE_FIELDS = [("run_id", "<i8"), ("rank", "<i4"), ("thread", "<i4"), ("t_s", "<f8"), ("event", "u1")]
-LATENCY_FIELDS = [
-    ("run_id", "<i8"), ("rank", "<i4"), ("event", "<i8"), ("sent_s", "<f8"), ("woke_s", "<f8"),
-    ("acquired_s", "<f8"), ("latency_s", "<f8"), ("wake_s", "<f8"), ("queue_s", "<f8"),
-    ("interpreter", "<i4"),
-]
+
+def table_fields(table, version):
+    """(name, numpy dtype) of ``table``'s columns in a file of ``version``, in file order, as
+    schema.json declares them (the binary's own column list)."""
+    out = []
+    for col in schema.columns(table, version):
+        dt = col["dtype"]
+        if "enum" in col:
+            dt = h5py.enum_dtype(col["enum"], basetype=dt)
+        out.append((col["name"], VSTR if dt == "vlen-utf8" else dt))
+    return out
 
 
 def launch_fields(version):
-    return LAUNCH_FIELDS[:-1] + (LAUNCH_FIELDS_V3 if version >= 3 else []) + LAUNCH_FIELDS[-1:]
+    return table_fields("launches", version)
 
 
 def run_fields(version):
-    return RUN_FIELDS_V1 + (RUN_FIELDS_V2 if version >= 2 else []) + (RUN_FIELDS_V3 if version >= 3 else [])
+    return table_fields("runs", version)
 
 
 def sample_fields(version):
-    return SAMPLE_FIELDS_V1 + (SAMPLE_FIELDS_V2 if version >= 2 else []) + (SAMPLE_FIELDS_V3 if version >= 3 else [])
+    return table_fields("samples", version)
 
 
 def _rows(fields, rows):
@@ -94,9 +69,9 @@ def write(path, runs, samples, launches=None, version=2, trace=None, latency=Non
         content = {"launches": (launch_fields(version), launches), "runs": (run_fields(version), runs),
                    "samples": (sample_fields(version), samples)}
         if trace is not None:
-            content["trace"] = (TRACE_FIELDS, trace)
+            content["trace"] = (table_fields("trace", version), trace)
         if latency is not None:
-            content["latency"] = (LATENCY_FIELDS, latency)
+            content["latency"] = (table_fields("latency", version), latency)
         for name, (fields, rows) in content.items():
             if name in tables or name in ("trace", "latency"):
                 f.create_dataset(name, data=_rows(fields, rows), maxshape=(None,), chunks=True)

@@ -35,19 +35,19 @@ def _frame(files, new):
 
 def test_slower(files):
     f = _frame(files, "slower")
-    r = f[f["config"] == "1×1 none"].iloc[0]
+    r = f[f["config"] == "1x1 none"].iloc[0]
     assert r["verdict"] == compare.SLOWER
     assert r["ratio"] == pytest.approx(1.2)
     assert r["ratio_lo"] <= 1.2 <= r["ratio_hi"]
     assert r["p"] == pytest.approx(2 / 252)         # exact U, complete separation, 5 + 5
     assert r["change_pct"] == pytest.approx(20.0)
-    same = f[f["config"] == "1×2 none"].iloc[0]
+    same = f[f["config"] == "1x2 none"].iloc[0]
     assert same["verdict"] == compare.SAME and same["ratio"] == 1.0
 
 
 def test_faster(files):
     r = _frame(files, "faster").iloc[0]
-    assert r["config"] == "1×1 none" and r["verdict"] == compare.FASTER
+    assert r["config"] == "1x1 none" and r["verdict"] == compare.FASTER
     assert r["ratio"] == pytest.approx(0.8)
 
 
@@ -70,7 +70,7 @@ def test_exit_codes_and_fail_above(files):
     code, out, err = run_cli("compare", files["base"], files["base"])
     assert code == 0 and "no significant change" in out and "at least 4 repetitions per side" in out
     code, out, err = run_cli("compare", files["base"], files["slower"], "--fail-above", "10")
-    assert code == 1 and "1×1 none is 20.0% slower" in err and err.count("\n") == 1
+    assert code == 1 and "1x1 none is 20.0% slower" in err and err.count("\n") == 1
     code, _, _ = run_cli("compare", files["base"], files["slower"], "--fail-above", "30")
     assert code == 0
     code, _, _ = run_cli("compare", files["base"], files["faster"], "--fail-above", "0")

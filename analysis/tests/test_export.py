@@ -30,7 +30,7 @@ def test_csv_of_tidy_samples(path, tmp_path):
 def test_json_of_configs_to_stdout(path):
     code, out, _ = run_cli("export", path, "--format", "json", "--table", "configs", "-o", "-")
     rows = json.loads(out)
-    assert code == 0 and [r["config"] for r in rows] == ["1×1 none", "1×2 gil 5ms"]
+    assert code == 0 and [r["config"] for r in rows] == ["1x1 none", "1x2 gil 5ms"]
     assert rows[0]["n"] == 2 and rows[0]["median_s"] == pytest.approx(1.05)
     assert rows[1]["switches_per_s"] == 0.0
 

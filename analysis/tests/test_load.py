@@ -1,6 +1,8 @@
 """Loading: versions 1..3, the tidy join, globs, and every kind of bad file."""
 
 import io
+import math
+import os
 
 import h5py
 import numpy as np
@@ -150,7 +152,7 @@ def test_skip_bad(tmp_path):
     assert ds.files == [str(good)]
     assert len(warnings) == 1 and "bad.h5" in warnings[0] and "empty file" in warnings[0]
     code, out, err = run_cli("summary", "--skip-bad", good, tmp_path / "bad.h5")
-    assert code == 0 and "bad.h5" in err and "1×2" in out
+    assert code == 0 and "bad.h5" in err and "1x2" in out
     with pytest.raises(InputError, match="no readable gilbench results file"):
         load([str(tmp_path / "bad.h5")], skip_bad=True, progress=False)
 
@@ -204,3 +206,62 @@ def test_version_3_run_and_launch_columns_and_their_neutral_values(tmp_path):
     assert (old.launches["rounds_written"] == 0).all() and (old.launches["gather_s"] == 0.0).all()
     mixed = load([str(tmp_path / "v3.h5"), str(tmp_path / "v2.h5")], progress=False)
     assert mixed.runs["probe_period_s"].notna().all() and mixed.launches["rounds_written"].notna().all()
+
+
+def test_recovery_runs_before_the_file_is_opened(tmp_path, monkeypatch):
+    """The reader asks journal.recover first (it may roll the file back, or remove a file the
+    interrupted append created); its failure is the file's one-line refusal."""
+    import sys
+    import types
+
+    from gilbench_analysis import results
+
+    good = str(_good(tmp_path / "good.h5"))
+    seen = []
+    fake = types.ModuleType("gilbench_analysis.journal")
+    fake.recover = lambda path: seen.append(path)
+    monkeypatch.setitem(sys.modules, "gilbench_analysis.journal", fake)
+    assert results.read(good).version == 2 and seen == [good]
+
+    def broken(path):
+        raise OSError(f"{path}: {path}.journal: not a gilbench undo journal (bad header)")
+    fake.recover = broken
+    with pytest.raises(InputError) as err:
+        results.read(good)
+    assert str(err.value) == f"{good}: cannot recover an interrupted append: {good}.journal: not a gilbench undo journal (bad header)"
+
+    def created(path):                       # the interrupted append had created the file
+        os.unlink(path)
+    fake.recover = created
+    with pytest.raises(InputError, match="no such file"):
+        results.read(good)
+
+
+def test_schema_json_is_the_only_column_knowledge():
+    """schema.py's view of schema.json: versions, required tables and columns, per-version
+    defaults, dtypes and enums, and the summary's columns."""
+    from gilbench_analysis import schema
+
+    assert schema.KNOWN_VERSIONS == (1, 2, 3) and schema.CURRENT_VERSION == 3
+    assert schema.REQUIRED_TABLES == ("launches", "runs", "samples")
+    assert schema.OPTIONAL_TABLES == ("trace", "latency")
+    assert "wall_s" in schema.REQUIRED_COLUMNS["runs"] and "valid" not in schema.REQUIRED_COLUMNS["runs"]
+    assert schema.version_defaults("runs", 1)["lock_scope"] == "rank"
+    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s"}
+    assert schema.version_defaults("runs", 3) == {}
+    assert math.isnan(schema.DEFAULTS["runs"]["cpu_s"])
+    assert schema.DTYPES["latency"]["event"] == "<u8" and schema.DTYPES["runs"]["lock"] == "S16"
+    assert schema.ENUMS["trace"]["event"] == {"request": 0, "acquire": 1, "drop_request": 2, "release": 3}
+    assert schema.SUMMARY_NAMES[:2] == ("mode", "label") and schema.SUMMARY_NAMES[-1] == "valid"
+
+
+def test_synthetic_files_follow_schema_json(tmp_path):
+    b = Builder(3)
+    b.add(1, 1, [1.0])
+    b.latency = [dict(run_id=0, event=0, latency_s=0.001)]
+    b.trace = [dict(run_id=0, t_s=0.0, event=1)]
+    with h5py.File(b.write(tmp_path / "s.h5"), "r") as f:
+        assert f["latency"].dtype["event"] == np.dtype("<u8")
+        assert h5py.check_enum_dtype(f["trace"].dtype["event"]) == {"request": 0, "acquire": 1, "drop_request": 2,
+                                                                    "release": 3}
+        assert f["runs"].dtype.names[5:7] == ("lock", "lock_scope")

@@ -6,7 +6,7 @@ import pytest
 
 from gilbench_analysis import metrics
 from gilbench_analysis.load import load
-from synth import Builder
+from synth import Builder, launch
 
 
 def _row(table, config):
@@ -56,18 +56,18 @@ def test_pure_formulas():
 
 
 def test_sequential_statistics(table):
-    r = _row(table, "1×1 none")
+    r = _row(table, "1x1 none")
     assert r["n"] == 5                                # the warm-up is left out
     assert r["median_s"] == 1.0
     assert r["ci_lo_s"] <= 1.0 <= r["ci_hi_s"]
     assert r["min_s"] == 0.9
     assert r["cv"] == pytest.approx(math.sqrt(0.013) / 1.04)
     assert r["speedup"] == 1.0 and r["efficiency"] == 1.0
-    assert r["baseline"] == "1×1 none, same launch"
+    assert r["baseline"] == "same launch"
 
 
 def test_threads_speedup_efficiency_karp_flatt_imbalance(table):
-    r = _row(table, "1×4 none")
+    r = _row(table, "1x4 none")
     assert r["median_s"] == 0.3125
     assert r["speedup"] == pytest.approx(3.2)
     assert r["speedup_lo"] <= 3.2 <= r["speedup_hi"]
@@ -78,38 +78,65 @@ def test_threads_speedup_efficiency_karp_flatt_imbalance(table):
 
 
 def test_lock_metrics(table):
-    r = _row(table, "1×2 gil 5ms")
+    r = _row(table, "1x2 gil 5ms")
     assert r["switches_per_s"] == pytest.approx(100.0)
     assert r["slice_s"] == pytest.approx(0.004)
     assert r["forced_share"] == pytest.approx(0.3)
     assert r["jain"] == pytest.approx(0.8)
     assert r["wait_share"] == pytest.approx(0.6)
     assert r["busy_cores"] == pytest.approx(2.0)
-    assert r["baseline"] == "1×1 gil 5ms, same launch"     # same lock preferred
-    assert math.isnan(_row(table, "1×4 none")["switches_per_s"])
+    assert r["baseline"] == "same launch"                  # against 1×1 gil 5ms: the same lock
+    assert r["speedup"] == pytest.approx(1.0)              # 1×1 gil 5ms: median 1.0
+    assert r["speedup_vs_none"] == pytest.approx(1.0) and r["baseline_none"] == "same launch"
+    assert math.isnan(_row(table, "1x4 none")["switches_per_s"])
 
 
 def test_outliers_are_flagged_and_kept(table):
-    r = _row(table, "1×1 gil 5ms")
+    r = _row(table, "1x1 gil 5ms")
     assert r["n"] == 5 and r["n_outliers"] == 1 and r["max_s"] == 5.0
     assert r["median_s"] == 1.0
 
 
 def test_invalid_runs_are_counted_not_used(table):
-    r = _row(table, "2×1 none")
+    r = _row(table, "2x1 none")
     assert r["n"] == 0 and r["n_invalid"] == 4
     assert math.isnan(r["median_s"]) and math.isnan(r["speedup"])
 
 
-def test_baseline_from_the_file_set(tmp_path):
+def test_baseline_from_the_files_other_launches(tmp_path):
+    """A launch without 1×1 runs takes them from the file's other launches, pooled; another
+    file's are never used."""
+    b = Builder()
+    b.add(1, 1, [2.0] * 3, launch_id=0)
+    b.add(1, 1, [3.0] * 2, launch_id=2)
+    b.add(2, 1, [1.25] * 3, launch_id=3)
+    both = b.write(tmp_path / "one.h5", launches=[launch(0), launch(2), launch(3)])
+    r = _row(metrics.config_table(load([str(both)], progress=False)), "2x1 none")
+    assert r["baseline"] == "launches 0,2" and r["baseline_none"] == "launches 0,2"
+    assert r["speedup"] == pytest.approx(2.0 / 1.25)             # median of 2, 2, 2, 3, 3
+    assert r["efficiency"] == pytest.approx(0.8)
     seq, par = tmp_path / "seq.h5", tmp_path / "par.h5"
     Builder().add(1, 1, [2.0] * 3).write(seq)
     Builder().add(2, 1, [1.25] * 3).write(par)
-    table = metrics.config_table(load([str(seq), str(par)], progress=False))
-    r = _row(table, "2×1 none")
-    assert r["baseline"] == "1×1 none, file set"
-    assert r["speedup"] == pytest.approx(1.6)
-    assert r["efficiency"] == pytest.approx(0.8)
+    r = _row(metrics.config_table(load([str(seq), str(par)], progress=False)), "2x1 none")
+    assert r["baseline"] == "" and math.isnan(r["speedup"]) and math.isnan(r["speedup_vs_none"])
+
+
+def test_speedup_against_the_same_lock_and_against_none(tmp_path):
+    """gil 2 threads against 1×1 gil (speedup) and against 1×1 none (speedup vs none)."""
+    b = Builder()
+    b.add(1, 1, [1.0] * 3)
+    b.add(1, 1, [1.2] * 3, lock="gil")
+    b.add(1, 2, [1.5] * 3, lock="gil")
+    b.add(1, 2, [1.5] * 3, lock="gil", interval=0.001)            # no 1×1 gil 1ms
+    table = metrics.config_table(load([str(b.write(tmp_path / "g.h5"))], progress=False))
+    r = _row(table, "1x2 gil 5ms")
+    assert r["speedup"] == pytest.approx(0.8) and r["efficiency"] == pytest.approx(0.4)
+    assert r["speedup_vs_none"] == pytest.approx(1.0 / 1.5)
+    assert r["baseline"] == r["baseline_none"] == "same launch"
+    r = _row(table, "1x2 gil 1ms")
+    assert math.isnan(r["speedup"]) and r["baseline"] == ""
+    assert r["speedup_vs_none"] == pytest.approx(1.0 / 1.5) and r["baseline_none"] == "same launch"
 
 
 def test_weak_scaling_view(tmp_path):
@@ -118,12 +145,12 @@ def test_weak_scaling_view(tmp_path):
     b.add(1, 1, [1.0] * 3, scaling="weak", count=1_000_000)
     b.add(1, 4, [1.25] * 3, scaling="weak", count=4_000_000)     # 4× the work in 1.25× the time
     b.write(path)
-    r = _row(metrics.config_table(load([str(path)], progress=False)), "1×4 none")
+    r = _row(metrics.config_table(load([str(path)], progress=False)), "1x4 none")
     assert r["work"] == 1_000_000
     assert r["speedup"] == pytest.approx(3.2)                     # p · T1 / Tp
     assert r["efficiency"] == pytest.approx(0.8)                  # T1 / Tp
     assert math.isnan(r["karp_flatt"])
-    assert r["baseline"] == "1×1 none, same launch"
+    assert r["baseline"] == "same launch"
 
 
 def test_seeded_tables_are_identical(tmp_path):
@@ -158,22 +185,22 @@ def v3(tmp_path_factory):
 
 
 def test_probe_period_makes_its_own_configuration(v3):
-    plain, probed = _row(v3, "1×1 gil 5ms"), _row(v3, "1×1 gil 5ms probe 10ms")
+    plain, probed = _row(v3, "1x1 gil 5ms"), _row(v3, "1x1 gil 5ms probe 10ms")
     assert plain["median_s"] == 1.0 and probed["median_s"] == 1.2
-    r = _row(v3, "1×2 gil 5ms probe 10ms")
-    assert r["baseline"] == "1×1 gil 5ms probe 10ms, same launch"      # the probed 1×1, not the plain one
+    r = _row(v3, "1x2 gil 5ms probe 10ms")
+    assert r["baseline"] == "same launch"                              # the probed 1×1, not the plain one
     assert r["speedup"] == pytest.approx(0.5)
 
 
 def test_busy_cores_use_the_runs_cpu_time_with_the_probe(v3):
-    assert _row(v3, "1×1 gil 5ms")["busy_cores"] == pytest.approx(1.0)
-    assert _row(v3, "1×1 gil 5ms probe 10ms")["busy_cores"] == pytest.approx((1.2 + 0.5) / 1.2)
+    assert _row(v3, "1x1 gil 5ms")["busy_cores"] == pytest.approx(1.0)
+    assert _row(v3, "1x1 gil 5ms probe 10ms")["busy_cores"] == pytest.approx((1.2 + 0.5) / 1.2)
 
 
 def test_jain_fairness_is_per_lock(v3):
-    assert _row(v3, "1×4 gil 5ms 2 interpreters")["jain"] == pytest.approx((0.8 + 1.0) / 2)
-    assert math.isnan(_row(v3, "1×2 gil 5ms 2 interpreters")["jain"])    # no lock is shared
-    assert math.isnan(_row(v3, "2×1 gil 5ms")["jain"])
-    assert _row(v3, "2×1 gil 5ms job-wide")["jain"] == pytest.approx(0.8)
-    assert math.isnan(_row(v3, "1×1 gil 5ms")["jain"])
+    assert _row(v3, "1x4 gil/2i 5ms")["jain"] == pytest.approx((0.8 + 1.0) / 2)
+    assert math.isnan(_row(v3, "1x2 gil/2i 5ms")["jain"])    # no lock is shared
+    assert math.isnan(_row(v3, "2x1 gil 5ms")["jain"])
+    assert _row(v3, "2x1 gil 5ms job-wide")["jain"] == pytest.approx(0.8)
+    assert math.isnan(_row(v3, "1x1 gil 5ms")["jain"])
     assert metrics.lock_fairness([0.6, 0.5, 0.2, 0.5], ["a", "b", "a", "b"]) == pytest.approx(0.9)

@@ -1,6 +1,6 @@
 """End to end on files made by the real gilbench binary during this test run (tiny N):
-threads (a), two MPI ranks (b), all lock policies with a trace (c); and schema 3: a latency
-probe (probe.h5), two interpreters with a trace (interp.h5)."""
+threads and then two MPI ranks in one file (a), all lock policies with a trace (c); and schema
+3: a latency probe (probe.h5), one and two threads in two interpreters with a trace (interp.h5)."""
 
 import os
 import subprocess
@@ -42,20 +42,22 @@ def test_tidy_samples_match_the_runs(ds):
 
 
 def test_configurations_and_baselines(table):
-    expected = {"1×1 none", "1×2 none", "2×1 none", "1×1 gil 1ms", "1×2 gil 1ms", "1×1 gil 5ms", "1×2 gil 5ms",
-                "1×1 legacy-gil 100 ticks", "1×2 legacy-gil 100 ticks"}
+    expected = {"1x1 none", "1x2 none", "2x1 none", "1x1 gil 1ms", "1x2 gil 1ms", "1x1 gil 5ms", "1x2 gil 5ms",
+                "1x1 legacy-gil 100t", "1x2 legacy-gil 100t"}
     assert set(table["config"]) == expected
     by = table.set_index("config")
-    assert by.loc["1×1 none", "n"] == 6                    # pooled over a.h5 and c.h5
-    assert by.loc["2×1 none", "n"] == 3
+    assert by.loc["1x1 none", "n"] == 6                    # pooled over a.h5 and c.h5
+    assert by.loc["2x1 none", "n"] == 3
     assert (table["n_invalid"] == 0).all()
-    assert by.loc["2×1 none", "baseline"] == "1×1 none, file set"
-    assert by.loc["1×2 gil 5ms", "baseline"] == "1×1 gil 5ms, same launch"
+    assert by.loc["2x1 none", "baseline"] == "launch 0"                # a.h5's first launch
+    assert by.loc["2x1 none", "speedup_vs_none"] == by.loc["2x1 none", "speedup"]
+    assert by.loc["1x2 gil 5ms", "baseline"] == "same launch"
+    assert by.loc["1x2 gil 5ms", "baseline_none"] == "same launch"
     for cfg in expected:
         r = by.loc[cfg]
         assert r["ci_lo_s"] <= r["median_s"] <= r["ci_hi_s"]
         assert r["min_s"] <= r["median_s"] and r["speedup"] > 0
-    assert by.loc["1×2 gil 5ms", "busy_cores"] > 0 and by.loc["1×2 gil 5ms", "slice_s"] > 0
+    assert by.loc["1x2 gil 5ms", "busy_cores"] > 0 and by.loc["1x2 gil 5ms", "slice_s"] > 0
 
 
 def test_report_on_real_files(real_files, table, tmp_path):
@@ -82,7 +84,7 @@ def test_compare_a_file_with_itself(real_files):
     assert set(frame["verdict"]) == {compare.INSUFFICIENT}          # 3 repetitions a side
     pooled = compare.compare(load([real_files["a"], real_files["c"]], progress=False),
                              load([real_files["a"], real_files["c"]], progress=False))
-    row = pooled[pooled["config"] == "1×1 none"].iloc[0]
+    row = pooled[pooled["config"] == "1x1 none"].iloc[0]
     assert row["verdict"] == compare.SAME and row["ratio"] == 1.0     # 6 repetitions a side
 
 
@@ -104,16 +106,19 @@ def test_export_real_samples(real_files, ds, tmp_path):
 
 # ----------------------------------------------------------------------------- schema 3
 
-PROBED, INTERP = "1×1 gil 5ms probe 3ms", "1×2 gil 5ms 2 interpreters"
+PROBED, INTERP = "1x1 gil 5ms probe 3ms", "1x2 gil/2i 5ms"
 
 
 @pytest.fixture(scope="module")
 def v3_files(gilbench, tmp_path_factory):
-    """A latency probe behind one gil thread, and two threads in two interpreters, traced."""
+    """A latency probe behind one gil thread; one gil thread, then two threads in two
+    interpreters, traced, appended as a second launch."""
     d = tmp_path_factory.mktemp("real3")
     files = {"probe": str(d / "probe.h5"), "interp": str(d / "interp.h5")}
     _run([gilbench, "--probe", "latency:3ms", "--lock", "gil", "--threads", "1", "--count", "100M",
           "--repeat", "2", "--quiet", "--output", files["probe"]])
+    _run([gilbench, "--threads", "1", "--lock", "gil", "--count", "100M", "--repeat", "2", "--quiet",
+          "--output", files["interp"]])                                  # the 1×1 baseline, its own launch
     _run([gilbench, "--threads", "2", "--interpreters", "2", "--lock", "gil", "--trace", "--count", "100M",
           "--repeat", "2", "--quiet", "--output", files["interp"]])
     return files
@@ -154,8 +159,8 @@ def test_loader_reads_the_latency_table(ds3, v3_files):
 
 
 def test_interpreters_of_the_real_run(ds3, v3_files):
-    s = ds3.samples[ds3.samples["file"] == v3_files["interp"]]
-    assert (s["interpreters"] == 2).all()
+    s = ds3.samples[(ds3.samples["file"] == v3_files["interp"]) & (ds3.samples["threads"] == 2)]
+    assert (s["interpreters"] == 2).all() and len(s) == 2 * 3
     assert (s["interpreter"] == s["thread"] % 2).all()
     assert (s["acquisitions"] >= 1).all()
     assert (s["switches"] == 0).all()             # a lock each: no holder ever changes
@@ -194,4 +199,5 @@ def test_report_of_schema_3(ds3, report3):
     assert html.count("data:image/png;base64,") == len(pngs)
     table = metrics.config_table(ds3).set_index("config")
     assert table.loc[INTERP, "interpreters"] == 2 and table.loc[INTERP, "switches_per_s"] == 0
+    assert table.loc[INTERP, "baseline"] == "launch 0"                   # the file's 1×1 gil launch
     assert table.loc[PROBED, "busy_cores"] > 0

@@ -77,6 +77,8 @@ def rich(tmp_path_factory):
     b.add(1, 2, [0.53, 0.52, 0.54, 0.53], lock="gil", interpreters=2,
           worker=lambda t, r, th: dict(acquisitions=1, hold_s=t))
     b.add(2, 1, [0.51, 0.52, 0.5, 0.51])
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0], lock="gil", interval=0.001)      # the baselines of 1ms and legacy
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0], lock="legacy-gil")
     b.trace = _cycles(first_gil_pair)
     lat_runs = [r["run_id"] for r in b.runs if r["lock"] == "gil" and r["threads"] == 2]
     b.latency = [dict(run_id=rid, rank=0, event=i, sent_s=0.01 * i, latency_s=0.0005 * (1 + (i * 7 + rid) % 20),
@@ -103,11 +105,11 @@ def test_report_mentions_every_configuration(rich):
     table = metrics.config_table(rich["ds"])
     md = open(os.path.join(rich["out"], "report.md"), encoding="utf-8").read()
     html = open(os.path.join(rich["out"], "report.html"), encoding="utf-8").read()
-    assert len(table) == 8
+    assert len(table) == 10
     for cfg in table["config"]:
         assert f"| {cfg} |" in md, cfg
         assert f"<td>{cfg}</td>" in html, cfg
-    assert "1×2 gil 5ms 2 interpreters" in set(table["config"])
+    assert "1x2 gil/2i 5ms" in set(table["config"])
 
 
 def test_html_is_self_contained(rich):
@@ -123,7 +125,7 @@ def test_html_is_self_contained(rich):
 
 def test_latency_table_by_hand(rich):
     lat = metrics.latency_table(rich["ds"])
-    r = lat[lat["config"] == "1×2 gil 5ms"].iloc[0]
+    r = lat[lat["config"] == "1x2 gil 5ms"].iloc[0]
     # the 1×2 gil 5ms runs are the 4th configuration's: run ids 12..15
     values = sorted(0.0005 * (1 + (i * 7 + rid) % 20) for rid in range(12, 16) for i in range(50))
     assert r["events"] == 200
@@ -194,7 +196,7 @@ def test_degenerate_sets_still_report(tmp_path, shape):
     md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
     assert_png(tmp_path / "rep" / "time_vs_workers.png")
     if shape == "no baseline":
-        assert "No 1×1 baseline with the same work for: 2×1 none" in md
+        assert "No 1×1 baseline with the same lock, parameters, probe and work for: 2x1 none" in md
         assert "speedups cannot be given" in md
 
 
@@ -206,7 +208,7 @@ def _probe_events(run_id, latencies, period=0.01):
 
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory):
-    """1×1 gil with a probe: a warm-up, two measured runs and an invalid one, each with events."""
+    """1x1 gil with a probe: a warm-up, two measured runs and an invalid one, each with events."""
     d = tmp_path_factory.mktemp("probe")
     b = Builder(3)
     b.add(1, 1, [1.0, 1.0], lock="gil", probe=0.003, warmups=1)            # runs 0 (warm-up), 1, 2
@@ -224,7 +226,7 @@ def probed(tmp_path_factory):
 
 def test_latency_uses_measured_valid_runs_only(probed):
     lat = metrics.latency_table(probed["ds"])
-    assert list(lat["config"]) == ["1×1 gil 5ms probe 3ms"]
+    assert list(lat["config"]) == ["1x1 gil 5ms probe 3ms"]
     r = lat.iloc[0]
     values = [0.001, 0.002, 0.003, 0.015, 0.006, 0.001]
     assert r["events"] == 6 and r["runs"] == 2 and r["max_s"] == 0.015
@@ -237,9 +239,9 @@ def test_latency_uses_measured_valid_runs_only(probed):
 def test_latency_report_table_plot_and_backlog_caveat(probed):
     md = (probed["out"] / "report.md").read_text(encoding="utf-8")
     assert "| configuration | events | mean | median | p99 | max |" in md
-    assert "| 1×1 gil 5ms probe 3ms | 6 | 4.667 ms | 2.5 ms | 14.55 ms | 15 ms |" in md
-    assert "sent before the probe had handled the previous one" in md and "1×1 gil 5ms probe 3ms (17%)" in md
-    assert "| 1×2 gil 5ms 2 interpreters probe 3ms |" in md
+    assert "| 1x1 gil 5ms probe 3ms | 6 | 4.667 ms | 2.5 ms | 14.55 ms | 15 ms |" in md
+    assert "sent before the probe had handled the previous one" in md and "1x1 gil 5ms probe 3ms (17%)" in md
+    assert "| 1x2 gil/2i 5ms probe 3ms |" in md
     assert "2 interpreters with a lock each, latency probe every 3ms (1×2)" in md
     assert_png(probed["out"] / "latency_cdf.png")
 

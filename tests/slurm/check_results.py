@@ -23,10 +23,14 @@ usage: check_results.py FILE [options]    (exit 0 = every check holds; otherwise
   --lock-scope SCOPE         every run has lock_scope SCOPE
 """
 import argparse
+import os
 import sys
 
-import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+from gilbench_analysis import results  # noqa: E402
+from gilbench_analysis.errors import InputError  # noqa: E402
 
 
 def fail(msg):
@@ -34,23 +38,16 @@ def fail(msg):
 
 
 def text(v):
-    if isinstance(v, bytes):
-        return v.rstrip(b"\0").decode()
-    return str(v)
+    return results.text(v)
 
 
 def column(table, name):
-    """A column as a numpy array; enum and string columns as lists of str."""
-    if name not in table.dtype.names:
-        fail(f"no column {name} in its table (has {', '.join(table.dtype.names)})")
+    """A column as a numpy array; text and enum columns (decoded by the analysis' reader) as
+    lists of str."""
+    if name not in table:
+        fail(f"no column {name} in its table (has {', '.join(table)})")
     col = table[name]
-    enum = h5py.check_enum_dtype(table.dtype.fields[name][0])
-    if enum:
-        names = {v: k for k, v in enum.items()}
-        return [names[int(x)] for x in col]
-    if col.dtype.kind in "SOU":
-        return [text(x) for x in col]
-    return col
+    return list(col) if col.dtype == object else col
 
 
 def cpus(spec):
@@ -64,7 +61,7 @@ def cpus(spec):
     return out
 
 
-def main():
+def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("file")
     p.add_argument("--configs")
@@ -80,29 +77,18 @@ def main():
     p.add_argument("--cpus-per-task", type=int)
     p.add_argument("--nodes")
     p.add_argument("--lock-scope")
-    global ARGS
-    ARGS = a = p.parse_args()
+    return p.parse_args()
 
-    try:
-        f = h5py.File(a.file, "r")
-    except OSError as e:
-        fail(f"does not open: {e}")
-    with f:
-        if text(f.attrs.get("producer", b"")) != "gilbench":
-            fail("producer attribute is not 'gilbench'")
-        for t in ("launches", "runs", "samples"):
-            if t not in f:
-                fail(f"no /{t}")
-        launches, runs, samples = f["launches"][()], f["runs"][()], f["samples"][()]
-    said = []
 
-    # Validation: every run, warm-up or not, did exactly the work asked.
-    if len(runs) == 0:
+def check_runs(a, runs, said):
+    """Validation (every run, warm-up or not, did exactly the work asked), rounds, configurations."""
+    n_runs = len(runs["run_id"])
+    if n_runs == 0:
         fail("no runs")
     valid = column(runs, "valid")
     if not np.all(valid == 1):
-        fail(f"{int(np.sum(valid != 1))} of {len(runs)} runs have valid != 1")
-    said.append(f"{len(runs)} runs valid")
+        fail(f"{int(np.sum(valid != 1))} of {n_runs} runs have valid != 1")
+    said.append(f"{n_runs} runs valid")
 
     rounds = set(int(r) for r in column(runs, "round"))
     if len(rounds) < a.min_rounds:
@@ -124,92 +110,116 @@ def main():
             fail(f"configurations {sorted(got)}, expected {sorted(want)}")
         said.append(f"{len(got)} configurations")
 
-    if a.launches is not None and len(launches) != a.launches:
-        fail(f"{len(launches)} launches, expected {a.launches}")
+
+def check_launches(a, launches, said):
+    """How many launches, and how they ended."""
+    if a.launches is not None and len(launches["launch_id"]) != a.launches:
+        fail(f"{len(launches['launch_id'])} launches, expected {a.launches}")
     if a.status:
         st = column(launches, "exit_status")
         if any(s != a.status for s in st):
             fail(f"launch exit_status {st}, expected {a.status}")
         said.append(f"status {a.status}")
 
+
+def check_audit(a, launches, runs, samples, said):
+    """No two workers of a run on one host share a CPU (see --audit, --audit-cores)."""
+    n_runs = len(runs["run_id"])
+    audited = np.ones(n_runs, bool)
+    if a.audit_cores:
+        workers = column(runs, "ranks") * column(runs, "threads")
+        audited = workers <= a.audit_cores
+        over = column(runs, "oversubscribed")
+        if np.any(over[~audited] != 1):
+            fail(f"runs with more than {a.audit_cores} workers are not marked oversubscribed")
+    elif np.any(column(launches, "shared_cores") != 0):
+        fail("a launch records shared_cores=1")
+    shared = column(runs, "shared_cores")
+    if np.any(shared[audited] != 0):
+        fail(f"runs record shared_cores=1: run_ids {list(column(runs, 'run_id')[audited & (shared != 0)])}")
+    keep = set(int(x) for x in column(runs, "run_id")[audited])
+    ids, hosts = column(samples, "run_id"), column(samples, "host")
+    c0, c1, allowed = column(samples, "cpu_start"), column(samples, "cpu_end"), column(samples, "allowed_cpus")
+    by_run = {}
+    for i in range(len(samples["run_id"])):
+        if int(ids[i]) in keep:
+            by_run.setdefault((int(ids[i]), hosts[i]), []).append(i)
+    for (rid, host), rows in by_run.items():
+        for col, what in ((c0, "started"), (c1, "ended")):
+            used = [int(col[i]) for i in rows]
+            if len(set(used)) != len(used):
+                fail(f"run {rid} on {host}: two workers {what} on one CPU ({sorted(used)})")
+        seen = set()
+        for i in rows:
+            s = cpus(allowed[i])
+            if s & seen:
+                fail(f"run {rid} on {host}: allowed CPU sets overlap ({[allowed[j] for j in rows]})")
+            seen |= s
+    said.append(f"affinity audit clean over {len(by_run)} (run, host) groups")
+    if len(by_run) == 0:
+        fail("nothing to audit")
+
+
+def check_slurm(a, launches, samples, said):
+    """Slurm provenance: job, array, tasks, CPUs per task, nodes."""
+    n = len(launches["launch_id"])
+    if a.job:
+        ids = column(launches, "slurm_job_id")
+        if any(x != a.job for x in ids):
+            fail(f"slurm_job_id {ids}, expected {a.job}")
+        steps = column(launches, "slurm_step_id")
+        if any(s == "" for s in steps) or len(set(steps)) != n:
+            fail(f"slurm_step_id {steps}: expected one distinct step per launch")
+        parts = column(launches, "slurm_partition")
+        if any(x == "" for x in parts):
+            fail("slurm_partition empty")
+        said.append(f"job {a.job} steps {steps}")
+    if a.array:
+        aj, ai = a.array.split("_")
+        if any(x != aj for x in column(launches, "slurm_array_job_id")) or \
+           any(x != ai for x in column(launches, "slurm_array_task_id")):
+            fail(f"array ids {column(launches, 'slurm_array_job_id')}_"
+                 f"{column(launches, 'slurm_array_task_id')}, expected {a.array}")
+        said.append(f"array {a.array}")
+    if a.ntasks:
+        want = [int(x) for x in a.ntasks.split(",")]
+        want = want * n if len(want) == 1 else want
+        got = [int(x) for x in column(launches, "slurm_ntasks")]
+        if got != want:
+            fail(f"slurm_ntasks {got}, expected {want}")
+        if got != [int(x) for x in column(launches, "ranks")]:
+            fail(f"slurm_ntasks {got} differ from ranks {list(column(launches, 'ranks'))}")
+    if a.cpus_per_task:
+        got = [int(x) for x in column(launches, "slurm_cpus_per_task")]
+        if any(x != a.cpus_per_task for x in got):
+            fail(f"slurm_cpus_per_task {got}, expected {a.cpus_per_task}")
+    if a.nodes:
+        names = a.nodes.split(",")
+        for h in column(launches, "hosts"):
+            if not set(names) <= set(h.split(",")):
+                fail(f"launch hosts '{h}' do not name all of {names}")
+        if not set(names) <= set(column(samples, "host")):
+            fail(f"sample hosts {sorted(set(column(samples, 'host')))} lack some of {names}")
+        if any(x == "" for x in column(launches, "slurm_nodelist")):
+            fail("slurm_nodelist empty")
+        said.append(f"nodes {names}")
+
+
+def main():
+    global ARGS
+    ARGS = a = parse_args()
+    try:
+        tables = results.read(a.file, require_runs=False).tables
+    except InputError as e:
+        sys.exit(str(e))           # names the file: not gilbench, damaged, missing table, ...
+    launches, runs, samples = tables["launches"], tables["runs"], tables["samples"]
+    said = []
+    check_runs(a, runs, said)
+    check_launches(a, launches, said)
     if a.audit or a.audit_cores:
-        audited = np.ones(len(runs), bool)
-        if a.audit_cores:
-            workers = column(runs, "ranks") * column(runs, "threads")
-            audited = workers <= a.audit_cores
-            over = column(runs, "oversubscribed")
-            if np.any(over[~audited] != 1):
-                fail(f"runs with more than {a.audit_cores} workers are not marked oversubscribed")
-        elif np.any(column(launches, "shared_cores") != 0):
-            fail("a launch records shared_cores=1")
-        shared = column(runs, "shared_cores")
-        if np.any(shared[audited] != 0):
-            fail(f"runs record shared_cores=1: run_ids {list(column(runs, 'run_id')[audited & (shared != 0)])}")
-        keep = set(int(x) for x in column(runs, "run_id")[audited])
-        ids, hosts = column(samples, "run_id"), column(samples, "host")
-        c0, c1, allowed = column(samples, "cpu_start"), column(samples, "cpu_end"), column(samples, "allowed_cpus")
-        by_run = {}
-        for i in range(len(samples)):
-            if int(ids[i]) in keep:
-                by_run.setdefault((int(ids[i]), hosts[i]), []).append(i)
-        for (rid, host), rows in by_run.items():
-            for col, what in ((c0, "started"), (c1, "ended")):
-                used = [int(col[i]) for i in rows]
-                if len(set(used)) != len(used):
-                    fail(f"run {rid} on {host}: two workers {what} on one CPU ({sorted(used)})")
-            seen = set()
-            for i in rows:
-                s = cpus(allowed[i])
-                if s & seen:
-                    fail(f"run {rid} on {host}: allowed CPU sets overlap ({[allowed[j] for j in rows]})")
-                seen |= s
-        said.append(f"affinity audit clean over {len(by_run)} (run, host) groups")
-        if len(by_run) == 0:
-            fail("nothing to audit")
-
+        check_audit(a, launches, runs, samples, said)
     if a.job or a.array or a.ntasks or a.cpus_per_task or a.nodes:
-        n = len(launches)
-        if a.job:
-            ids = column(launches, "slurm_job_id")
-            if any(x != a.job for x in ids):
-                fail(f"slurm_job_id {ids}, expected {a.job}")
-            steps = column(launches, "slurm_step_id")
-            if any(s == "" for s in steps) or len(set(steps)) != n:
-                fail(f"slurm_step_id {steps}: expected one distinct step per launch")
-            parts = column(launches, "slurm_partition")
-            if any(x == "" for x in parts):
-                fail("slurm_partition empty")
-            said.append(f"job {a.job} steps {steps}")
-        if a.array:
-            aj, ai = a.array.split("_")
-            if any(x != aj for x in column(launches, "slurm_array_job_id")) or \
-               any(x != ai for x in column(launches, "slurm_array_task_id")):
-                fail(f"array ids {column(launches, 'slurm_array_job_id')}_"
-                     f"{column(launches, 'slurm_array_task_id')}, expected {a.array}")
-            said.append(f"array {a.array}")
-        if a.ntasks:
-            want = [int(x) for x in a.ntasks.split(",")]
-            want = want * n if len(want) == 1 else want
-            got = [int(x) for x in column(launches, "slurm_ntasks")]
-            if got != want:
-                fail(f"slurm_ntasks {got}, expected {want}")
-            if got != [int(x) for x in column(launches, "ranks")]:
-                fail(f"slurm_ntasks {got} differ from ranks {list(column(launches, 'ranks'))}")
-        if a.cpus_per_task:
-            got = [int(x) for x in column(launches, "slurm_cpus_per_task")]
-            if any(x != a.cpus_per_task for x in got):
-                fail(f"slurm_cpus_per_task {got}, expected {a.cpus_per_task}")
-        if a.nodes:
-            names = a.nodes.split(",")
-            for h in column(launches, "hosts"):
-                if not set(names) <= set(h.split(",")):
-                    fail(f"launch hosts '{h}' do not name all of {names}")
-            if not set(names) <= set(column(samples, "host")):
-                fail(f"sample hosts {sorted(set(column(samples, 'host')))} lack some of {names}")
-            if any(x == "" for x in column(launches, "slurm_nodelist")):
-                fail("slurm_nodelist empty")
-            said.append(f"nodes {names}")
-
+        check_slurm(a, launches, samples, said)
     if a.lock_scope:
         sc = set(column(runs, "lock_scope"))
         if sc != {a.lock_scope}:

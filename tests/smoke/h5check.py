@@ -1,31 +1,34 @@
 """Assertions on a gilbench results file for the smoke tests.
 
 usage: h5check.py FILE 'python expression' ...
-Each expression is evaluated with `runs`, `samples`, `launches` (pandas DataFrames, strings
-decoded), `f` (the open h5py.File) and numpy as `np`; a false one fails with its text.
+Each expression is evaluated with `runs`, `samples`, `launches`, `trace`, `latency` (pandas
+DataFrames read by the analysis' own reader: text decoded, enums named, columns older versions
+lack at their declared defaults; an absent table is empty), `f` (the open h5py.File) and numpy
+as `np`, pandas as `pd`; a false one fails with its text.
 """
+import os
 import sys
 
 import h5py
 import numpy as np
 import pandas as pd
 
-
-def table(f, name):
-    if name not in f:
-        return pd.DataFrame()
-    df = pd.DataFrame(f[name][()])
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = df[col].map(lambda v: v.decode() if isinstance(v, bytes) else v)
-    return df
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+from gilbench_analysis import results  # noqa: E402
+from gilbench_analysis.errors import InputError  # noqa: E402
 
 
 def main():
     path, exprs = sys.argv[1], sys.argv[2:]
+    try:
+        _, tables = results.read_frames(path, require_runs=False)
+    except InputError as exc:
+        sys.exit(str(exc))
+    env = {"np": np, "pd": pd}
+    for name in ("launches", "runs", "samples", "trace", "latency"):
+        env[name] = tables.get(name, pd.DataFrame())
     with h5py.File(path, "r") as f:
-        env = {"f": f, "np": np, "pd": pd, "runs": table(f, "runs"), "samples": table(f, "samples"),
-               "launches": table(f, "launches"), "trace": table(f, "trace")}
+        env["f"] = f
         for e in exprs:
             try:
                 ok = eval(e, env)  # noqa: S307 - test-only assertions written in the tests

@@ -1,0 +1,65 @@
+"""gilbench's own summary and ``gilbench-report summary`` agree on one file (README, Speedup):
+a threads launch and a 2-rank launch appended to a fresh file, then the report's summary of the
+whole file; every configuration each launch printed has the same row in the report (same mode,
+label and baseline origins; figures equal to 1e-9 relative; None where the other has None)."""
+
+import json
+import math
+import os
+import shlex
+import shutil
+
+import pytest
+
+from conftest import ENTRY, _run, mpi_env
+
+KEY = ("ranks", "threads", "interpreters", "lock", "lock_scope", "switch_interval_s", "check_interval",
+       "tick_iterations", "probe_period_s", "scaling", "count")
+SAME = ("mode", "label", "baseline", "baseline_none", "repetitions", "valid")
+CLOSE = ("median_s", "min_s", "cv", "speedup", "efficiency", "speedup_vs_none")
+COMMON = ["--count", "20M", "--lock", "none,gil", "--repeat", "3", "--format", "json", "-q"]
+
+
+def _configurations(proc):
+    return json.loads(proc.stdout)["configurations"]
+
+
+def _close(a, b, rel=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=rel, abs_tol=0.0)
+
+
+@pytest.fixture(scope="module")
+def sides(gilbench, tmp_path_factory):
+    """(what each launch printed, what the report prints for the file)."""
+    path = str(tmp_path_factory.mktemp("agree") / "f.h5")
+    mpirun = os.environ.get("GILBENCH_MPIEXEC", shutil.which("mpirun") or "mpirun")
+    preflags = shlex.split(os.environ.get("GILBENCH_MPIEXEC_PREFLAGS", "--oversubscribe --bind-to none"))
+    threads = _run([gilbench, *COMMON, "--threads", "1,2", "-o", path])
+    ranks = _run([mpirun, "-n", "2", *preflags, gilbench, *COMMON, "--threads", "1", "-o", path], env=mpi_env())
+    report = _run([ENTRY, "summary", path, "--format", "json", "-q"])
+    return _configurations(threads) + _configurations(ranks), _configurations(report)
+
+
+def test_every_configuration_agrees(sides):
+    binary, report = sides
+    assert len(binary) == 6 and len(report) == 6, (binary, report)
+    by_key = {tuple(r[k] for k in KEY): r for r in report}
+    for b in binary:
+        r = by_key.get(tuple(b[k] for k in KEY))
+        assert r is not None, f"{b['label']}: no such row in the report ({sorted(by_key)})"
+        for col in SAME:
+            assert r[col] == b[col], f"{b['label']}: {col} {r[col]!r} (report) != {b[col]!r} (gilbench)"
+        for col in CLOSE:
+            assert _close(r[col], b[col]), f"{b['label']}: {col} {r[col]!r} (report) != {b[col]!r} (gilbench)"
+
+
+def test_the_ranks_launch_takes_its_baselines_from_the_threads_launch(sides):
+    binary, report = sides
+    processes = [r for r in report if r["mode"] == "processes"]
+    assert len(processes) == 2
+    for r in processes:
+        assert r["baseline"] == "launch 0" and r["baseline_none"] == "launch 0", r
+        assert r["speedup"] is not None and r["speedup_vs_none"] is not None
+    assert {r["baseline"] for r in report if r["ranks"] == 1} == {"same launch"}
