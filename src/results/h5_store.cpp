@@ -327,8 +327,7 @@ ResultsStore::ResultsStore(std::string path) : path_(std::move(path)), lock_path
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     io_error("cannot write " + path_ + ": directory " + dir + " does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    io_error("cannot write " + path_ + ": directory " + dir + " is not writable");
+  if (::access(dir.c_str(), W_OK) != 0) io_error("cannot write " + path_ + ": directory " + dir + " is not writable");
   info_ = inspect(path_);  // before locking: a foreign file is refused untouched
   if (info_.exists && info_.schema_version != kSchemaVersion)
     io_error(path_ + " has schema version " + std::to_string(info_.schema_version) + "; this gilbench writes version " +
