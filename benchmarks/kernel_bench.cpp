@@ -52,7 +52,10 @@ void BM_CountdownVsAddChain(benchmark::State& state) {
   state.counters["iters_per_cycle"] = chain_s / kernel_s;
   state.counters["est_GHz"] = n / chain_s * 1e-9;
 }
-BENCHMARK(BM_CountdownVsAddChain)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)
+BENCHMARK(BM_CountdownVsAddChain)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
     ->MinTime(0.5);
 
 }  // namespace

@@ -12,7 +12,7 @@ struct ParseResult {
   enum class Action { run, exit } action = Action::run;
   Config config;
   ExitCode code = ExitCode::ok;
-  std::string output;   ///< --help / --version text (stdout) or the one-line error (stderr)
+  std::string output;  ///< --help / --version text (stdout) or the one-line error (stderr)
   bool to_stderr = false;
 };
 

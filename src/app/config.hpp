@@ -15,23 +15,23 @@ enum class LockScope : std::uint8_t { rank, job };
 
 struct Config {
   // Work
-  std::uint64_t count = 50'000'000;       ///< iterations: total (strong) or per worker (weak)
-  double count_auto_s = 0.0;              ///< > 0: --count auto:S, count is calibrated at start
+  std::uint64_t count = 50'000'000;  ///< iterations: total (strong) or per worker (weak)
+  double count_auto_s = 0.0;         ///< > 0: --count auto:S, count is calibrated at start
   Scaling scaling = Scaling::strong;
 
   // Sweep: every combination of these is one configuration
-  std::vector<int> threads = {1};         ///< OpenMP threads per rank
+  std::vector<int> threads = {1};  ///< OpenMP threads per rank
   std::vector<gil::Policy> locks = {gil::Policy::none};
   std::vector<std::chrono::nanoseconds> switch_intervals = {std::chrono::milliseconds(5)};
   std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
   LockScope lock_scope = LockScope::rank;
 
-  int repeat = 5;                         ///< measured repetitions per configuration
-  int warmup = 1;                         ///< warm-up repetitions per configuration (first)
+  int repeat = 5;  ///< measured repetitions per configuration
+  int warmup = 1;  ///< warm-up repetitions per configuration (first)
 
   // GIL effects beyond throughput: interpreters per process, latency of an I/O-like thread
-  int interpreters = 1;                   ///< emulated interpreters per rank, each with its own lock
+  int interpreters = 1;                      ///< emulated interpreters per rank, each with its own lock
   std::chrono::nanoseconds probe_period{0};  ///< > 0: --probe latency[:PERIOD]
 
   // Lock-event trace
@@ -42,7 +42,7 @@ struct Config {
   // Output
   std::string output = "gilbench.h5";
   OutputFormat format = OutputFormat::table;
-  bool quiet = false;                     ///< no header/progress on stderr
+  bool quiet = false;  ///< no header/progress on stderr
 
   // Provenance
   std::string command_line;

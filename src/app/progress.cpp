@@ -7,8 +7,11 @@
 namespace gilbench {
 
 Progress::Progress(std::size_t total_runs, bool enabled)
-    : total_(total_runs), enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+    : total_(total_runs),
+      enabled_(enabled),
+      tty_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_print_(start_) {}
 
 void Progress::update(std::size_t done, const std::string& what) {
   if (!enabled_) return;

@@ -62,9 +62,10 @@ Types types_of(const schema::Column& c) {
 std::string column_json(const schema::Column& c, const std::string& init) {
   const Types t = types_of(c);
   const std::string size = std::to_string(c.size);
-  std::string s = "{\"name\": " + quoted(c.name) + ", \"cpp\": " +
-                  quoted(c.kind == schema::Kind::text ? "FixedText<" + size + ">" : t.cpp) + ", \"hdf5\": " +
-                  quoted(t.hdf5) + ", \"dtype\": " + quoted(c.kind == schema::Kind::text ? "S" + size : t.dtype);
+  std::string s = "{\"name\": " + quoted(c.name) +
+                  ", \"cpp\": " + quoted(c.kind == schema::Kind::text ? "FixedText<" + size + ">" : t.cpp) +
+                  ", \"hdf5\": " + quoted(t.hdf5) +
+                  ", \"dtype\": " + quoted(c.kind == schema::Kind::text ? "S" + size : t.dtype);
   if (c.kind == schema::Kind::event) {
     s += ", \"enum\": {";
     for (int i = 0; i < gil::kEventKinds; ++i)
@@ -72,14 +73,15 @@ std::string column_json(const schema::Column& c, const std::string& init) {
     s += "}";
   }
   return s + ", \"unit\": " + quoted(c.unit) + ", \"since\": " + std::to_string(c.since) +
-         ", \"required\": " + (c.required ? "true" : "false") + ", \"default\": " + init + ", \"meaning\": " +
-         quoted(c.meaning) + "}";
+         ", \"required\": " + (c.required ? "true" : "false") + ", \"default\": " + init +
+         ", \"meaning\": " + quoted(c.meaning) + "}";
 }
 
 std::string table_json(const schema::Table& t, bool in_file, const std::string& columns) {
   return "    " + quoted(t.name) + ": {\n      \"in_file\": " + (in_file ? "true" : "false") +
          ", \"required\": " + (t.required ? "true" : "false") + ", \"since\": " + std::to_string(t.since) +
-         ",\n      \"description\": " + quoted(t.description) + ",\n      \"columns\": [\n" + columns + "\n      ]\n    }";
+         ",\n      \"description\": " + quoted(t.description) + ",\n      \"columns\": [\n" + columns +
+         "\n      ]\n    }";
 }
 
 template <class Table>
@@ -101,7 +103,8 @@ std::string summary_table() {
                ", \"dtype\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) + ", \"unit\": " + quoted(c.unit) +
                ", \"meaning\": " + quoted(c.meaning) + "}";
   });
-  const schema::Table t{"summary", "one row per configuration: what gilbench and gilbench-report summary print", 1, false};
+  const schema::Table t{"summary", "one row per configuration: what gilbench and gilbench-report summary print", 1,
+                        false};
   return table_json(t, false, columns);
 }
 
@@ -112,7 +115,8 @@ std::string schema_json() {
   schema::for_each_table([&](auto table) { tables += (tables.empty() ? "" : ",\n") + file_table<decltype(table)>(); });
   tables += ",\n" + summary_table();
   std::string versions;
-  for (int v = kOldestReadableVersion; v <= kSchemaVersion; ++v) versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+  for (int v = kOldestReadableVersion; v <= kSchemaVersion; ++v)
+    versions += (versions.empty() ? "" : ", ") + std::to_string(v);
   return "{\n  \"format\": 1,\n  \"producer\": \"gilbench\",\n  \"schema_version\": " + std::to_string(kSchemaVersion) +
          ",\n  \"versions\": [" + versions + "],\n  \"tables\": {\n" + tables + "\n  }\n}\n";
 }

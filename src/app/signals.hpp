@@ -3,8 +3,8 @@
 // between repetitions (all ranks agree through an all-reduce), saves what is done and exits 5.
 namespace gilbench::signals {
 
-void install();             ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag
-bool stop_requested();      ///< this process got SIGTERM/SIGINT
-int received_signal();      ///< which signal (0 if none)
+void install();         ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag
+bool stop_requested();  ///< this process got SIGTERM/SIGINT
+int received_signal();  ///< which signal (0 if none)
 
 }  // namespace gilbench::signals

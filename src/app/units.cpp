@@ -51,10 +51,14 @@ std::uint64_t parse_count(std::string_view text) {
   if (!rest.empty()) {
     if (rest.size() != 1) throw std::invalid_argument("count " + quoted + " has an unknown suffix (use k, M, G or T)");
     switch (rest.front()) {
-      case 'k': case 'K': mult = 1e3; break;
-      case 'm': case 'M': mult = 1e6; break;
-      case 'g': case 'G': mult = 1e9; break;
-      case 't': case 'T': mult = 1e12; break;
+      case 'k':
+      case 'K': mult = 1e3; break;
+      case 'm':
+      case 'M': mult = 1e6; break;
+      case 'g':
+      case 'G': mult = 1e9; break;
+      case 't':
+      case 'T': mult = 1e12; break;
       default: throw std::invalid_argument("count " + quoted + " has an unknown suffix (use k, M, G or T)");
     }
   }
@@ -112,8 +116,10 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_count(std::uint64_t n) {
-  const struct { std::uint64_t div; const char* suffix; } units[] = {
-      {1'000'000'000'000ULL, "T"}, {1'000'000'000ULL, "G"}, {1'000'000ULL, "M"}, {1'000ULL, "k"}};
+  const struct {
+    std::uint64_t div;
+    const char* suffix;
+  } units[] = {{1'000'000'000'000ULL, "T"}, {1'000'000'000ULL, "G"}, {1'000'000ULL, "M"}, {1'000ULL, "k"}};
   for (const auto& u : units)
     if (n >= u.div && n % u.div == 0) return std::to_string(n / u.div) + u.suffix;
   for (const auto& u : units)

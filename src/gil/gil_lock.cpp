@@ -45,7 +45,8 @@ class GilLock final : public Lock {
       const std::uint64_t k = n < kGilPollIterations ? n : kGilPollIterations;
       done += countdown(k);
       n -= k;
-      if (hook_) [[unlikely]] hook_(tid, k);
+      if (hook_) [[unlikely]]
+        hook_(tid, k);
       // The check point: CPython's eval_breaker test on a loop back-edge.
       if (drop_request_.load(std::memory_order_relaxed) && n > 0) [[unlikely]] {
         ++c.forced_drops;

@@ -63,7 +63,8 @@ class LegacyGilLock final : public Lock {
       done += countdown(k);
       n -= k;
       ticker_.store(budget - k, std::memory_order_relaxed);
-      if (hook_) [[unlikely]] hook_(tid, k);
+      if (hook_) [[unlikely]]
+        hook_(tid, k);
     }
     release_sem(c, tr, tenure);
     return done;

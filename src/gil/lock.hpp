@@ -105,23 +105,23 @@ std::optional<std::string> validate(const Params& p);
 /// as columns of the results file's /samples table (results/schema.hpp appends them there).
 /// switches are counted by the new holder: the sum over threads is the run's holder changes,
 /// and a fresh lock's first take is none.
-#define GILBENCH_LOCK_COUNTERS(X)                                                                            \
-  X(acquisitions, u64, 0, "", 2, false, 0, "times the thread took the lock")                                 \
-  X(switches, u64, 0, "", 2, false, 0,                                                                       \
-    "takes where the previous holder was another thread, counted by the new holder (sum over threads = the " \
-    "run's holder changes)")                                                                                 \
+#define GILBENCH_LOCK_COUNTERS(X)                                                                               \
+  X(acquisitions, u64, 0, "", 2, false, 0, "times the thread took the lock")                                    \
+  X(switches, u64, 0, "", 2, false, 0,                                                                          \
+    "takes where the previous holder was another thread, counted by the new holder (sum over threads = the "    \
+    "run's holder changes)")                                                                                    \
   X(forced_drops, u64, 0, "", 2, false, 0, "gil: drops at a check point because a waiter set the drop request") \
-  X(drop_requests, u64, 0, "", 2, false, 0, "gil: times this thread, waiting, set the drop request")         \
-  X(wait_timeouts, u64, 0, "", 2, false, 0, "gil: timed waits of one switch interval that expired")          \
-  X(checks, u64, 0, "", 2, false, 0, "legacy-gil: release/re-acquire check points")                          \
-  X(self_reacquires, u64, 0, "", 2, false, 0,                                                                \
-    "legacy-gil: checks where the thread got the lock straight back (nobody else took it)")                  \
-  X(handoffs, u64, 0, "", 2, false, 0, "legacy-gil: checks where another thread took it meanwhile")          \
-  X(ctx_voluntary, u64, 0, "", 2, false, 0,                                                                  \
-    "OS voluntary context switches of the thread during the run (getrusage RUSAGE_THREAD)")                  \
-  X(ctx_involuntary, u64, 0, "", 2, false, 0, "OS involuntary context switches of the thread during the run") \
-  X(wait_s, f64, 0, "s", 2, false, 0.0, "blocked waiting to take the lock")                                  \
-  X(hold_s, f64, 0, "s", 2, false, 0.0, "holding the lock (acquire to release)")                             \
+  X(drop_requests, u64, 0, "", 2, false, 0, "gil: times this thread, waiting, set the drop request")            \
+  X(wait_timeouts, u64, 0, "", 2, false, 0, "gil: timed waits of one switch interval that expired")             \
+  X(checks, u64, 0, "", 2, false, 0, "legacy-gil: release/re-acquire check points")                             \
+  X(self_reacquires, u64, 0, "", 2, false, 0,                                                                   \
+    "legacy-gil: checks where the thread got the lock straight back (nobody else took it)")                     \
+  X(handoffs, u64, 0, "", 2, false, 0, "legacy-gil: checks where another thread took it meanwhile")             \
+  X(ctx_voluntary, u64, 0, "", 2, false, 0,                                                                     \
+    "OS voluntary context switches of the thread during the run (getrusage RUSAGE_THREAD)")                     \
+  X(ctx_involuntary, u64, 0, "", 2, false, 0, "OS involuntary context switches of the thread during the run")   \
+  X(wait_s, f64, 0, "s", 2, false, 0.0, "blocked waiting to take the lock")                                     \
+  X(hold_s, f64, 0, "s", 2, false, 0.0, "holding the lock (acquire to release)")                                \
   X(switch_wait_s, f64, 0, "s", 2, false, 0.0, "gil: in the forced-switch wait after a forced drop")
 
 /// Trivially copyable (gathered over MPI as bytes).
@@ -149,8 +149,8 @@ struct TraceEvent {
 
 struct TraceOptions {
   bool enabled = false;
-  double window_s = 2.0;           ///< record events with t_s <= window_s only
-  std::size_t max_events = 100000; ///< at most this many events per run() call (i.e. per thread)
+  double window_s = 2.0;            ///< record events with t_s <= window_s only
+  std::size_t max_events = 100000;  ///< at most this many events per run() call (i.e. per thread)
   /// Time zero of the trace. Default (a default-constructed time_point): the lock's creation.
   /// The runner passes the run's start so t_s is "since the start of the run".
   std::chrono::steady_clock::time_point epoch{};

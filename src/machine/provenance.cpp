@@ -84,8 +84,12 @@ std::string hostname() {
 std::string openmp_version() {
   // _OPENMP is the date of the supported specification.
   const int date = _OPENMP;
-  const char* spec = date >= 202111 ? "5.2" : date >= 202011 ? "5.1" : date >= 201811 ? "5.0"
-                   : date >= 201511 ? "4.5" : date >= 201307 ? "4.0" : "3.x";
+  const char* spec = date >= 202111   ? "5.2"
+                     : date >= 202011 ? "5.1"
+                     : date >= 201811 ? "5.0"
+                     : date >= 201511 ? "4.5"
+                     : date >= 201307 ? "4.0"
+                                      : "3.x";
   return std::to_string(date) + " (OpenMP " + spec + ")";
 }
 

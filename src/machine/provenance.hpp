@@ -11,10 +11,11 @@ namespace gilbench::provenance {
 LaunchRecord collect(const std::string& command_line, const std::string& mpi_thread_level);
 
 std::string hostname();
-std::string build_description();   ///< "gilbench 0.1.0 (git abc123)"
-std::string versions_text();       ///< the --version text (needs MPI initialised or not: uses compile-time + Get_library_version)
+std::string build_description();  ///< "gilbench 0.1.0 (git abc123)"
+std::string
+versions_text();  ///< the --version text (needs MPI initialised or not: uses compile-time + Get_library_version)
 std::string openmp_version();
-std::string mpi_library_version(); ///< first line of MPI_Get_library_version
+std::string mpi_library_version();  ///< first line of MPI_Get_library_version
 std::string thread_level_name(int level);
 
 }  // namespace gilbench::provenance

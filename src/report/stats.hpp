@@ -4,8 +4,8 @@
 
 namespace gilbench::stats {
 
-double mean(const std::vector<double>& v);    ///< REQUIRES: !v.empty()
-double median(std::vector<double> v);         ///< mean of the two middle values for even sizes
+double mean(const std::vector<double>& v);  ///< REQUIRES: !v.empty()
+double median(std::vector<double> v);       ///< mean of the two middle values for even sizes
 double min(const std::vector<double>& v);
 double max(const std::vector<double>& v);
 double stddev(const std::vector<double>& v);  ///< sample standard deviation (n-1); 0 for n < 2

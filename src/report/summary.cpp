@@ -27,8 +27,9 @@ RunRecord normalised(RunRecord r) {
 
 /// Same lock, the parameters it uses and the probe: what a baseline must share with a row.
 bool same_policy(const RunRecord& a, const RunRecord& b) {
-  return a.lock == b.lock.view() && a.switch_interval_s == b.switch_interval_s && a.check_interval == b.check_interval &&
-         a.tick_iterations == b.tick_iterations && a.probe_period_s == b.probe_period_s;
+  return a.lock == b.lock.view() && a.switch_interval_s == b.switch_interval_s &&
+         a.check_interval == b.check_interval && a.tick_iterations == b.tick_iterations &&
+         a.probe_period_s == b.probe_period_s;
 }
 
 /// The 1x1 work that matches `row`'s: the same total (strong) or one worker's share (weak).
@@ -51,7 +52,8 @@ Baseline find_baseline(const RunRecord& row, bool lock_free, const std::vector<R
   want = normalised(want);
   const auto matches = [&](const RunRecord& r) {
     const RunRecord n = normalised(r);
-    return measured_valid(r) && r.ranks == 1 && r.threads == 1 && same_policy(n, want) && r.count == baseline_count(row);
+    return measured_valid(r) && r.ranks == 1 && r.threads == 1 && same_policy(n, want) &&
+           r.count == baseline_count(row);
   };
   Baseline b;
   for (const RunRecord& r : own)
@@ -107,7 +109,8 @@ void measure_row(SummaryRow& row, const std::vector<const RunRecord*>& group, co
   double hold = 0, wall = 0;
   for (const double w : walls) wall += w;
   for (const Sample& s : samples)
-    if (ids.count(s.run_id) != 0) switches += s.lock.switches, acquisitions += s.lock.acquisitions, hold += s.lock.hold_s;
+    if (ids.count(s.run_id) != 0)
+      switches += s.lock.switches, acquisitions += s.lock.acquisitions, hold += s.lock.hold_s;
   for (const LatencyRecord& l : latency)
     if (ids.count(l.run_id) != 0) lat.push_back(l.latency_s);
   if (wall > 0) row.switches_per_s = static_cast<double>(switches) / wall;

@@ -89,7 +89,7 @@ struct Column {
 /// Calls f(const Column&, member&) for every summary column of `r`, in order.
 template <class R, class F>
 void visit(R& r, F&& f) {
-#define GILBENCH_SUMMARY_VISIT(name, type, unit, header, format, group, meaning)                                   \
+#define GILBENCH_SUMMARY_VISIT(name, type, unit, header, format, group, meaning) \
   f(Column{#name, Type::type, unit, header, Format::format, Group::group, meaning}, r.name);
   GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_VISIT)
 #undef GILBENCH_SUMMARY_VISIT

@@ -60,7 +60,9 @@ std::string table_cell(const summary::Column& c, const T& v) {
   else if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "INVALID";
   else if constexpr (std::is_same_v<T, std::optional<double>>) {
     if (!v) return "-";
-    return c.format == Format::percent ? fixed(*v * 100, 1, "%") : c.format == Format::ratio ? fixed(*v, 2, "x") : fixed(*v, 2);
+    return c.format == Format::percent ? fixed(*v * 100, 1, "%")
+           : c.format == Format::ratio ? fixed(*v, 2, "x")
+                                       : fixed(*v, 2);
   } else if constexpr (std::is_same_v<T, double>) {
     return c.format == Format::duration ? units::format_duration(v) : fixed(v, 0);
   } else {
@@ -78,7 +80,9 @@ void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool 
   if (json) out << "{\"configurations\": [";
   if (!json) {
     std::string header;
-    summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) { header += (header.empty() ? "" : ",") + std::string(c.name); });
+    summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) {
+      header += (header.empty() ? "" : ",") + std::string(c.name);
+    });
     out << header << '\n';
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {

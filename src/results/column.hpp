@@ -90,8 +90,7 @@ struct Table {
 #define GILBENCH_CTYPE_event(size) std::uint8_t
 
 /// A record member: X-macro callback that declares `name` with its type and initial value.
-#define GILBENCH_MEMBER(name, kind, size, unit, since, required, init, meaning) \
-  GILBENCH_CTYPE_##kind(size) name = init;
+#define GILBENCH_MEMBER(name, kind, size, unit, since, required, init, meaning) GILBENCH_CTYPE_##kind(size) name = init;
 
 /// A visitor call: `f(descriptor, r.name)` (r and f are the visiting function's parameters).
 #define GILBENCH_VISIT(name, kind, size, unit, since, required, init, meaning) \

@@ -156,8 +156,9 @@ namespace schema {
 template <class Record>
 struct TableOf;
 
-#define GILBENCH_VISIT_LOCK(name, kind, size, unit, since, required, init, meaning) \
-  f(::gilbench::schema::Column{#name, ::gilbench::schema::Kind::kind, size, unit, since, required, meaning}, r.lock.name);
+#define GILBENCH_VISIT_LOCK(name, kind, size, unit, since, required, init, meaning)                          \
+  f(::gilbench::schema::Column{#name, ::gilbench::schema::Kind::kind, size, unit, since, required, meaning}, \
+    r.lock.name);
 
 template <>
 struct TableOf<LaunchRecord> {

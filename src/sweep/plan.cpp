@@ -18,8 +18,7 @@ std::vector<RunConfig> make_configs(const Config& cfg) {
         case gil::Policy::legacy_gil:
           for (auto ci : cfg.check_intervals) add(std::chrono::nanoseconds(0), ci);
           break;
-        default:
-          add(std::chrono::nanoseconds(0), 0);
+        default: add(std::chrono::nanoseconds(0), 0);
       }
     }
   }

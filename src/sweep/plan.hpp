@@ -21,8 +21,8 @@ struct RunConfig {
 };
 
 struct PlannedRun {
-  int config = 0;       ///< index into the configurations
-  int repetition = 0;   ///< 0-based among warm-ups or among measured repetitions
+  int config = 0;      ///< index into the configurations
+  int repetition = 0;  ///< 0-based among warm-ups or among measured repetitions
   bool warmup = false;
   int round = 0;
 };

@@ -23,7 +23,8 @@ double since(std::chrono::steady_clock::time_point epoch) {
 }
 
 void make_pipe(int (&fds)[2]) {
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("latency probe: pipe: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("latency probe: pipe: ") + std::strerror(errno));
 }
 
 }  // namespace
@@ -106,7 +107,8 @@ void LatencyProbe::stop() {
   if (stopped_) return;
   stopped_ = true;
   const char byte = 1;
-  if (::write(stop_pipe_[1], &byte, 1) != 1) { /* the sender then ends at its next deadline */ }
+  if (::write(stop_pipe_[1], &byte, 1) != 1) { /* the sender then ends at its next deadline */
+  }
   if (sender_.joinable()) sender_.join();
   if (prober_.joinable()) prober_.join();
 }

@@ -181,16 +181,34 @@ TEST(Params, MakeLockThrowsOnBadInput) {
 
 TEST(CountersTest, PlusEqualsAddsEveryField) {
   Counters a, b;
-  a.acquisitions = 1; a.switches = 2; a.forced_drops = 3; a.drop_requests = 4; a.wait_timeouts = 5;
-  a.checks = 6; a.self_reacquires = 7; a.handoffs = 8; a.ctx_voluntary = 9; a.ctx_involuntary = 10;
-  a.wait_s = 0.5; a.hold_s = 1.5; a.switch_wait_s = 2.5;
+  a.acquisitions = 1;
+  a.switches = 2;
+  a.forced_drops = 3;
+  a.drop_requests = 4;
+  a.wait_timeouts = 5;
+  a.checks = 6;
+  a.self_reacquires = 7;
+  a.handoffs = 8;
+  a.ctx_voluntary = 9;
+  a.ctx_involuntary = 10;
+  a.wait_s = 0.5;
+  a.hold_s = 1.5;
+  a.switch_wait_s = 2.5;
   b = a;
   b += a;
-  EXPECT_EQ(b.acquisitions, 2u); EXPECT_EQ(b.switches, 4u); EXPECT_EQ(b.forced_drops, 6u);
-  EXPECT_EQ(b.drop_requests, 8u); EXPECT_EQ(b.wait_timeouts, 10u); EXPECT_EQ(b.checks, 12u);
-  EXPECT_EQ(b.self_reacquires, 14u); EXPECT_EQ(b.handoffs, 16u); EXPECT_EQ(b.ctx_voluntary, 18u);
+  EXPECT_EQ(b.acquisitions, 2u);
+  EXPECT_EQ(b.switches, 4u);
+  EXPECT_EQ(b.forced_drops, 6u);
+  EXPECT_EQ(b.drop_requests, 8u);
+  EXPECT_EQ(b.wait_timeouts, 10u);
+  EXPECT_EQ(b.checks, 12u);
+  EXPECT_EQ(b.self_reacquires, 14u);
+  EXPECT_EQ(b.handoffs, 16u);
+  EXPECT_EQ(b.ctx_voluntary, 18u);
   EXPECT_EQ(b.ctx_involuntary, 20u);
-  EXPECT_DOUBLE_EQ(b.wait_s, 1.0); EXPECT_DOUBLE_EQ(b.hold_s, 3.0); EXPECT_DOUBLE_EQ(b.switch_wait_s, 5.0);
+  EXPECT_DOUBLE_EQ(b.wait_s, 1.0);
+  EXPECT_DOUBLE_EQ(b.hold_s, 3.0);
+  EXPECT_DOUBLE_EQ(b.switch_wait_s, 5.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,10 +558,19 @@ void expect_well_formed(const std::vector<TraceEvent>& ev, int tid) {
       EXPECT_LE(ev[i - 1].t_s, ev[i].t_s) << "event " << i << " out of order";
     }
     switch (ev[i].kind) {
-      case EventKind::request: EXPECT_EQ(state, idle) << "event " << i; state = waiting; break;
+      case EventKind::request:
+        EXPECT_EQ(state, idle) << "event " << i;
+        state = waiting;
+        break;
       case EventKind::drop_request: EXPECT_EQ(state, waiting) << "event " << i; break;
-      case EventKind::acquire: EXPECT_EQ(state, waiting) << "event " << i; state = holding; break;
-      case EventKind::release: EXPECT_EQ(state, holding) << "event " << i; state = idle; break;
+      case EventKind::acquire:
+        EXPECT_EQ(state, waiting) << "event " << i;
+        state = holding;
+        break;
+      case EventKind::release:
+        EXPECT_EQ(state, holding) << "event " << i;
+        state = idle;
+        break;
     }
   }
 }

@@ -18,8 +18,8 @@ class Watchdog {
       : what_(std::move(what)), thread_([this, limit] {
           std::unique_lock lk(m_);
           if (!cv_.wait_for(lk, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "watchdog: '%s' still running after %llds: deadlock or lost wake-up\n",
-                         what_.c_str(), static_cast<long long>(limit.count()));
+            std::fprintf(stderr, "watchdog: '%s' still running after %llds: deadlock or lost wake-up\n", what_.c_str(),
+                         static_cast<long long>(limit.count()));
             std::fflush(stderr);
             std::abort();
           }

@@ -49,7 +49,7 @@ TEST(Affinity, OversubscriptionPerHost) {
 TEST(Affinity, SharedCpus) {
   EXPECT_FALSE(shares_cpus({worker("a", "0", 1, 0, 0), worker("a", "1", 1, 1, 1)}));
   EXPECT_TRUE(shares_cpus({worker("a", "0", 1, 0, 0), worker("a", "0", 1, 0, 0)}));       // pinned together
-  EXPECT_TRUE(shares_cpus({worker("a", "0-3", 4, 2, 2), worker("a", "0-3", 4, 2, 0)}));  // started together
-  EXPECT_FALSE(shares_cpus({worker("a", "0-3", 4, 1, 2), worker("a", "0-3", 4, 2, 2)})); // took turns later
-  EXPECT_FALSE(shares_cpus({worker("a", "0", 1, 0, 0), worker("b", "0", 1, 0, 0)}));     // other host
+  EXPECT_TRUE(shares_cpus({worker("a", "0-3", 4, 2, 2), worker("a", "0-3", 4, 2, 0)}));   // started together
+  EXPECT_FALSE(shares_cpus({worker("a", "0-3", 4, 1, 2), worker("a", "0-3", 4, 2, 2)}));  // took turns later
+  EXPECT_FALSE(shares_cpus({worker("a", "0", 1, 0, 0), worker("b", "0", 1, 0, 0)}));      // other host
 }
