@@ -21,14 +21,9 @@ BEGIN, END = "<!-- schema:begin -->", "<!-- schema:end -->"
 
 
 def type_text(c):
-    d = c["dtype"]
-    if d == "vlen-utf8":
-        return "string"
-    if d.startswith("S"):
-        return f"string({d[1:]})"
     if "enum" in c:
-        return "enum uint8: " + ", ".join(f"`{k}`={v}" for k, v in c["enum"].items())
-    return {"<i4": "int32", "<i8": "int64", "<u8": "uint64", "u1": "uint8", "<f8": "float64"}.get(d, d)
+        return c["type"] + ": " + ", ".join(f"`{k}`={v}" for k, v in c["enum"].items())
+    return c["type"]
 
 
 def default_text(c):

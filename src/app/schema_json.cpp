@@ -40,6 +40,7 @@ std::string json_value(const T& v) {
 }
 
 struct Types {
+  const char* type;  ///< as people say it: int32, float64, string, ...
   const char* cpp;
   const char* hdf5;
   const char* dtype;
@@ -47,22 +48,23 @@ struct Types {
 
 Types types_of(const schema::Column& c) {
   switch (c.kind) {
-    case schema::Kind::i32: return {"std::int32_t", "H5T_STD_I32LE", "<i4"};
-    case schema::Kind::i64: return {"std::int64_t", "H5T_STD_I64LE", "<i8"};
-    case schema::Kind::u64: return {"std::uint64_t", "H5T_STD_U64LE", "<u8"};
-    case schema::Kind::u8: return {"std::uint8_t", "H5T_STD_U8LE", "u1"};
-    case schema::Kind::f64: return {"double", "H5T_IEEE_F64LE", "<f8"};
-    case schema::Kind::text: return {"FixedText", "H5T_STRING (fixed length, null-terminated, ASCII)", "S"};
-    case schema::Kind::vtext: return {"std::string", "H5T_STRING (variable length, UTF-8)", "vlen-utf8"};
-    case schema::Kind::event: return {"gil::EventKind", "H5T_ENUM (uint8)", "u1"};
+    case schema::Kind::i32: return {"int32", "std::int32_t", "H5T_STD_I32LE", "<i4"};
+    case schema::Kind::i64: return {"int64", "std::int64_t", "H5T_STD_I64LE", "<i8"};
+    case schema::Kind::u64: return {"uint64", "std::uint64_t", "H5T_STD_U64LE", "<u8"};
+    case schema::Kind::u8: return {"uint8", "std::uint8_t", "H5T_STD_U8LE", "u1"};
+    case schema::Kind::f64: return {"float64", "double", "H5T_IEEE_F64LE", "<f8"};
+    case schema::Kind::text: return {"string", "FixedText", "H5T_STRING (fixed length, null-terminated, ASCII)", "S"};
+    case schema::Kind::vtext: return {"string", "std::string", "H5T_STRING (variable length, UTF-8)", "vlen-utf8"};
+    case schema::Kind::event: return {"enum (uint8)", "gil::EventKind", "H5T_ENUM (uint8)", "u1"};
   }
-  return {"", "", ""};
+  return {"", "", "", ""};
 }
 
 std::string column_json(const schema::Column& c, const std::string& init) {
   const Types t = types_of(c);
   const std::string size = std::to_string(c.size);
   std::string s = "{\"name\": " + quoted(c.name) +
+                  ", \"type\": " + quoted(c.kind == schema::Kind::text ? "string(" + size + ")" : t.type) +
                   ", \"cpp\": " + quoted(c.kind == schema::Kind::text ? "FixedText<" + size + ">" : t.cpp) +
                   ", \"hdf5\": " + quoted(t.hdf5) +
                   ", \"dtype\": " + quoted(c.kind == schema::Kind::text ? "S" + size : t.dtype);
@@ -100,6 +102,7 @@ std::string summary_table() {
   std::string columns;
   summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) {
     columns += (columns.empty() ? "" : ",\n") + std::string("        {\"name\": ") + quoted(c.name) +
+               ", \"type\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) +
                ", \"dtype\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) + ", \"unit\": " + quoted(c.unit) +
                ", \"meaning\": " + quoted(c.meaning) + "}";
   });
