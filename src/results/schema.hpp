@@ -160,52 +160,31 @@ struct TableOf;
   f(::gilbench::schema::Column{#name, ::gilbench::schema::Kind::kind, size, unit, since, required, meaning}, \
     r.lock.name);
 
-template <>
-struct TableOf<LaunchRecord> {
-  using record = LaunchRecord;
-  static constexpr Table table{"launches", "one row per gilbench launch: provenance", 1, true};
-  template <class R, class F>
-  static void visit(R& r, F&& f) {
-    GILBENCH_LAUNCH_COLUMNS(GILBENCH_VISIT)
-  }
-};
-template <>
-struct TableOf<RunRecord> {
-  using record = RunRecord;
-  static constexpr Table table{"runs", "one row per (configuration, repetition)", 1, true};
-  template <class R, class F>
-  static void visit(R& r, F&& f) {
-    GILBENCH_RUN_COLUMNS(GILBENCH_VISIT)
-  }
-};
-template <>
-struct TableOf<Sample> {
-  using record = Sample;
-  static constexpr Table table{"samples", "one row per (run, rank, thread): a worker's measurements", 1, true};
-  template <class R, class F>
-  static void visit(R& r, F&& f) {
-    GILBENCH_SAMPLE_COLUMNS(GILBENCH_VISIT)
-    GILBENCH_LOCK_COUNTERS(GILBENCH_VISIT_LOCK)
-  }
-};
-template <>
-struct TableOf<TraceRecord> {
-  using record = TraceRecord;
-  static constexpr Table table{"trace", "lock events of the --trace window, times since the run's start", 2, false};
-  template <class R, class F>
-  static void visit(R& r, F&& f) {
-    GILBENCH_TRACE_COLUMNS(GILBENCH_VISIT)
-  }
-};
-template <>
-struct TableOf<LatencyRecord> {
-  using record = LatencyRecord;
-  static constexpr Table table{"latency", "latency-probe events (--probe): times since the run's start", 3, false};
-  template <class R, class F>
-  static void visit(R& r, F&& f) {
-    GILBENCH_LATENCY_COLUMNS(GILBENCH_VISIT)
-  }
-};
+/// TableOf<Record>: the table's declaration and a visitor whose body is the column calls.
+#define GILBENCH_TABLE(Record, name, description, since, required, ...) \
+  template <>                                                           \
+  struct TableOf<Record> {                                              \
+    using record = Record;                                              \
+    static constexpr Table table{name, description, since, required};   \
+    template <class R, class F>                                         \
+    static void visit(R& r, F&& f) {                                    \
+      __VA_ARGS__                                                       \
+    }                                                                   \
+  };
+
+// clang-format off
+GILBENCH_TABLE(LaunchRecord, "launches", "one row per gilbench launch: provenance", 1, true,
+               GILBENCH_LAUNCH_COLUMNS(GILBENCH_VISIT))
+GILBENCH_TABLE(RunRecord, "runs", "one row per (configuration, repetition)", 1, true,
+               GILBENCH_RUN_COLUMNS(GILBENCH_VISIT))
+GILBENCH_TABLE(Sample, "samples", "one row per (run, rank, thread): a worker's measurements", 1, true,
+               GILBENCH_SAMPLE_COLUMNS(GILBENCH_VISIT) GILBENCH_LOCK_COUNTERS(GILBENCH_VISIT_LOCK))
+GILBENCH_TABLE(TraceRecord, "trace", "lock events of the --trace window, times since the run's start", 2, false,
+               GILBENCH_TRACE_COLUMNS(GILBENCH_VISIT))
+GILBENCH_TABLE(LatencyRecord, "latency", "latency-probe events (--probe): times since the run's start", 3, false,
+               GILBENCH_LATENCY_COLUMNS(GILBENCH_VISIT))
+// clang-format on
+#undef GILBENCH_TABLE
 
 /// Calls f(TableOf<Record>{}) for every table, in file order.
 template <class F>

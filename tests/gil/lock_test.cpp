@@ -180,35 +180,23 @@ TEST(Params, MakeLockThrowsOnBadInput) {
 }
 
 TEST(CountersTest, PlusEqualsAddsEveryField) {
+  // Every declared counter (GILBENCH_LOCK_COUNTERS) gets its own value, so a field that
+  // operator+= missed or mixed up with another shows.
   Counters a, b;
-  a.acquisitions = 1;
-  a.switches = 2;
-  a.forced_drops = 3;
-  a.drop_requests = 4;
-  a.wait_timeouts = 5;
-  a.checks = 6;
-  a.self_reacquires = 7;
-  a.handoffs = 8;
-  a.ctx_voluntary = 9;
-  a.ctx_involuntary = 10;
-  a.wait_s = 0.5;
-  a.hold_s = 1.5;
-  a.switch_wait_s = 2.5;
+  int value = 0;
+#define GILBENCH_SET(name, kind, size, unit, since, required, init, meaning) a.name = ++value;
+  GILBENCH_LOCK_COUNTERS(GILBENCH_SET)
+#undef GILBENCH_SET
+  ASSERT_EQ(value, 13);  // the 10 counts and 3 times of /samples
   b = a;
   b += a;
-  EXPECT_EQ(b.acquisitions, 2u);
-  EXPECT_EQ(b.switches, 4u);
-  EXPECT_EQ(b.forced_drops, 6u);
-  EXPECT_EQ(b.drop_requests, 8u);
-  EXPECT_EQ(b.wait_timeouts, 10u);
-  EXPECT_EQ(b.checks, 12u);
-  EXPECT_EQ(b.self_reacquires, 14u);
-  EXPECT_EQ(b.handoffs, 16u);
-  EXPECT_EQ(b.ctx_voluntary, 18u);
-  EXPECT_EQ(b.ctx_involuntary, 20u);
-  EXPECT_DOUBLE_EQ(b.wait_s, 1.0);
-  EXPECT_DOUBLE_EQ(b.hold_s, 3.0);
-  EXPECT_DOUBLE_EQ(b.switch_wait_s, 5.0);
+  value = 0;
+#define GILBENCH_CHECK(name, kind, size, unit, since, required, init, meaning) \
+  ++value;                                                                     \
+  EXPECT_EQ(b.name, 2 * a.name) << #name;                                      \
+  EXPECT_EQ(a.name, static_cast<decltype(a.name)>(value)) << #name;
+  GILBENCH_LOCK_COUNTERS(GILBENCH_CHECK)
+#undef GILBENCH_CHECK
 }
 
 // ---------------------------------------------------------------------------------------------
