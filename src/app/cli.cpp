@@ -183,6 +183,10 @@ void set_probe(Config& cfg, const std::string& text) {
     throw std::invalid_argument("write latency or latency:PERIOD, not '" + text + "'");
   if (text.size() == 8) throw std::invalid_argument("latency: needs a period after ':' (e.g. latency:10ms)");
   cfg.probe_period = text.size() > 8 ? units::parse_duration(text.substr(8)) : kProbePeriod;
+  if (cfg.probe_period < kMinProbePeriod)
+    throw std::invalid_argument("latency:" + text.substr(8) + " is shorter than the floor of " +
+                                units::format_duration(to_seconds(kMinProbePeriod)) +
+                                " (handling one event takes microseconds)");
 }
 
 int default_threads(const Config& defaults) {

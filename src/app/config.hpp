@@ -53,5 +53,8 @@ inline constexpr int kMaxThreads = 4096;
 inline constexpr double kCountAutoSeconds = 1.0;
 /// --probe latency without :PERIOD.
 inline constexpr std::chrono::milliseconds kProbePeriod{10};
+/// The shortest --probe period: handling one event (wake-up, take, release) takes microseconds,
+/// so a shorter period measures only the probe's own backlog.
+inline constexpr std::chrono::microseconds kMinProbePeriod{100};
 
 }  // namespace gilbench

@@ -219,7 +219,7 @@ class Sweep {
   std::vector<Sample> samples_;
   std::vector<LatencyRecord> latency_;
   std::size_t done_ = 0;
-  bool warned_over_ = false, warned_shared_ = false;
+  bool warned_over_ = false, warned_shared_ = false, warned_probe_ = false;
 };
 
 bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
@@ -271,6 +271,10 @@ void Sweep::keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& ou
   warn_once(warned_shared_, r.shared_cores,
             "gilbench: warning: workers of %s shared a CPU (see cpu_start/cpu_end in /samples); bind them apart "
             "(OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
+            rc);
+  warn_once(warned_probe_, out.probe_coalesced > 0,
+            "gilbench: warning: the latency probe of %s fell behind its period and skipped deadlines (the "
+            "latency figures cover the events it sent); use a longer --probe period\n",
             rc);
   launch_.gather_s += out.gather_s;
   // CPUs rank 0's workers may use: the union of their allowed sets (the main thread's own

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -34,6 +35,9 @@ LatencyProbe::LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds pe
     : lock_(lock), tid_(tid), period_(period), epoch_(epoch) {
   make_pipe(pipe_);
   make_pipe(stop_pipe_);
+  // The sender never blocks on a full pipe: it counts the event as coalesced and goes on.
+  if (::fcntl(pipe_[1], F_SETFL, O_NONBLOCK) != 0)
+    throw std::runtime_error(std::string("latency probe: fcntl: ") + std::strerror(errno));
   events_.reserve(1024);
   prober_ = std::thread([this] { probe_loop(); });
   sender_ = std::thread([this] { send_loop(); });
@@ -45,35 +49,58 @@ LatencyProbe::~LatencyProbe() {
     if (fd >= 0) ::close(fd);
 }
 
-void LatencyProbe::send_loop() {
-  // Absolute deadlines on CLOCK_MONOTONIC (steady_clock's clock on Linux): no drift.
-  timespec next{};
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  const long period_ns = static_cast<long>(period_.count());
+namespace {
+
+long long ns_of(const timespec& t) { return static_cast<long long>(t.tv_sec) * 1'000'000'000LL + t.tv_nsec; }
+
+long long now_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return ns_of(now);
+}
+
+/// Sleeps until `deadline_ns` (CLOCK_MONOTONIC) or until the stop pipe is readable; true when
+/// stop was requested. Looks at the stop pipe even when the deadline has already passed.
+bool wait_or_stop(int stop_fd, long long deadline_ns) {
+  pollfd p{stop_fd, POLLIN, 0};
   while (true) {
-    next.tv_nsec += period_ns % 1'000'000'000L;
-    next.tv_sec += period_ns / 1'000'000'000L;
-    if (next.tv_nsec >= 1'000'000'000L) next.tv_nsec -= 1'000'000'000L, ++next.tv_sec;
-    // Sleep until the deadline, or until stop() writes to the stop pipe.
-    pollfd p{stop_pipe_[0], POLLIN, 0};
-    while (true) {
-      timespec now{};
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      const long long left_ns = (static_cast<long long>(next.tv_sec) - now.tv_sec) * 1'000'000'000LL +
-                                (next.tv_nsec - now.tv_nsec);
-      if (left_ns <= 0) break;
-      const timespec wait{static_cast<time_t>(left_ns / 1'000'000'000LL), static_cast<long>(left_ns % 1'000'000'000LL)};
-      if (::ppoll(&p, 1, &wait, nullptr) > 0) {  // stop requested: close the event pipe (EOF)
-        ::close(pipe_[1]);
-        pipe_[1] = -1;
-        return;
-      }
+    const long long left_ns = std::max(0LL, deadline_ns - now_ns());
+    const timespec wait{static_cast<time_t>(left_ns / 1'000'000'000LL), static_cast<long>(left_ns % 1'000'000'000LL)};
+    const int ready = ::ppoll(&p, 1, &wait, nullptr);
+    if (ready > 0) return true;
+    if (ready == 0 && now_ns() >= deadline_ns) return false;
+  }
+}
+
+}  // namespace
+
+void LatencyProbe::send_loop() {
+  // Absolute deadlines on CLOCK_MONOTONIC (steady_clock's clock on Linux): no drift. A sender
+  // that has fallen more than a period behind (the machine stalled it) skips the deadlines it
+  // missed instead of sending them in a burst, and a full pipe (the prober far behind) drops the
+  // event: both are counted in coalesced(), so the backlog stays bounded by the pipe.
+  const long long period_ns = std::max<long long>(1, period_.count());
+  long long next = now_ns();
+  while (true) {
+    next += period_ns;
+    if (wait_or_stop(stop_pipe_[0], next)) break;
+    const long long behind = now_ns() - next;
+    if (behind >= period_ns) {
+      const long long missed = behind / period_ns;
+      next += missed * period_ns;
+      coalesced_ += static_cast<std::uint64_t>(missed);
     }
     const Message m{sent_, since(epoch_)};
-    if (::write(pipe_[1], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) break;
-    ++sent_;
+    const ssize_t put = ::write(pipe_[1], &m, sizeof m);
+    if (put == static_cast<ssize_t>(sizeof m)) {
+      ++sent_;
+    } else if (put < 0 && (errno == EAGAIN || errno == EINTR)) {
+      ++coalesced_;
+    } else {
+      break;
+    }
   }
-  ::close(pipe_[1]);
+  ::close(pipe_[1]);  // EOF: the prober handles what is in the pipe, then ends
   pipe_[1] = -1;
 }
 

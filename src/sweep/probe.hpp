@@ -36,6 +36,8 @@ class LatencyProbe {
 
   [[nodiscard]] const std::vector<ProbeEvent>& events() const noexcept { return events_; }
   [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
+  /// Deadlines not sent because the sender fell a period behind or the pipe was full.
+  [[nodiscard]] std::uint64_t coalesced() const noexcept { return coalesced_; }
   [[nodiscard]] const gil::Counters& counters() const noexcept { return counters_; }
   [[nodiscard]] double cpu_s() const noexcept { return cpu_s_; }
 
@@ -49,6 +51,7 @@ class LatencyProbe {
   std::chrono::steady_clock::time_point epoch_;
   int pipe_[2] = {-1, -1};
   std::uint64_t sent_ = 0;
+  std::uint64_t coalesced_ = 0;
   std::vector<ProbeEvent> events_;
   gil::Counters counters_;
   double cpu_s_ = 0;

@@ -83,6 +83,7 @@ struct Runner::RankWork {
   std::vector<LatencyRecord> latency;
   double probe_cpu = 0;
   std::uint64_t probe_sent = 0;
+  std::uint64_t probe_coalesced = 0;
   std::string failure;  // a lock's exception, from any worker
   int team_size = 0;
   std::chrono::steady_clock::time_point start{};
@@ -180,6 +181,7 @@ void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work
   probe.stop();
   work.probe_cpu = probe.cpu_s();
   work.probe_sent = probe.sent();
+  work.probe_coalesced = probe.coalesced();
   for (const ProbeEvent& e : probe.events())
     work.latency.push_back(LatencyRecord{run_id, rank_, 0, e.event, e.sent_s, e.woke_s, e.acquired_s,
                                          e.acquired_s - e.sent_s, e.woke_s - e.sent_s, e.acquired_s - e.woke_s});
@@ -200,6 +202,7 @@ RunOutcome Runner::gather(std::int64_t run_id, RankWork& work) const {
   if (cfg_.probe_period.count() > 0) {
     out.latency = gather_varying(work.latency, comm_, rank_, size_);
     MPI_Reduce(&work.probe_sent, &out.probe_sent, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
+    MPI_Reduce(&work.probe_coalesced, &out.probe_coalesced, 1, MPI_UINT64_T, MPI_SUM, 0, comm_);
     MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : &work.probe_cpu, &work.probe_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, comm_);
   }
   out.gather_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();

@@ -24,6 +24,7 @@ struct RunOutcome {
   std::vector<TraceRecord> trace;      ///< rank 0: all ranks' trace events (when --trace)
   std::vector<LatencyRecord> latency;  ///< rank 0: all ranks' probe events (when --probe)
   std::uint64_t probe_sent = 0;        ///< rank 0: probe events sent, summed over ranks
+  std::uint64_t probe_coalesced = 0;   ///< rank 0: probe deadlines skipped (sender behind), summed
   double gather_s = 0;                 ///< time this rank spent in the gathers after the run
 };
 

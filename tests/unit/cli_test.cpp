@@ -88,12 +88,26 @@ TEST(Cli, HelpAndVersionExitZero) {
 TEST(Cli, ThreadLimitIs4096) { EXPECT_EQ(parse({"--threads", "4096"}).config.threads, std::vector<int>{4096}); }
 
 TEST(Cli, EveryValueErrorNamesItsFlag) {
-  const std::vector<std::vector<std::string>> bad = {
-      {"--count", "0"},          {"--count", "auto:x"},      {"--threads", "two"},     {"--threads", "1,,2"},
-      {"--repeat", "x"},         {"--warmup", "-1"},         {"--lock", "bogus"},      {"--switch-interval", "0"},
-      {"--check-interval", "0"}, {"--tick-iterations", "0"}, {"--lock-scope", "node"}, {"--trace-window", "soon"},
-      {"--trace-events", "x"},   {"--probe", "x"},           {"--probe", "latency:"},  {"--interpreters", "0"},
-      {"--format", "xml"},       {"--scaling", "medium"}};
+  const std::vector<std::vector<std::string>> bad = {{"--count", "0"},
+                                                     {"--count", "auto:x"},
+                                                     {"--threads", "two"},
+                                                     {"--threads", "1,,2"},
+                                                     {"--repeat", "x"},
+                                                     {"--warmup", "-1"},
+                                                     {"--lock", "bogus"},
+                                                     {"--switch-interval", "0"},
+                                                     {"--check-interval", "0"},
+                                                     {"--tick-iterations", "0"},
+                                                     {"--lock-scope", "node"},
+                                                     {"--trace-window", "soon"},
+                                                     {"--trace-events", "x"},
+                                                     {"--probe", "x"},
+                                                     {"--probe", "latency:"},
+                                                     {"--interpreters", "0"},
+                                                     {"--probe", "latency:100ns"},
+                                                     {"--probe", "latency:99us"},
+                                                     {"--format", "xml"},
+                                                     {"--scaling", "medium"}};
   for (const auto& args : bad) {
     const auto r = parse(args);
     EXPECT_EQ(r.code, ExitCode::usage) << args[0];
@@ -151,6 +165,7 @@ TEST(Cli, UnitsListsAndChoicesLandInConfig) {
   EXPECT_EQ(parse({"--lock-scope", "job"}).config.lock_scope, LockScope::job);
   EXPECT_EQ(r.config.probe_period, std::chrono::nanoseconds(kProbePeriod)) << "latency without a period";
   EXPECT_EQ(parse({"--probe", "latency:2ms"}).config.probe_period, 2ms);
+  EXPECT_EQ(parse({"--probe", "latency:100us"}).config.probe_period, std::chrono::nanoseconds(kMinProbePeriod));
   EXPECT_DOUBLE_EQ(parse({"--count", "auto"}).config.count_auto_s, kCountAutoSeconds);
   EXPECT_EQ(parse({"--count", "1M", "--count", "auto"}).code, ExitCode::usage) << "an option given twice is refused";
 }

@@ -61,3 +61,17 @@ TEST(LatencyProbe, StopsPromptlyAndTwice) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
   EXPECT_EQ(probe.sent(), 0u);
 }
+
+TEST(LatencyProbe, APeriodShorterThanAnEventStillStops) {
+  // A sender that can never keep up (1 ns period) must still see stop(), skip what it cannot
+  // send and leave a bounded, consistent record.
+  const auto epoch = std::chrono::steady_clock::now();
+  LatencyProbe probe(nullptr, 0, 1ns, epoch);
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  probe.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // it returned at all: before, it never did
+  EXPECT_GT(probe.coalesced(), 0u);
+  EXPECT_GT(probe.sent(), 0u);
+  expect_consistent(probe, 5.0);
+}
