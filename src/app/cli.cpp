@@ -16,6 +16,7 @@
 
 #include "app/schema_json.hpp"
 #include "app/units.hpp"
+#include "sweep/work.hpp"
 
 namespace gilbench {
 namespace {
@@ -316,6 +317,11 @@ void add_output_options(CLI::App& app, Config& cfg) {
 
 /// Options that are fine alone but not together; throws std::invalid_argument naming them.
 void check_combinations(const Config& cfg) {
+  if (cfg.output.empty()) throw std::invalid_argument("--output: needs a file name, not ''");
+  for (int t : cfg.threads)
+    if (!fits_in_a_run(cfg.count, cfg.scaling, 1, t))
+      throw std::invalid_argument("--count: " + std::to_string(cfg.count) + " per worker x " + std::to_string(t) +
+                                  " threads overflows 64 bits (weak scaling)");
   for (int t : cfg.threads)
     if (cfg.interpreters > t)
       throw std::invalid_argument("--interpreters " + std::to_string(cfg.interpreters) + " is more than --threads " +

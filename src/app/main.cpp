@@ -23,6 +23,7 @@
 #include "app/progress.hpp"
 #include "results/schema.hpp"
 #include "sweep/runner.hpp"
+#include "sweep/work.hpp"
 #include "app/signals.hpp"
 #include "report/summary.hpp"
 #include "app/units.hpp"
@@ -98,6 +99,19 @@ int check_thread_level(const World& w, bool job_scope) {
                    provenance::thread_level_name(w.provided).c_str());
     return static_cast<int>(ExitCode::runtime);
   }
+  return 0;
+}
+
+/// Weak scaling multiplies --count by every rank's threads: refuse a total that overflows.
+int check_work(const World& w, const Config& cfg) {
+  for (int t : cfg.threads)
+    if (!fits_in_a_run(cfg.count, cfg.scaling, w.size, t)) {
+      if (w.rank == 0)
+        std::fprintf(stderr,
+                     "gilbench: --count: %llu per worker x %d ranks x %d threads overflows 64 bits (weak scaling)\n",
+                     static_cast<unsigned long long>(cfg.count), w.size, t);
+      return static_cast<int>(ExitCode::usage);
+    }
   return 0;
 }
 
@@ -365,6 +379,9 @@ int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store)
 }
 
 int run_main(int argc, char** argv) {
+  // First thing: a signal during parsing or MPI start-up (~0.3 s) must not kill with the default
+  // action; it stops the sweep after its first run like any later one.
+  signals::install();
   const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
   const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
   const World w = init_mpi(argc, argv, job_scope);
@@ -377,7 +394,7 @@ int run_main(int argc, char** argv) {
     return leave(static_cast<int>(parsed.code));
   }
   if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
-  signals::install();
+  if (const int c = check_work(w, parsed.config); c != 0) return leave(c);
   std::unique_ptr<ResultsStore> store;
   if (const int c = open_store(w, parsed.config, store); c != 0) return leave(c);
   if (const int c = self_check(w); c != 0) return leave(c);

@@ -13,10 +13,13 @@ expect() {  # expect CODE ARGS...
 }
 for args in "--count 0" "--count 12Q" "--count -5" "--threads 0" "--threads 4097" "--repeat 0" "--no-such-flag" \
             "--lock bogus" "--switch-interval 0" "--switch-interval -5ms" "--switch-interval soon" "--check-interval 0" \
-            "--warmup -1" "--format xml" "--scaling medium" "--lock-scope planet"; do
+            "--warmup -1" "--format xml" "--scaling medium" "--lock-scope planet" "--probe latency:100ns" \
+            "--count 2^62 --scaling weak --threads 4"; do
   # shellcheck disable=SC2086
   expect 2 $args --output "$W/r.h5"
 done
+expect 2 --count 1M --output ''
+grep -q -- "--output" "$W/err" || fail "an empty --output is not named: $(cat "$W/err")"
 GILBENCH_TEST_THREAD_LEVEL=funneled expect 2 --lock gil --lock-scope job --output "$W/r.h5"
 grep -q "MPI_THREAD_MULTIPLE" "$W/err" || fail "job scope refusal does not name the thread level: $(cat "$W/err")"
 echo "not hdf5" >"$W/foreign.h5"
@@ -41,5 +44,9 @@ set +e; mpi 2 -q "$GB" --count 12Q --output "$W/r.h5" >"$W/out" 2>"$W/err"; rc=$
 [ "$(grep -c . "$W/err")" = 1 ] || fail "mpirun bad input printed $(wc -l <"$W/err") lines: $(cat "$W/err")"
 grep -q "MPI_ABORT" "$W/err" && fail "MPI_Abort banner on bad input"
 [ "$(grep -c 'gilbench:' "$W/err")" = 1 ] || fail "error not printed exactly once: $(cat "$W/err")"
+# weak scaling whose total overflows only once the ranks are known: refused before any work
+set +e; mpi 2 -q "$GB" --count 2^62 --scaling weak --threads 2 --output "$W/r.h5" >"$W/out" 2>"$W/err"; rc=$?; set -e
+[ "$rc" = 2 ] || fail "mpirun with an overflowing weak total exited $rc: $(cat "$W/err")"
+grep -q "overflows 64 bits" "$W/err" || fail "overflowing weak total not explained: $(cat "$W/err")"
 [ "$(sha256sum "$W/r.h5")" = "$sum" ] || fail "a rejected run changed the results file"
 echo "bad input ok"

@@ -34,4 +34,15 @@ for launcher in direct mpirun mpirun-term; do
   h5dump -H "$f" >/dev/null || fail "$launcher: h5dump cannot open the file after the signal"
   [ ! -e "$f.journal" ] || fail "$launcher: journal left after the signal"
 done
+
+# A signal during start-up (parsing, MPI_Init: the first ~0.3 s) is not fatal either: the first
+# run is saved and the exit is 5, never the default action's 143.
+for delay in 0.05 0.15; do
+  f="$W/early-$delay.h5"
+  "$GB" --count 20M --repeat 1000 --output "$f" >"$W/out" 2>"$W/err" & pid=$!
+  sleep "$delay"; kill -TERM $pid
+  set +e; wait $pid; rc=$?; set -e
+  [ "$rc" = 5 ] || fail "SIGTERM after ${delay}s of start-up: exit $rc, expected 5: $(tail -n 2 "$W/err")"
+  h5check "$f" "len(runs) >= 1" "launches.exit_status[0] == 'interrupted'"
+done
 echo "sigterm ok"

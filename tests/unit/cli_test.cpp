@@ -87,6 +87,14 @@ TEST(Cli, HelpAndVersionExitZero) {
 
 TEST(Cli, ThreadLimitIs4096) { EXPECT_EQ(parse({"--threads", "4096"}).config.threads, std::vector<int>{4096}); }
 
+TEST(Cli, WeakScalingTotalsThatOverflowAreRefused) {
+  const auto r = parse({"--count", "2^62", "--scaling", "weak", "--threads", "1,4"});
+  EXPECT_EQ(r.code, ExitCode::usage);
+  EXPECT_EQ(r.output.rfind("gilbench: --count: ", 0), 0u) << r.output;
+  EXPECT_EQ(parse({"--count", "2^62", "--scaling", "weak", "--threads", "3"}).code, ExitCode::ok);
+  EXPECT_EQ(parse({"--count", "2^62", "--threads", "4"}).code, ExitCode::ok) << "strong scaling splits the count";
+}
+
 TEST(Cli, EveryValueErrorNamesItsFlag) {
   const std::vector<std::vector<std::string>> bad = {{"--count", "0"},
                                                      {"--count", "auto:x"},
@@ -105,6 +113,7 @@ TEST(Cli, EveryValueErrorNamesItsFlag) {
                                                      {"--probe", "latency:"},
                                                      {"--interpreters", "0"},
                                                      {"--probe", "latency:100ns"},
+                                                     {"--output", ""},
                                                      {"--probe", "latency:99us"},
                                                      {"--format", "xml"},
                                                      {"--scaling", "medium"}};
