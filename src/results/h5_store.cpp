@@ -301,6 +301,59 @@ std::string directory_of(const std::string& path) {
 }  // namespace
 
 // ---------------------------------------------------------------- ResultsStore
+namespace {
+
+/// Whether an HDF5 member type is what a declared column's kind is written as.
+bool matches(hid_t t, const schema::Column& c) {
+  const H5T_class_t cls = H5Tget_class(t);
+  const std::size_t size = H5Tget_size(t);
+  const bool is_signed = cls == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_2;
+  switch (c.kind) {
+    case schema::Kind::i32: return cls == H5T_INTEGER && size == 4 && is_signed;
+    case schema::Kind::i64: return cls == H5T_INTEGER && size == 8 && is_signed;
+    case schema::Kind::u64: return cls == H5T_INTEGER && size == 8 && !is_signed;
+    case schema::Kind::u8: return cls == H5T_INTEGER && size == 1 && !is_signed;
+    case schema::Kind::f64: return cls == H5T_FLOAT && size == 8;
+    case schema::Kind::text: return cls == H5T_STRING && H5Tis_variable_str(t) == 0 && size == c.size;
+    case schema::Kind::vtext: return cls == H5T_STRING && H5Tis_variable_str(t) > 0;
+    case schema::Kind::event: return cls == H5T_ENUM && size == 1;
+  }
+  return false;
+}
+
+/// Refuses (Error io) a file whose `Record` table is missing (when every file has it) or does
+/// not hold exactly the declared columns, in order, with their types: appending through a
+/// damaged or foreign type could crash in HDF5's conversion or write garbage.
+template <class Record>
+void check_table(hid_t file, const std::string& path) {
+  const schema::Table& table = schema::TableOf<Record>::table;
+  if (H5Lexists(file, table.name, H5P_DEFAULT) <= 0) {
+    if (table.required) io_error(path + " has no /" + table.name + " table (damaged?); refusing to append to it");
+    return;
+  }
+  H5Handle d(H5Dopen2(file, table.name, H5P_DEFAULT), H5Dclose, table.name);
+  H5Handle type(H5Dget_type(d), H5Tclose, table.name);
+  const std::string where = path + ": /" + std::string(table.name);
+  if (H5Tget_class(type) != H5T_COMPOUND) io_error(where + " is not a table of columns (damaged?); refusing to append");
+  std::vector<schema::Column> declared;
+  const Record probe{};
+  schema::TableOf<Record>::visit(probe, [&](const schema::Column& c, const auto&) { declared.push_back(c); });
+  if (H5Tget_nmembers(type) != static_cast<int>(declared.size()))
+    io_error(where + " has " + std::to_string(H5Tget_nmembers(type)) + " columns, not the " +
+             std::to_string(declared.size()) + " of its schema version (damaged?); refusing to append");
+  for (unsigned i = 0; i < declared.size(); ++i) {
+    char* name = H5Tget_member_name(type, i);
+    const std::string got = name != nullptr ? name : "";
+    H5free_memory(name);
+    H5Handle member(H5Tget_member_type(type, i), H5Tclose, table.name);
+    if (got != declared[i].name || !matches(member, declared[i]))
+      io_error(where + " column " + std::to_string(i) + " is '" + got + "' of an unexpected type, not '" +
+               declared[i].name + "' as declared (damaged?); refusing to append");
+  }
+}
+
+}  // namespace
+
 FileInfo ResultsStore::inspect(const std::string& path) {
   FileInfo info;
   struct stat st {};
@@ -316,6 +369,8 @@ FileInfo ResultsStore::inspect(const std::string& path) {
   if (read_string_attr(file, "producer") != "gilbench")
     io_error(path + " is an HDF5 file but not a gilbench results file; refusing to touch it");
   info.schema_version = read_int_attr(file, "schema_version");
+  if (info.schema_version == kSchemaVersion)  // older versions are refused by the caller, with their own message
+    schema::for_each_table([&](auto t) { check_table<typename decltype(t)::record>(file, path); });
   info.next_launch_id = next_id(file, schema::TableOf<LaunchRecord>::table.name, "launch_id");
   info.next_run_id = next_id(file, schema::TableOf<RunRecord>::table.name, "run_id");
   return info;

@@ -32,6 +32,24 @@ expect 4 --count 1M --output "$W/old.h5"
 grep -q "schema version 1" "$W/err" || fail "old schema message unclear: $(cat "$W/err")"
 "$PY" -c "import h5py,sys; h5py.File(sys.argv[1],'w').create_dataset('x', data=[1])" "$W/other.h5"
 expect 4 --count 1M --output "$W/other.h5"
+# a gilbench file missing a table it must have, or with a table of other columns: refused untouched
+cp "$W/r.h5" "$W/noruns.h5" && "$PY" -c "import h5py,sys; del h5py.File(sys.argv[1],'a')['runs']" "$W/noruns.h5"
+cp "$W/r.h5" "$W/renamed.h5" && "$PY" - "$W/renamed.h5" <<'PY'
+import h5py, sys
+with h5py.File(sys.argv[1], "a") as f:
+    rows = f["samples"][()]
+    rows.dtype.names = tuple("wall_x" if n == "wall_s" else n for n in rows.dtype.names)
+    del f["samples"]
+    f.create_dataset("samples", data=rows, maxshape=(None,), chunks=True)
+PY
+for bad in noruns renamed; do
+  before=$(sha256sum "$W/$bad.h5")
+  expect 4 --count 1M --output "$W/$bad.h5"
+  grep -q "damaged" "$W/err" || fail "$bad: refusal does not say why: $(cat "$W/err")"
+  [ "$(sha256sum "$W/$bad.h5")" = "$before" ] || fail "$bad: a refused file was modified"
+  [ ! -e "$W/$bad.h5.lock" ] && [ ! -e "$W/$bad.h5.journal" ] || fail "$bad: lock or journal left behind"
+done
+grep -q "wall_x" "$W/err" || fail "a renamed column is not named: $(cat "$W/err")"
 # a second writer while the first holds the lock
 "$GB" --count 2G --repeat 20 --output "$W/busy.h5" >/dev/null 2>&1 & pid=$!
 for _ in $(seq 100); do [ -e "$W/busy.h5.lock" ] && break; sleep 0.05; done
