@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>  // environ
+
 #include "machine/affinity.hpp"
 #include "app/cli.hpp"
 #include "app/config.hpp"
@@ -378,11 +380,26 @@ int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store)
   return code;
 }
 
+/// Whether an MPI launcher (mpirun, srun, a PMI/PMIx process manager) started this process:
+/// then every rank must enter MPI_Init, even to print --help, or the launch hangs.
+bool under_mpi_launcher() {
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("SLURM_STEP_ID") != nullptr) return true;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, "PMI_", 4) == 0 || std::strncmp(*e, "PMIX_", 5) == 0) return true;
+  return false;
+}
+
 int run_main(int argc, char** argv) {
   // First thing: a signal during parsing or MPI start-up (~0.3 s) must not kill with the default
   // action; it stops the sweep after its first run like any later one.
   signals::install();
   const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
+  if (parsed.action == ParseResult::Action::exit && !under_mpi_launcher()) {
+    // --help, --version, --schema, a bad argument on a plain command line: answered without
+    // MPI_Init, which alone takes ~0.35 s in singleton mode.
+    std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
+    return static_cast<int>(parsed.code);
+  }
   const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
   const World w = init_mpi(argc, argv, job_scope);
   auto leave = [](int code) {

@@ -67,4 +67,10 @@ set +e; mpi 2 -q "$GB" --count 2^62 --scaling weak --threads 2 --output "$W/r.h5
 [ "$rc" = 2 ] || fail "mpirun with an overflowing weak total exited $rc: $(cat "$W/err")"
 grep -q "overflows 64 bits" "$W/err" || fail "overflowing weak total not explained: $(cat "$W/err")"
 [ "$(sha256sum "$W/r.h5")" = "$sum" ] || fail "a rejected run changed the results file"
+# --help outside a launcher answers without MPI; under mpirun every rank still starts MPI and
+# only rank 0 prints it
+"$GB" --help | grep -q -- "--count" || fail "--help lacks --count"
+set +e; mpi 2 -q "$GB" --help >"$W/out" 2>"$W/err"; rc=$?; set -e
+[ "$rc" = 0 ] || fail "mpirun gilbench --help exited $rc: $(cat "$W/err")"
+[ "$(grep -c -- '-n,--count' "$W/out")" = 1 ] || fail "mpirun --help printed the help $(grep -c -- '-n,--count' "$W/out") times"
 echo "bad input ok"
