@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "report/json.hpp"
 #include "report/summary.hpp"
 #include "results/schema.hpp"
 
@@ -13,21 +14,12 @@ namespace {
 
 const SummaryRow kEmptyRow{};  // the column list without values
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quoted(std::string_view s) { return json::text(s); }
 
+/// A float column's value: JSON number that stays a float when read back (5 -> 5.0).
 std::string number(double v) {
-  if (!std::isfinite(v)) return "null";  // NaN: unknown
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  std::string s = buf;
-  return s.find_first_of(".eEn") == std::string::npos ? s + ".0" : s;  // a float stays a float
+  const std::string s = json::number(v);
+  return s.find_first_of(".eEn") == std::string::npos ? s + ".0" : s;
 }
 
 /// The declared initial value as JSON (for text: the member's characters).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/units.hpp"
+#include "report/json.hpp"
 #include "report/summary.hpp"
 
 namespace gilbench {
@@ -14,35 +15,13 @@ namespace {
 
 const SummaryRow kEmptyRow{};  // the column list without values
 
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);  // round-trips: the report agrees to the last bit
-  return buf;
-}
-
-std::string json_text(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 /// A value as JSON (CSV: the same, but none is empty and text is unquoted).
 template <class T>
 std::string machine_cell(const T& v, bool json) {
-  if constexpr (std::is_same_v<T, std::string>) return json ? json_text(v) : v;
+  if constexpr (std::is_same_v<T, std::string>) return json ? json::text(v) : v;
   else if constexpr (std::is_same_v<T, bool>) return json ? (v ? "true" : "false") : (v ? "1" : "0");
-  else if constexpr (std::is_same_v<T, std::optional<double>>) return v ? number(*v) : (json ? "null" : "");
-  else if constexpr (std::is_same_v<T, double>) return number(v);
+  else if constexpr (std::is_same_v<T, std::optional<double>>) return v ? json::number(*v) : (json ? "null" : "");
+  else if constexpr (std::is_same_v<T, double>) return json::number(v);
   else return std::to_string(v);
 }
 
@@ -89,7 +68,7 @@ void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool 
     std::string line;
     summary::visit(rows[i], [&](const summary::Column& c, const auto& v) {
       if (!line.empty()) line += json ? ", " : ",";
-      line += json ? json_text(c.name) + ": " + machine_cell(v, true) : machine_cell(v, false);
+      line += json ? json::text(c.name) + ": " + machine_cell(v, true) : machine_cell(v, false);
     });
     out << (json ? (i ? ", {" : "{") + line + "}" : line + "\n");
   }

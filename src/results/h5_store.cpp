@@ -434,11 +434,6 @@ std::vector<RunRecord> ResultsStore::read_runs(const std::string& path) {
   return read_rows<RunRecord>(file);
 }
 
-std::vector<LaunchRecord> ResultsStore::read_launches(const std::string& path) {
-  H5Handle file = open_readonly(path);
-  return read_rows<LaunchRecord>(file);
-}
-
 std::uint64_t ResultsStore::table_rows(const std::string& path, const std::string& name) {
   H5Handle file = open_readonly(path);
   if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return 0;

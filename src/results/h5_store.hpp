@@ -50,8 +50,6 @@ class ResultsStore {
 
   /// Reads back every /runs row (tests, tools). Throws Error(io) for unreadable or foreign files.
   static std::vector<RunRecord> read_runs(const std::string& path);
-  /// Reads back every /launches row.
-  static std::vector<LaunchRecord> read_launches(const std::string& path);
   /// Number of rows of table `name` ("launches", "runs", "samples", "trace", "latency"); 0 when absent.
   static std::uint64_t table_rows(const std::string& path, const std::string& name);
 
