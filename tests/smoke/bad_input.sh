@@ -52,7 +52,8 @@ done
 grep -q "wall_x" "$W/err" || fail "a renamed column is not named: $(cat "$W/err")"
 # a second writer while the first holds the lock
 "$GB" --count 2G --repeat 20 --output "$W/busy.h5" >/dev/null 2>&1 & pid=$!
-for _ in $(seq 100); do [ -e "$W/busy.h5.lock" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -e "$W/busy.h5.lock" ] && break; sleep 0.05; done
+[ -e "$W/busy.h5.lock" ] || fail "the first writer took no lock in 30 s"
 expect 4 --count 1M --output "$W/busy.h5"
 grep -q "another gilbench" "$W/err" || fail "no clear message for a locked file: $(cat "$W/err")"
 kill -TERM $pid; wait $pid || true
