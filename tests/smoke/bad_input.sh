@@ -70,7 +70,8 @@ grep -q "overflows 64 bits" "$W/err" || fail "overflowing weak total not explain
 [ "$(sha256sum "$W/r.h5")" = "$sum" ] || fail "a rejected run changed the results file"
 # --help outside a launcher answers without MPI; under mpirun every rank still starts MPI and
 # only rank 0 prints it
-"$GB" --help | grep -q -- "--count" || fail "--help lacks --count"
+"$GB" --help >"$W/out" || fail "--help exited $?"   # to a file: grep -q on a pipe would SIGPIPE it
+grep -q -- "--count" "$W/out" || fail "--help lacks --count"
 set +e; mpi 2 -q "$GB" --help >"$W/out" 2>"$W/err"; rc=$?; set -e
 [ "$rc" = 0 ] || fail "mpirun gilbench --help exited $rc: $(cat "$W/err")"
 [ "$(grep -c -- '-n,--count' "$W/out")" = 1 ] || fail "mpirun --help printed the help $(grep -c -- '-n,--count' "$W/out") times"
