@@ -7,17 +7,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 rc=0
+# preset NAME TITLE: run a workflow preset to its log; on failure show the log's tail and the
+# tests' own failure lines (they print "FAIL: why"), so that a CI log's tail says why
+preset() {
+  echo "== $2 =="
+  local log=/tmp/gilbench-$1.log
+  if ! cmake --workflow --preset "$1" >"$log" 2>&1; then
+    rc=1; tail -n 40 "$log"; grep -h -E "^FAIL|Failure$|Expected|Which is" "$log" | head -n 30
+  fi
+  tail -n 3 "$log"
+}
 echo "== lint (clang-format, pyflakes) =="
 bash scripts/lint.sh || rc=1
-echo "== ASan + UBSan preset (unit tests) =="
-cmake --workflow --preset asan >/tmp/gilbench-asan.log 2>&1 || { rc=1; tail -n 40 /tmp/gilbench-asan.log; }
-tail -n 3 /tmp/gilbench-asan.log
-echo "== ThreadSanitizer preset (lock tests) =="
-cmake --workflow --preset tsan >/tmp/gilbench-tsan.log 2>&1 || { rc=1; tail -n 40 /tmp/gilbench-tsan.log; }
-tail -n 3 /tmp/gilbench-tsan.log
-echo "== parallel HDF5 flavour (unit, MPI and smoke tests) =="
-cmake --workflow --preset phdf5 >/tmp/gilbench-phdf5.log 2>&1 || { rc=1; tail -n 40 /tmp/gilbench-phdf5.log; }
-tail -n 3 /tmp/gilbench-phdf5.log
+preset asan "ASan + UBSan preset (unit tests)"
+preset tsan "ThreadSanitizer preset (lock tests)"
+preset phdf5 "parallel HDF5 flavour (unit, MPI and smoke tests)"
 [ $rc -eq 0 ] || echo "!! a preset above FAILED (see its log tail); the run will exit non-zero"
 echo "== release: the whole suite =="
 cmake --preset release >/dev/null && cmake --build --preset release || exit 1
