@@ -22,10 +22,8 @@ struct AnyMember {
 };
 template <class T, class... A>
 constexpr std::size_t member_count() {
-  if constexpr (requires { T{A{}..., AnyMember{}}; })
-    return member_count<T, A..., AnyMember>();
-  else
-    return sizeof...(A);
+  if constexpr (requires { T{A{}..., AnyMember{}}; }) return member_count<T, A..., AnyMember>();
+  else return sizeof...(A);
 }
 static_assert(std::is_aggregate_v<Config>);
 /// settings_of() covers 18 members (count and count_auto_s are both --count); 2 are not compared:
@@ -244,17 +242,14 @@ Verdict judge(const std::vector<RankParse>& ranks) {
     for (const RankParse& p : ranks)
       differ = differ || p.values.size() != names.size() || p.values[i] != ranks[0].values[i];
     if (!differ) continue;
-    if (first == names.size())
-      first = i;
-    else
-      others += (others.empty() ? "" : ", ") + std::string(names[i].flag);
+    if (first == names.size()) first = i;
+    else others += (others.empty() ? "" : ", ") + std::string(names[i].flag);
   }
   if (first == names.size()) return v;
   const std::string flag = names[first].flag;
   const std::string hint = flag == "--threads" ? "set OMP_NUM_THREADS or --threads alike on every rank"
                                                : "give every rank the same options";
-  return fail("ranks disagree on " + flag + ": " +
-              holders(column([first](const RankParse& q) {
+  return fail("ranks disagree on " + flag + ": " + holders(column([first](const RankParse& q) {
                 return first < q.values.size() ? q.values[first] : std::string("?");
               })) +
               (others.empty() ? "" : "; also on " + others) + " (" + hint + ")");
@@ -264,8 +259,8 @@ int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  const std::vector<std::string> all =
-      gather_strings(comm, rank, size, encode(rank_parse_of(parsed, provenance::build_description())));
+  const std::vector<std::string> all = gather_strings(comm, rank, size,
+                                                      encode(rank_parse_of(parsed, provenance::build_description())));
   int code = -1;
   if (rank == 0) {
     std::vector<RankParse> ranks;

@@ -5,9 +5,9 @@
 
 namespace gilbench::signals {
 
-void install();         ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag
-bool stop_requested();  ///< this process got SIGTERM/SIGINT
-int received_signal();  ///< which signal (0 if none)
+void install();                ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag
+bool stop_requested();         ///< this process got SIGTERM/SIGINT
+int received_signal();         ///< which signal (0 if none)
 std::string name(int signal);  ///< "SIGTERM", "SIGUSR1", ...; "signal 42" for one without a name here
 
 }  // namespace gilbench::signals

@@ -37,9 +37,7 @@ std::set<std::string> differing(const std::vector<std::string>& a, const std::ve
   return out;
 }
 
-RankParse running(const std::vector<std::string>& args) {
-  return rank_parse_of(parse(args), "gilbench test build");
-}
+RankParse running(const std::vector<std::string>& args) { return rank_parse_of(parse(args), "gilbench test build"); }
 
 RankParse failing(const std::string& message) {
   RankParse p;
@@ -86,8 +84,9 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
   EXPECT_EQ(names.size(), change.size());
   for (const Setting& s : names) {
     ASSERT_TRUE(change.count(s.flag)) << s.flag << " has no test of its own";
-    const std::vector<std::string> base =
-        s.flag == std::string("--interpreters") ? std::vector<std::string>{"--threads", "2"} : std::vector<std::string>{};
+    const std::vector<std::string> base = s.flag == std::string("--interpreters")
+                                              ? std::vector<std::string>{"--threads", "2"}
+                                              : std::vector<std::string>{};
     EXPECT_EQ(differing(base, change.at(s.flag)), std::set<std::string>{s.flag}) << s.flag;
   }
   EXPECT_EQ(differing({"--count", "auto"}, {"--count", "auto:2s"}), std::set<std::string>{"--count"});
