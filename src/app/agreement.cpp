@@ -249,9 +249,8 @@ Verdict judge(const std::vector<RankParse>& ranks) {
   const std::string flag = names[first].flag;
   const std::string hint = flag == "--threads" ? "set OMP_NUM_THREADS or --threads alike on every rank"
                                                : "give every rank the same options";
-  return fail("ranks disagree on " + flag + ": " + holders(column([first](const RankParse& q) {
-                return first < q.values.size() ? q.values[first] : std::string("?");
-              })) +
+  const auto value = [first](const RankParse& q) { return first < q.values.size() ? q.values[first] : "?"; };
+  return fail("ranks disagree on " + flag + ": " + holders(column(value)) +
               (others.empty() ? "" : "; also on " + others) + " (" + hint + ")");
 }
 
