@@ -50,7 +50,24 @@ h5check "$W/e.h5" "len(runs) == 2" "runs.valid.all()" "set(samples.run_id) == se
 
 # SIGTERM to rank 1 only: every rank stops after the run in flight, exit 5, the line names both.
 rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null || echo 0; }
+# started PID FILE: wait (up to 60 s) until FILE holds 2 rounds; prints rank 1's pid (a read
+# during an append may fail: the loop remembers it has seen them)
+started() {
+  local seen=0 r1
+  for _ in $(seq 600); do [ "$(rows "$2")" -ge 2 ] && seen=1 && break; sleep 0.1; done
+  r1=$(rank_pid "$1" 1)
+  [ "$seen" = 1 ] && [ -n "$r1" ] || { kill -9 $(descendants "$1") "$1"; fail "no rank 1 process or no rounds written in 60 s"; }
+  echo "$r1"
+}
 descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+# reap PID: wait at most 60 s for the launch to end; a hang is killed (with its ranks) and fails
+reap() {
+  timeout 60 tail --pid="$1" -f /dev/null || true
+  if kill -0 "$1" 2>/dev/null; then
+    kill -9 $(descendants "$1") "$1"
+    fail "the launch still runs 60 s after the signal (a hang): $(tail -n 3 "$W/err")"
+  fi
+}
 rank_pid() {  # rank_pid MPIEXEC_PID RANK: the gilbench process of that rank
   local p
   for p in $(descendants "$1"); do
@@ -62,13 +79,25 @@ rank_pid() {  # rank_pid MPIEXEC_PID RANK: the gilbench process of that rank
 f="$W/s.h5"
 "$MPIEXEC" --oversubscribe --bind-to none -n 2 "$GB" --count 20M --repeat 1000 -q --output "$f" >"$W/out" 2>"$W/err" &
 pid=$!
-for _ in $(seq 600); do [ "$(rows "$f")" -ge 2 ] && break; sleep 0.1; done
-r1=$(rank_pid $pid 1)
-[ -n "$r1" ] && [ "$(rows "$f")" -ge 2 ] || { kill -9 $pid; fail "no rank 1 process or no rounds written in 60 s"; }
+r1=$(started $pid "$f")
 kill -TERM "$r1"
-set +e; timeout 60 tail --pid=$pid -f /dev/null; wait $pid; rc=$?; set -e
+reap $pid; set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 5 ] || fail "SIGTERM to rank 1: exit $rc, expected 5: $(cat "$W/err")"
 grep -q "^gilbench: interrupted by SIGTERM on rank 1: [0-9]* of 1001 runs saved in $f" "$W/err" ||
   fail "the interruption does not name the signal and the rank: $(cat "$W/err")"
 h5check "$f" "len(runs) >= 2" "launches.exit_status[0] == 'interrupted'" "runs.valid.all()"
+
+# kill -9 of rank 1 is no MPI error gilbench sees: mpirun ends the job (137 measured with Open MPI
+# 4.1), never 15 or a hang, and every round written before is kept (recover: rank 0 may have
+# been killed during an append).
+f="$W/k.h5"
+"$MPIEXEC" --oversubscribe --bind-to none -n 2 "$GB" --count 20M --repeat 1000 -q --output "$f" >"$W/out" 2>"$W/err" &
+pid=$!
+r1=$(started $pid "$f")
+kill -9 "$r1"
+reap $pid; set +e; wait $pid; rc=$?; set -e
+case $rc in 0 | 15 | 124) fail "kill -9 of rank 1: exit $rc (0, MPI's 15, or a hang): $(cat "$W/err")" ;; esac
+grep -q "rank 1 .*signal 9" "$W/err" || fail "mpirun does not name the killed rank: $(cat "$W/err")"
+"$HERE/../../analysis/gilbench-report" recover "$f" >/dev/null || fail "kill -9 of rank 1: cannot recover the file"
+h5check "$f" "len(runs) >= 2" "runs.valid.all()" "set(samples.run_id) == set(runs.run_id)"
 echo "mpmd ok"
