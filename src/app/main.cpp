@@ -16,10 +16,13 @@
 #include <unistd.h>  // environ
 
 #include "machine/affinity.hpp"
+#include "app/agreement.hpp"
 #include "app/cli.hpp"
 #include "app/config.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
+#include "app/interruption.hpp"
+#include "app/mpi_errors.hpp"
 #include "results/h5_store.hpp"
 #include "sweep/plan.hpp"
 #include "app/progress.hpp"
@@ -81,7 +84,7 @@ World init_mpi(int& argc, char**& argv, bool job_scope) {
   // Test hook: pretend the MPI library granted less (to exercise the refusal of job scope).
   if (const char* cap = std::getenv("GILBENCH_TEST_THREAD_LEVEL"); cap != nullptr && std::string(cap) == "funneled")
     w.provided = std::min(w.provided, static_cast<int>(MPI_THREAD_FUNNELED));
-  MPI_Comm_set_errhandler(w.comm, MPI_ERRORS_ARE_FATAL);
+  mpi_errors::install(w.comm);  // an MPI error: one line, exit 6 (never MPI's own code, never a hang)
   MPI_Comm_rank(w.comm, &w.rank);
   MPI_Comm_size(w.comm, &w.size);
   return w;
@@ -236,6 +239,7 @@ class Sweep {
   std::vector<LatencyRecord> latency_;
   std::size_t done_ = 0;
   bool warned_over_ = false, warned_shared_ = false, warned_probe_ = false;
+  Interruption stop_;
 };
 
 bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
@@ -258,9 +262,8 @@ bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
       ++done_;
       ++next_run_id;
       if (w_.rank == 0) keep(rc, pr, out, round);
-      int stop = signals::stop_requested() ? 1 : 0;
-      MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, w_.comm);
-      if (stop) {
+      stop_ = agree_on_stop(w_.comm);
+      if (stop_.signal != 0) {
         interrupted = true;
         break;
       }
@@ -342,8 +345,8 @@ int Sweep::report(bool interrupted) {
   int code = 0;
   progress_.finish();
   if (interrupted) {
-    std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s\n",
-                 signals::received_signal(), runs_.size(), total_runs(), cfg_.output.c_str());
+    std::fprintf(stderr, "gilbench: interrupted by %s: %zu of %zu runs saved in %s\n", describe(stop_, w_.size).c_str(),
+                 runs_.size(), total_runs(), cfg_.output.c_str());
     code = static_cast<int>(ExitCode::interrupted);
   }
   std::size_t invalid = 0;
@@ -406,10 +409,8 @@ int run_main(int argc, char** argv) {
     MPI_Finalize();
     return code;
   };
-  if (parsed.action == ParseResult::Action::exit) {
-    if (w.rank == 0) std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
-    return leave(static_cast<int>(parsed.code));
-  }
+  // Every rank parsed: they agree on the outcome and the resolved configuration, or leave with 2.
+  if (const int c = agree_on_command_line(w.comm, parsed); c >= 0) return leave(c);
   if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
   if (const int c = check_work(w, parsed.config); c != 0) return leave(c);
   std::unique_ptr<ResultsStore> store;

@@ -13,6 +13,7 @@
 #include "machine/affinity.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
+#include "app/mpi_errors.hpp"
 #include "gil/job_lock.hpp"
 #include "sweep/kernel.hpp"
 #include "sweep/probe.hpp"
@@ -115,6 +116,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     probe.reset();
   }
   locks.clear();  // job scope: collective shutdown of the lock server
+  mpi_errors::provoke_if_asked(comm_);
   RunOutcome out = gather(run_id, work);
   if (rank_ == 0) describe_run(rc, pr, run_id, launch_id, work, out);
   return out;
