@@ -49,6 +49,7 @@ constexpr const char* kFooter =
     "EXIT CODES\n"
     "  0 success   2 bad argument   3 INVALID (work not done as asked)   4 results file error\n"
     "  5 interrupted by SIGTERM/SIGINT (finished repetitions are saved)   6 failure during a run\n"
+    "  7 stdout failed (full disk, closed, reader gone): summary lost, results file complete (3 and 5 win)\n"
     "\n"
     "ENVIRONMENT\n"
     "  OMP_NUM_THREADS  default for --threads;  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"

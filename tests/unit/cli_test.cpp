@@ -82,6 +82,8 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(h.code, ExitCode::ok);
   EXPECT_NE(h.output.find("--switch-interval"), std::string::npos);
   EXPECT_NE(h.output.find("EXIT CODES"), std::string::npos);
+  EXPECT_NE(h.output.find("  7 stdout failed"), std::string::npos) << "exit code 7 documented";
+  EXPECT_EQ(static_cast<int>(ExitCode::output), 7);
   EXPECT_EQ(parse({"--version"}).output, "gilbench test\n");
 }
 
