@@ -17,6 +17,7 @@
 
 #include "machine/affinity.hpp"
 #include "app/cli.hpp"
+#include "app/long_run.hpp"
 #include "app/config.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
@@ -376,6 +377,7 @@ int Sweep::report(bool interrupted) {
 /// Everything after the checks: calibrate, sweep, report. Returns the exit code (every rank).
 int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store) {
   const double calibrated_rate = calibrate(w, cfg);  // cfg read-only from here on
+  if (w.rank == 0) warn_if_long(cfg, w.size, calibrated_rate);
   const auto launch_start = std::chrono::steady_clock::now();
   LaunchRecord launch = start_launch(w, cfg, store.get(), calibrated_rate);
   Sweep sweep(w, cfg, store.get(), launch);
