@@ -254,7 +254,7 @@ Verdict judge(const std::vector<RankParse>& ranks) {
               (others.empty() ? "" : "; also on " + others) + " (" + hint + ")");
 }
 
-int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed) {
+int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed, int (*answer)(const ParseResult&)) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -266,8 +266,7 @@ int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed) {
     for (const std::string& s : all) ranks.push_back(decode(s));
     const Verdict v = judge(ranks);
     if (v.next == Verdict::Next::answer) {
-      std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
-      code = static_cast<int>(parsed.code);
+      code = answer(parsed);
     } else if (v.next == Verdict::Next::fail) {
       std::fputs(v.message.c_str(), stderr);
       code = static_cast<int>(ExitCode::usage);

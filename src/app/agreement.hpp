@@ -51,6 +51,6 @@ std::string ranks_text(const std::vector<int>& ranks);
 /// Collective on comm, right after MPI_Init: -1 when every rank runs the same configuration,
 /// else the exit code every rank leaves with (rank 0 has printed --help/--version/--schema, or
 /// the one error line).
-int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed);
+int agree_on_command_line(MPI_Comm comm, const ParseResult& parsed, int (*answer)(const ParseResult&));
 
 }  // namespace gilbench

@@ -34,6 +34,7 @@ constexpr const char* kDescription =
 constexpr const char* kFooter =
     "UNITS\n"
     "  counts:    50000000, 50M, 5e7, 1G, 2^26  (k M G T are decimal)\n"
+    "  numbers:   decimal only (010 is 10, 0x10 is refused); an empty value (--threads '', --threads=) is refused\n"
     "  durations: 5ms, 500us, 0.5ms, 2s, or a bare number of seconds (0.005) as in sys.setswitchinterval\n"
     "  lists:     comma-separated; every combination of --threads x --lock x --switch-interval x\n"
     "             --check-interval is one configuration of the sweep\n"
@@ -49,9 +50,11 @@ constexpr const char* kFooter =
     "EXIT CODES\n"
     "  0 success   2 bad argument   3 INVALID (work not done as asked)   4 results file error\n"
     "  5 interrupted by SIGTERM/SIGINT (finished repetitions are saved)   6 failure during a run\n"
+    "  7 stdout failed (full disk, closed, reader gone): the summary is lost, the results file is complete\n"
     "\n"
     "ENVIRONMENT\n"
-    "  OMP_NUM_THREADS  default for --threads;  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"
+    "  OMP_NUM_THREADS  default for --threads, checked like it (4,2: the outer level, 4)\n"
+    "  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"
     "  HDF5_USE_FILE_LOCKING=FALSE  on file systems without locks (some NFS/Lustre mounts)\n"
     "  SLURM_*  recorded as provenance when run under Slurm\n";
 
@@ -64,6 +67,7 @@ CLI::Validator parsed_by(Apply apply) {
   return CLI::Validator(
       [apply = std::move(apply)](std::string& text) {
         try {
+          if (text.rfind("--", 0) == 0) throw std::invalid_argument("needs a value, not the option '" + text + "'");
           apply(text);
           return std::string();
         } catch (const std::invalid_argument& e) {
@@ -100,18 +104,28 @@ std::string join(const std::vector<T>& items, Show show) {
 
 double to_seconds(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) * 1e-9; }
 
+/// Decimal digits only (surrounding blanks allowed): "010" is 10; "0x10", "+3", "1e3" are refused.
 long whole_number(const std::string& text, long min, long max) {
-  std::size_t used = 0;
-  long v = 0;
-  try {
-    v = std::stol(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty()) throw std::invalid_argument("'" + text + "' is not a whole number");
+  const std::size_t first = text.find_first_not_of(" \t"), last = text.find_last_not_of(" \t");
+  const std::string digits = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  const bool negative = !digits.empty() && digits.front() == '-';
+  const std::string magnitude = negative ? digits.substr(1) : digits;
+  if (magnitude.empty() || magnitude.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument("'" + text + "' is not a whole number");
+  if (negative) throw std::invalid_argument(text + " must be at least " + std::to_string(min));
+  const std::size_t significant = std::min(magnitude.find_first_not_of('0'), magnitude.size() - 1);
+  if (magnitude.size() - significant > 18)
+    throw std::invalid_argument(text + " is above the limit of " + std::to_string(max));
+  const long v = std::stol(magnitude.substr(significant));
   if (v < min) throw std::invalid_argument(text + " must be at least " + std::to_string(min));
   if (v > max) throw std::invalid_argument(text + " is above the limit of " + std::to_string(max));
   return v;
+}
+
+/// The text of an option that takes one value: a list is refused (a count's "1,2" is no number).
+const std::string& one_value(const std::string& text) {
+  if (text.find(',') != std::string::npos) throw std::invalid_argument("takes one value, not a list ('" + text + "')");
+  return text;
 }
 
 std::int64_t positive_integer(const std::string& text) {
@@ -190,14 +204,19 @@ void set_probe(Config& cfg, const std::string& text) {
                                 " (handling one event takes microseconds)");
 }
 
-int default_threads(const Config& defaults) {
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr && *env != '\0') {
-    try {
-      return static_cast<int>(whole_number(units::split_list(env).front(), 1, kMaxThreads));
-    } catch (const std::exception&) {
-    }
+/// --threads when not given: $OMP_NUM_THREADS (its first level: "4,2" is 4 outer, 2 nested), checked
+/// like --threads (set but empty is refused, as libgomp does); unset: Config's default.
+std::vector<int> default_threads(const Config& defaults) {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (env == nullptr) return defaults.threads;
+  try {
+    const std::vector<std::string> levels = units::split_list(env);
+    for (const std::string& level : levels) whole_number(level, 1, kMaxThreads);
+    return {static_cast<int>(whole_number(levels.front(), 1, kMaxThreads))};
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("OMP_NUM_THREADS='" + std::string(env) + "', the default of --threads: " + e.what() +
+                                " (set it to 1.." + std::to_string(kMaxThreads) + ", unset it, or pass --threads)");
   }
-  return defaults.threads.front();
 }
 
 void add_work_options(CLI::App& app, Config& cfg) {
@@ -207,7 +226,7 @@ void add_work_options(CLI::App& app, Config& cfg) {
              "Iterations: total, split over all workers (strong), or per worker (weak). 50M, 5e7, 1G; or "
              "auto[:SECONDS] to calibrate N so the sequential run takes about SECONDS here (default " +
                  units::format_duration(kCountAutoSeconds) + ")",
-             [&cfg](const std::string& t) { set_count(cfg, t); })
+             [&cfg](const std::string& t) { set_count(cfg, one_value(t)); })
       ->default_str(units::format_count(d.count))
       ->group(work)
       ->type_name("N|auto[:S]");
@@ -222,12 +241,12 @@ void add_work_options(CLI::App& app, Config& cfg) {
       ->group(work)
       ->type_name("LIST");
   add_parsed(app, "-r,--repeat", "Measured repetitions per configuration, interleaved round robin",
-             [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(t, 1, INT_MAX)); })
+             [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(one_value(t), 1, INT_MAX)); })
       ->default_str(std::to_string(d.repeat))
       ->group(work)
       ->type_name("R");
   add_parsed(app, "-w,--warmup", "Warm-up repetitions per configuration, run first, recorded, not summarised",
-             [&cfg](const std::string& t) { cfg.warmup = static_cast<int>(whole_number(t, 0, INT_MAX)); })
+             [&cfg](const std::string& t) { cfg.warmup = static_cast<int>(whole_number(one_value(t), 0, INT_MAX)); })
       ->default_str(std::to_string(d.warmup))
       ->group(work)
       ->type_name("W");
@@ -240,12 +259,12 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
                "Record each thread's lock events (request, acquire, drop request, release) into /trace")
       ->group(lock);
   add_parsed(app, "--trace-window", "Trace only the first DURATION of each run",
-             [&cfg](const std::string& t) { cfg.trace_window_s = to_seconds(units::parse_duration(t)); })
+             [&cfg](const std::string& t) { cfg.trace_window_s = to_seconds(units::parse_duration(one_value(t))); })
       ->default_str(units::format_duration(d.trace_window_s))
       ->group(lock)
       ->type_name("DUR");
   add_parsed(app, "--trace-events", "At most this many trace events per thread and run",
-             [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(t); })
+             [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(one_value(t)); })
       ->default_str(units::format_count(d.trace_max_events))
       ->group(lock)
       ->type_name("N");
@@ -254,13 +273,15 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
                  units::format_duration(to_seconds(kProbePeriod)) +
                  "), takes the lock like a Python thread returning from recv(), and records how long that took "
                  "into /latency",
-             [&cfg](const std::string& t) { set_probe(cfg, t); })
+             [&cfg](const std::string& t) { set_probe(cfg, one_value(t)); })
       ->group(lock)
       ->type_name("latency[:DUR]");
   add_parsed(app, "--interpreters",
              "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
              "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
-             [&cfg](const std::string& t) { cfg.interpreters = static_cast<int>(whole_number(t, 1, kMaxThreads)); })
+             [&cfg](const std::string& t) {
+               cfg.interpreters = static_cast<int>(whole_number(one_value(t), 1, kMaxThreads));
+             })
       ->default_str(std::to_string(d.interpreters))
       ->group(lock)
       ->type_name("K");
@@ -291,7 +312,7 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->type_name("TICKS");
   add_parsed(app, "--tick-iterations",
              "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)",
-             [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(t); })
+             [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(one_value(t)); })
       ->default_str(std::to_string(d.tick_iterations))
       ->group(lock)
       ->type_name("N");
@@ -306,6 +327,13 @@ void add_output_options(CLI::App& app, Config& cfg) {
   const char* out = "Output";
   app.add_option("-o,--output", cfg.output,
                  "Results file (HDF5); an existing gilbench file is appended to, never overwritten")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            if (text.rfind("--", 0) == 0) return "needs a value, not the option '" + text + "'";
+            if (text.find_first_not_of(" \t") == std::string::npos) return "needs a file name, not '" + text + "'";
+            return std::string();
+          },
+          ""))
       ->capture_default_str()
       ->group(out)
       ->type_name("FILE.h5");
@@ -328,6 +356,34 @@ void check_combinations(const Config& cfg) {
                                   std::to_string(t) + ": every interpreter needs a thread");
   if (cfg.lock_scope == LockScope::job && (cfg.interpreters > 1 || cfg.probe_period.count() > 0))
     throw std::invalid_argument("--interpreters and --probe work with --lock-scope rank only");
+}
+
+/// `--name=` with nothing after '=' makes CLI11 take the next argument as the value ("--threads=
+/// --output f" reads "--output"), and a flag given a value is set from it (--schema=0 would run the
+/// benchmark): both refused, naming the option. Stops at "--".
+void check_equals_forms(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    const std::size_t eq = a.find('=');
+    if (a.rfind("--", 0) != 0 || eq == std::string::npos) continue;
+    const std::string name = a.substr(0, eq);
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (opt == nullptr) continue;  // CLI11 names an unknown option
+    if (opt->get_expected_min() == 0) throw std::invalid_argument(name + ": takes no value, not '" + a + "'");
+    if (eq + 1 == a.size()) throw std::invalid_argument(name + ": needs a value after '='");
+  }
+}
+
+/// CLI11's own wording for a repeated or missing value, put in gilbench's ("--count: given twice").
+std::string plain(std::string what) {
+  const std::size_t colon = what.find(": ");
+  const std::string name = colon == std::string::npos ? "" : what.substr(0, colon);
+  if (what.find(": At Most 1 required but received ") != std::string::npos)
+    return name + ": given more than once (give it once; a list is one value: 1,2,4)";
+  if (what.find(" required ") != std::string::npos && what.size() > 8 && what.ends_with(" missing"))
+    return name + ": needs a value";
+  return what;
 }
 
 ParseResult exit_with(ExitCode code, std::string output) {
@@ -364,8 +420,9 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
                "default, meaning) as JSON, and exit")
       ->group("Output");
   try {
+    check_equals_forms(app, argc, argv);
     app.parse(argc, argv);
-    if (app.count("--threads") == 0) cfg.threads = {default_threads(cfg)};
+    if (app.count("--threads") == 0) cfg.threads = default_threads(cfg);
     check_combinations(cfg);
   } catch (const CLI::CallForHelp&) {
     return exit_with(ExitCode::ok, app.help());
@@ -374,7 +431,7 @@ ParseResult parse_command_line(int argc, char** argv, const std::string& version
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what.find('\n') != std::string::npos) what = what.substr(0, what.find('\n'));
-    return exit_with(ExitCode::usage, "gilbench: " + what + " (see gilbench --help)\n");
+    return exit_with(ExitCode::usage, "gilbench: " + plain(what) + " (see gilbench --help)\n");
   } catch (const std::invalid_argument& e) {
     return exit_with(ExitCode::usage, std::string("gilbench: ") + e.what() + "\n");
   }

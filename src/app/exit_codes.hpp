@@ -13,6 +13,7 @@ enum class ExitCode : int {
   io = 4,           ///< results file unreadable, unwritable, foreign, locked or of another schema
   interrupted = 5,  ///< SIGTERM/SIGINT: finished rounds are saved
   runtime = 6,      ///< a failure in the middle of a run (MPI, threads, kernel self-check)
+  output = 7,       ///< stdout failed (full, closed, reader gone): the results file is complete
 };
 
 /// An error that ends the program with `code` and one line of `what()` on stderr (rank 0).

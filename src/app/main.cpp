@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +18,7 @@
 #include "machine/affinity.hpp"
 #include "app/agreement.hpp"
 #include "app/cli.hpp"
+#include "app/long_run.hpp"
 #include "app/config.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
@@ -30,6 +31,7 @@
 #include "sweep/runner.hpp"
 #include "sweep/work.hpp"
 #include "app/signals.hpp"
+#include "app/std_streams.hpp"
 #include "report/summary.hpp"
 #include "app/units.hpp"
 
@@ -362,16 +364,23 @@ int Sweep::report(bool interrupted) {
   else
     std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
                  runs_.size());
-  std::fflush(verdict_stream);
-  print_summary(std::cout, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
-  std::cout.flush();
+  std_streams::stdout_error();  // flushes the verdict; keeps the errno of a failure
+  std::ostringstream summary;
+  print_summary(summary, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
   if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
+  if (const int err = std_streams::write_stdout(summary.str()); err != 0) {
+    std::fprintf(stderr, "gilbench: cannot write the summary to standard output (%s); the %s in %s %s\n",
+                 std_streams::describe(err).c_str(), interrupted ? "finished runs" : "results", cfg_.output.c_str(),
+                 interrupted ? "are saved" : "are complete");
+    if (code == 0) code = static_cast<int>(ExitCode::output);
+  }
   return code;
 }
 
 /// Everything after the checks: calibrate, sweep, report. Returns the exit code (every rank).
 int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store) {
   const double calibrated_rate = calibrate(w, cfg);  // cfg read-only from here on
+  if (w.rank == 0) warn_if_long(cfg, w.size, calibrated_rate);
   const auto launch_start = std::chrono::steady_clock::now();
   LaunchRecord launch = start_launch(w, cfg, store.get(), calibrated_rate);
   Sweep sweep(w, cfg, store.get(), launch);
@@ -392,16 +401,28 @@ bool under_mpi_launcher() {
   return false;
 }
 
+/// --help, --version, --schema or a bad argument: the answer, and the exit code (7 when the
+/// answer could not be written to stdout).
+int answer(const ParseResult& parsed) {
+  if (parsed.to_stderr) std::fputs(parsed.output.c_str(), stderr);
+  if (const int err = parsed.to_stderr ? 0 : std_streams::write_stdout(parsed.output); err != 0) {
+    std::fprintf(stderr, "gilbench: cannot write to standard output (%s)\n", std_streams::describe(err).c_str());
+    return static_cast<int>(ExitCode::output);
+  }
+  return static_cast<int>(parsed.code);
+}
+
 int run_main(int argc, char** argv) {
-  // First thing: a signal during parsing or MPI start-up (~0.3 s) must not kill with the default
+  // First thing, before any file or MPI pipe takes their numbers: closed 0-2 onto /dev/null.
+  std_streams::secure();
+  // Then: a signal during parsing or MPI start-up (~0.3 s) must not kill with the default
   // action; it stops the sweep after its first run like any later one.
   signals::install();
   const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
   if (parsed.action == ParseResult::Action::exit && !under_mpi_launcher()) {
     // --help, --version, --schema, a bad argument on a plain command line: answered without
     // MPI_Init, which alone takes ~0.35 s in singleton mode.
-    std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
-    return static_cast<int>(parsed.code);
+    return answer(parsed);
   }
   const bool job_scope = parsed.action == ParseResult::Action::run && parsed.config.lock_scope == LockScope::job;
   const World w = init_mpi(argc, argv, job_scope);
@@ -410,7 +431,7 @@ int run_main(int argc, char** argv) {
     return code;
   };
   // Every rank parsed: they agree on the outcome and the resolved configuration, or leave with 2.
-  if (const int c = agree_on_command_line(w.comm, parsed); c >= 0) return leave(c);
+  if (const int c = agree_on_command_line(w.comm, parsed, answer); c >= 0) return leave(c);
   if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
   if (const int c = check_work(w, parsed.config); c != 0) return leave(c);
   std::unique_ptr<ResultsStore> store;

@@ -16,40 +16,54 @@ std::string_view trim(std::string_view s) {
 }
 
 /// Parses the leading decimal number of `s` (digits, '.', exponent); returns the rest in `rest`.
+/// Decimal only: strtod alone would read "0x10" as 16 and "0x1p4" too.
 bool leading_number(std::string_view s, double& value, std::string_view& rest) {
-  std::string buf(s);
-  const char* begin = buf.c_str();
-  char* end = nullptr;
-  if (buf.empty() || !(std::isdigit(static_cast<unsigned char>(buf[0])) || buf[0] == '.')) return false;
-  value = std::strtod(begin, &end);
-  if (end == begin) return false;
-  rest = s.substr(static_cast<std::size_t>(end - begin));
+  const auto digit = [&s](std::size_t i) { return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); };
+  std::size_t i = 0, digits = 0;
+  for (; digit(i); ++i) ++digits;
+  if (i < s.size() && s[i] == '.')
+    for (++i; digit(i); ++i) ++digits;
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+    if (digit(j)) {
+      for (i = j; digit(i);) ++i;
+    }
+  }
+  const std::string number(s.substr(0, i));
+  value = std::strtod(number.c_str(), nullptr);
+  rest = s.substr(i);
   return std::isfinite(value);
 }
+
+/// "0x10", "0X1F": a hexadecimal number, refused with a message that says so.
+bool looks_hexadecimal(std::string_view s) { return s.size() > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'); }
 
 }  // namespace
 
 std::uint64_t parse_count(std::string_view text) {
   const std::string_view s = trim(text);
   const std::string quoted = "'" + std::string(text) + "'";
-  if (s.empty()) throw std::invalid_argument("empty count");
-  if (s.front() == '-') throw std::invalid_argument("count " + quoted + " must be positive");
+  if (s.empty()) throw std::invalid_argument("needs a number, not '" + std::string(text) + "'");
+  if (s.front() == '-') throw std::invalid_argument(quoted + " must be positive");
+  if (looks_hexadecimal(s)) throw std::invalid_argument(quoted + ": numbers are decimal (hexadecimal is refused)");
   // 2^K
   if (auto caret = s.find('^'); caret != std::string_view::npos) {
-    if (s.substr(0, caret) != "2") throw std::invalid_argument("count " + quoted + ": only 2^K powers are accepted");
+    if (s.substr(0, caret) != "2") throw std::invalid_argument(quoted + ": only 2^K powers are accepted");
     double k = 0;
     std::string_view rest;
     if (!leading_number(s.substr(caret + 1), k, rest) || !rest.empty() || k != std::floor(k) || k > 63)
-      throw std::invalid_argument("count " + quoted + ": 2^K needs an integer K <= 63");
+      throw std::invalid_argument(quoted + ": 2^K needs an integer K <= 63");
     return std::uint64_t{1} << static_cast<unsigned>(k);
   }
   double v = 0;
   std::string_view rest;
   if (!leading_number(s, v, rest))
-    throw std::invalid_argument("count " + quoted + " is not a number (examples: 50000000, 50M, 5e7, 1G)");
+    throw std::invalid_argument(quoted + " is not a number (examples: 50000000, 50M, 5e7, 1G)");
   double mult = 1;
   if (!rest.empty()) {
-    if (rest.size() != 1) throw std::invalid_argument("count " + quoted + " has an unknown suffix (use k, M, G or T)");
+    if (rest.size() != 1) throw std::invalid_argument(quoted + " has an unknown suffix (use k, M, G or T)");
     switch (rest.front()) {
       case 'k':
       case 'K': mult = 1e3; break;
@@ -59,25 +73,26 @@ std::uint64_t parse_count(std::string_view text) {
       case 'G': mult = 1e9; break;
       case 't':
       case 'T': mult = 1e12; break;
-      default: throw std::invalid_argument("count " + quoted + " has an unknown suffix (use k, M, G or T)");
+      default: throw std::invalid_argument(quoted + " has an unknown suffix (use k, M, G or T)");
     }
   }
   const double total = v * mult;
-  if (total < 1) throw std::invalid_argument("count " + quoted + " must be at least 1");
-  if (total != std::floor(total)) throw std::invalid_argument("count " + quoted + " is not a whole number");
-  if (total >= 1.8e19) throw std::invalid_argument("count " + quoted + " is too large");
+  if (total < 1) throw std::invalid_argument(quoted + " must be at least 1");
+  if (total != std::floor(total)) throw std::invalid_argument(quoted + " is not a whole number");
+  if (total >= 1.8e19) throw std::invalid_argument(quoted + " is too large");
   return static_cast<std::uint64_t>(total);
 }
 
 std::chrono::nanoseconds parse_duration(std::string_view text) {
   const std::string_view s = trim(text);
   const std::string quoted = "'" + std::string(text) + "'";
-  if (s.empty()) throw std::invalid_argument("empty duration");
+  if (s.empty()) throw std::invalid_argument("needs a duration, not '" + std::string(text) + "'");
   if (s.front() == '-') throw std::invalid_argument("duration " + quoted + " must be positive");
+  if (looks_hexadecimal(s)) throw std::invalid_argument(quoted + ": numbers are decimal (hexadecimal is refused)");
   double v = 0;
   std::string_view rest;
   if (!leading_number(s, v, rest))
-    throw std::invalid_argument("duration " + quoted + " is not a duration (examples: 5ms, 500us, 0.005)");
+    throw std::invalid_argument(quoted + " is not a duration (examples: 5ms, 500us, 0.005)");
   double scale = 1e9;  // bare number: seconds
   if (rest == "s" || rest.empty()) scale = 1e9;
   else if (rest == "ms") scale = 1e6;
@@ -97,7 +112,9 @@ std::vector<std::string> split_list(std::string_view text) {
   while (true) {
     const std::size_t comma = text.find(',', start);
     const std::string_view item = trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
-    if (item.empty()) throw std::invalid_argument("empty item in list '" + std::string(text) + "'");
+    if (item.empty())
+      throw std::invalid_argument(trim(text).empty() ? "needs a value, not '" + std::string(text) + "'"
+                                                     : "empty item in list '" + std::string(text) + "'");
     items.emplace_back(item);
     if (comma == std::string_view::npos) break;
     start = comma + 1;

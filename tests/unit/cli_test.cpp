@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -82,6 +84,8 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(h.code, ExitCode::ok);
   EXPECT_NE(h.output.find("--switch-interval"), std::string::npos);
   EXPECT_NE(h.output.find("EXIT CODES"), std::string::npos);
+  EXPECT_NE(h.output.find("  7 stdout failed"), std::string::npos) << "exit code 7 documented";
+  EXPECT_EQ(static_cast<int>(ExitCode::output), 7);
   EXPECT_EQ(parse({"--version"}).output, "gilbench test\n");
 }
 
@@ -206,4 +210,134 @@ TEST(Cli, HelpShowsTheConfigDefaults) {
        {"N|auto[:S]=50M", "strong|weak=strong", "LIST=none", "DURS=5ms", "TICKS=100", "rank|job=rank", "DUR=2s",
         "table|csv|json=table", "FILE.h5=gilbench.h5", "R=5", "W=1", "K=1", "(default 10ms)", "(default 1s)"})
     EXPECT_NE(h.find(shown), std::string::npos) << shown << " not in --help";
+}
+
+namespace {
+/// Every long option of --help, and whether it takes a value ("--count N|auto[:S]=50M  Iter...").
+std::vector<std::pair<std::string, bool>> help_options() {
+  std::vector<std::pair<std::string, bool>> out;
+  std::istringstream help(parse({"--help"}).output);
+  for (std::string line; std::getline(help, line);) {
+    const std::size_t dash = line.find("--");
+    if (line.rfind("  -", 0) != 0 || dash == std::string::npos || dash > 6) continue;
+    const std::size_t end = line.find_first_of(" =", dash);
+    const std::string name = line.substr(dash, end - dash);
+    const std::size_t after = line.find_first_not_of(' ', end);
+    const bool takes_value = end != std::string::npos && line[end] == ' ' && end + 1 < line.size() &&
+                             line[end + 1] != ' ' && after != std::string::npos && after == end + 1;
+    out.emplace_back(name, takes_value);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Cli, EveryOptionRefusesAnEmptyValueNamingItself) {
+  unsetenv("OMP_NUM_THREADS");
+  const auto options = help_options();
+  ASSERT_GE(options.size(), 20u) << parse({"--help"}).output;
+  int with_value = 0;
+  for (const auto& [name, takes_value] : options) {
+    if (name == "--help" || name == "--version") {
+      EXPECT_FALSE(takes_value) << name;
+    }
+    std::vector<std::vector<std::string>> cases = {{name + "="}, {name + "=", "--quiet"}};
+    if (takes_value) {
+      ++with_value;
+      cases.push_back({name, ""});
+      cases.push_back({name, " "});
+      cases.push_back({name, "--quiet"});  // the next option is not a value
+    } else {
+      cases.push_back({name + "=0"});  // a flag takes no value (--schema=0 would run the benchmark)
+    }
+    for (const auto& args : cases) {
+      const auto r = parse(args);
+      EXPECT_EQ(r.code, ExitCode::usage) << args[0] << " '" << (args.size() > 1 ? args[1] : "") << "'";
+      EXPECT_EQ(r.output.rfind("gilbench: " + name + ": ", 0), 0u) << r.output;
+      EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    }
+  }
+  EXPECT_GE(with_value, 15);
+  EXPECT_EQ(parse({"--threads="}).output, "gilbench: --threads: needs a value after '='\n");
+  EXPECT_EQ(parse({"--threads", ""}).output, "gilbench: --threads: needs a value, not '' (see gilbench --help)\n");
+  EXPECT_EQ(parse({"--warmup", ""}).code, ExitCode::usage);
+  EXPECT_EQ(parse({"--probe", ""}).code, ExitCode::usage);
+}
+
+TEST(Cli, NumbersAreDecimalOnly) {
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{{"--count", "0x10"},
+                                                                                    {"--count", "0X1p4"},
+                                                                                    {"--trace-events", "0x10"},
+                                                                                    {"--tick-iterations", "0x1A"},
+                                                                                    {"--check-interval", "0x10"},
+                                                                                    {"--switch-interval", "0x5ms"},
+                                                                                    {"--trace-window", "0x1"},
+                                                                                    {"--probe", "latency:0x1"},
+                                                                                    {"--count", "auto:0x1"},
+                                                                                    {"--threads", "0x2"},
+                                                                                    {"--repeat", "0x10"},
+                                                                                    {"--threads", "+3"},
+                                                                                    {"--warmup", "1e1"}}) {
+    const auto r = parse({flag, value});
+    EXPECT_EQ(r.code, ExitCode::usage) << flag << " " << value;
+    EXPECT_EQ(r.output.rfind("gilbench: " + flag + ": ", 0), 0u) << r.output;
+  }
+  EXPECT_EQ(parse({"--count", "0x10"}).output,
+            "gilbench: --count: '0x10': numbers are decimal (hexadecimal is refused) (see gilbench --help)\n");
+  EXPECT_EQ(parse({"--count", "010"}).config.count, 10u) << "a leading zero is decimal, as --help says";
+  EXPECT_EQ(parse({"--threads", "010"}).config.threads, std::vector<int>{10});
+  EXPECT_EQ(parse({"--repeat", "007"}).config.repeat, 7);
+  EXPECT_NE(parse({"--help"}).output.find("010 is 10, 0x10 is refused"), std::string::npos);
+  EXPECT_EQ(parse({"--threads", "99999999999999999999"}).code, ExitCode::usage);
+}
+
+TEST(Cli, OmpNumThreadsIsCheckedLikeThreads) {
+  for (const char* bad : {"5000", "abc", "0", "", "4,x", "-2", "0x4"}) {
+    setenv("OMP_NUM_THREADS", bad, 1);
+    const auto r = parse({});
+    EXPECT_EQ(r.code, ExitCode::usage) << "OMP_NUM_THREADS=" << bad;
+    EXPECT_EQ(r.output.rfind("gilbench: OMP_NUM_THREADS='" + std::string(bad) + "', the default of --threads: ", 0), 0u)
+        << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    EXPECT_EQ(parse({"--threads", "2"}).config.threads, std::vector<int>{2}) << "--threads given: not its default";
+  }
+  setenv("OMP_NUM_THREADS", "5000", 1);
+  EXPECT_EQ(parse({}).output,
+            "gilbench: OMP_NUM_THREADS='5000', the default of --threads: 5000 is above the limit of 4096 (set it to "
+            "1..4096, unset it, or pass --threads)\n");
+  setenv("OMP_NUM_THREADS", "4096", 1);
+  EXPECT_EQ(parse({}).config.threads, std::vector<int>{4096});
+  setenv("OMP_NUM_THREADS", " 4, 2", 1);
+  EXPECT_EQ(parse({}).config.threads, std::vector<int>{4}) << "nesting levels: the outer one";
+  unsetenv("OMP_NUM_THREADS");
+}
+
+TEST(Cli, ValueErrorsNameTheirOwnFlagOnly) {
+  // messages used to say "count '0'" for options that are not --count
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--check-interval", "0"},
+                                                                {"--check-interval", "1,,2"},
+                                                                {"--tick-iterations", "1,2"},
+                                                                {"--tick-iterations", "0"},
+                                                                {"--tick-iterations", ""},
+                                                                {"--trace-events", "0"},
+                                                                {"--trace-events", "1,2"},
+                                                                {"--trace-events", "12Q"}}) {
+    const auto r = parse(args);
+    EXPECT_EQ(r.code, ExitCode::usage) << args[0];
+    EXPECT_EQ(r.output.rfind("gilbench: " + args[0] + ": ", 0), 0u) << r.output;
+    EXPECT_EQ(r.output.find("count"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(parse({"--check-interval", "0"}).output,
+            "gilbench: --check-interval: '0' must be at least 1 (see gilbench --help)\n");
+  EXPECT_EQ(parse({"--tick-iterations", "1,2"}).output,
+            "gilbench: --tick-iterations: takes one value, not a list ('1,2') (see gilbench --help)\n");
+  for (const char* single :
+       {"--count", "--repeat", "--warmup", "--trace-window", "--trace-events", "--probe", "--interpreters"}) {
+    const auto r = parse({single, "1,2"});
+    EXPECT_EQ(r.output.rfind(std::string("gilbench: ") + single + ": takes one value, not a list", 0), 0u) << r.output;
+  }
+  EXPECT_EQ(parse({"--count", "1M", "--count", "2M"}).output,
+            "gilbench: --count: given more than once (give it once; a list is one value: 1,2,4) (see gilbench "
+            "--help)\n");
+  EXPECT_EQ(parse({"--lock", "--trace"}).output,
+            "gilbench: --lock: needs a value, not the option '--trace' (see gilbench --help)\n");
 }

@@ -58,3 +58,22 @@ TEST(Format, ReadableDurationsAndCounts) {
   EXPECT_EQ(format_count(2'000), "2k");
   EXPECT_EQ(format_count(1'962'468'950), "1962468950 (~1.96G)");
 }
+
+TEST(ParseCount, DecimalOnlyAndMessagesNameNoOption) {
+  for (const char* hex : {"0x10", "0X10", "0x1p4", "0xA"}) {
+    EXPECT_THROW(parse_count(hex), std::invalid_argument) << hex;
+    EXPECT_THROW(parse_duration(std::string(hex) + "ms"), std::invalid_argument) << hex;
+  }
+  EXPECT_EQ(parse_count("010"), 10u);
+  EXPECT_EQ(parse_count("1e3"), 1000u);
+  EXPECT_EQ(parse_duration("010ms"), 10ms);
+  // the option's name is the caller's prefix: the unit messages must not say "count"
+  for (const char* bad : {"0", "", "12Q", "1,2", "0x10", "-1", "2^99", "1.5"}) {
+    try {
+      parse_count(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find("count"), std::string::npos) << e.what();
+    }
+  }
+}
