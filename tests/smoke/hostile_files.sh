@@ -48,7 +48,7 @@ PY
 done
 # a sample of flips across the metadata: exit 0 (harmless) or 4 (one line, file untouched), never a signal
 for off in 0 8 13 30 44 60 96 136 200 300 400 520 700 800 900 1000 1100 1150 1200 1213 1250 1272 1300 1350 1400 \
-           1450 1500 1600 1800 2000 2400 2800 3200 3600 4000 4378 4381 5000 6000 8000 12000; do
+           1450 1500 1600 1800 2000 2400 2800 3200 3600 4000 4381 5000 6000 8000 12000; do
   cp "$W/good.h5" "$W/flip.h5"
   "$PY" -c "import sys; f=open(sys.argv[1],'r+b'); f.seek($off); b=f.read(1)[0]; f.seek($off); f.write(bytes([b^255]))" "$W/flip.h5"
   sum=$(sha256sum <"$W/flip.h5")

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "app/exit_codes.hpp"
+#include "results/isolated.hpp"
 
 using namespace gilbench;
 namespace fs = std::filesystem;
@@ -249,4 +250,22 @@ TEST(H5Store, AppendsKeepModeAndHardLinks) {
   EXPECT_EQ(st.st_nlink, 2u);
   EXPECT_EQ(stat_inode(file), stat_inode(other));
   EXPECT_EQ(ResultsStore::read_runs(file).size(), 2u);
+}
+
+TEST(H5Store, IsolatedChecksTurnCrashesIntoOneLine) {
+  EXPECT_NO_THROW(isolated::run([] {}, "f.h5"));
+  try {
+    isolated::run([] { throw Error(ExitCode::io, "f.h5 is foreign"); }, "f.h5");
+    FAIL() << "lost the child's error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_STREQ(e.what(), "f.h5 is foreign");
+  }
+  try {
+    isolated::run([] { std::raise(SIGSEGV); }, "f.h5");
+    FAIL() << "lost the child's crash";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_NE(std::string(e.what()).find("f.h5: libhdf5 crashed reading it (signal 11"), std::string::npos) << e.what();
+  }
 }
