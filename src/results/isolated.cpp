@@ -90,7 +90,8 @@ void run(const std::function<void()>& check, const std::string& file) {
   if (sig == SIGALRM)
     throw Error(ExitCode::io, file + ": libhdf5 did not finish reading it in " + std::to_string(kTimeoutS) +
                                   " s: damaged? refusing to append to it");
-  if (sig == SIGINT || sig == SIGTERM || sig == SIGUSR1) throw Error(ExitCode::interrupted, file + ": interrupted while checking it");
+  if (sig == SIGINT || sig == SIGTERM || sig == SIGUSR1)
+    throw Error(ExitCode::interrupted, file + ": interrupted while checking it");
   const char* name = ::strsignal(sig);
   throw Error(ExitCode::io, file + ": libhdf5 crashed reading it (signal " + std::to_string(sig) + ", " +
                                 (name != nullptr ? name : "unknown") + "): damaged? refusing to append to it");

@@ -290,7 +290,7 @@ struct Session {
   ino_t ino = 0;
   haddr_t eoa = 0, size = 0, orig_eof = 0;
   bool writable = false, created = false, abandoned = false, dirty = false;
-  bool dry = false;  ///< set_dry_run(): every write held in memory, nothing on disk
+  bool dry = false;               ///< set_dry_run(): every write held in memory, nothing on disk
   std::map<haddr_t, Bytes> held;  ///< new bytes below orig_eof: disjoint, not adjacent
 };
 
