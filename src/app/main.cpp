@@ -210,8 +210,11 @@ class Sweep {
   std::size_t total_runs() const { return configs_.size() * rounds_.size(); }
   const std::vector<RunConfig>& configs() const { return configs_; }
 
-  /// Runs every round, or up to the one a signal interrupted. Returns true when interrupted.
+  /// Runs every round, or up to the one a signal interrupted or whose append failed. Returns
+  /// true when it stopped early.
   bool run(std::chrono::steady_clock::time_point launch_start);
+  /// The exit code of a failed append (every rank, after run()), else 0.
+  [[nodiscard]] int write_failure() const { return write_failure_; }
   /// Rank 0, after run(): the VALID/INVALID line and the summary. Returns the exit code.
   int report(bool interrupted);
   [[nodiscard]] std::vector<RunRecord> file_runs() const;
@@ -240,6 +243,7 @@ class Sweep {
   std::vector<Sample> samples_;
   std::vector<LatencyRecord> latency_;
   std::size_t done_ = 0;
+  int write_failure_ = 0;  ///< rank 0's append failed: its exit code, shared after each round
   bool warned_over_ = false, warned_shared_ = false, warned_probe_ = false;
   Interruption stop_;
 };
@@ -271,7 +275,8 @@ bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
       }
     }
     if (w_.rank == 0) append(round, interrupted, &planned == &rounds_.back());
-    if (interrupted) return true;
+    MPI_Bcast(&write_failure_, 1, MPI_INT, 0, w_.comm);  // a full disk: everyone leaves, no MPI_Abort
+    if (interrupted || write_failure_ != 0) return true;
   }
   return false;
 }
@@ -327,7 +332,8 @@ void Sweep::append(const Round& round, bool interrupted, bool last) {
     progress_.finish();
     std::fprintf(stderr, "gilbench: %s\n", e.what());
     std::fflush(stderr);
-    MPI_Abort(w_.comm, static_cast<int>(ExitCode::io));
+    write_failure_ = static_cast<int>(e.code());
+    return;
   }
   runs_.insert(runs_.end(), round.runs.begin(), round.runs.end());
   samples_.insert(samples_.end(), round.samples.begin(), round.samples.end());
@@ -386,6 +392,10 @@ int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store)
   Sweep sweep(w, cfg, store.get(), launch);
   if (w.rank == 0 && !cfg.quiet) print_header(w, cfg, launch, sweep.configs().size());
   const bool interrupted = sweep.run(launch_start);
+  if (sweep.write_failure() != 0) {  // said on rank 0; the file keeps the rounds before
+    store.reset();
+    return sweep.write_failure();
+  }
   int code = w.rank == 0 ? sweep.report(interrupted) : 0;
   MPI_Bcast(&code, 1, MPI_INT, 0, w.comm);
   store.reset();

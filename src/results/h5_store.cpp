@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include <utility>
 
 #include "app/exit_codes.hpp"
+#include "results/isolated.hpp"
 #include "results/undo_journal.hpp"
 
 namespace gilbench {
@@ -219,9 +221,14 @@ std::string read_string_attr(hid_t obj, const char* name) {
   return buf.c_str();
 }
 
-int read_int_attr(hid_t obj, const char* name) {
+/// An integer attribute (0 when absent); `path` names the file when it is of another type.
+int read_int_attr(hid_t obj, const char* name, const std::string& path) {
   if (H5Aexists(obj, name) <= 0) return 0;
   H5Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, name);
+  H5Handle ft(H5Aget_type(a), H5Tclose, "attribute type");
+  if (const H5T_class_t cls = H5Tget_class(ft); cls != H5T_INTEGER)
+    io_error(path + ": attribute " + name + " is " + (cls == H5T_STRING ? "a string" : "not a number") +
+             ", not an integer (not a gilbench file or damaged); refusing to touch it");
   int v = 0;
   check(H5Aread(a, H5T_NATIVE_INT32, &v), name);
   return v;
@@ -271,10 +278,18 @@ void write_rows(hid_t dset, hid_t mem_type, hsize_t at, const void* rows, hsize_
   check(H5Dwrite(dset, mem_type, mspace, fspace, H5P_DEFAULT, rows), "write rows");
 }
 
+/// The refusal of a table that is not a compound dataset (of any schema version).
+void require_records(hid_t dset, const std::string& path, const char* table) {
+  H5Handle type(H5Dget_type(dset), H5Tclose, table);
+  if (H5Tget_class(type) != H5T_COMPOUND)
+    io_error(path + ": /" + table + " is not a table of records (compound) (damaged?); refusing to append");
+}
+
 /// max(column) + 1 over an int64 column of a table, 0 for an empty or missing table.
-std::int64_t next_id(hid_t file, const char* table, const char* column) {
+std::int64_t next_id(hid_t file, const char* table, const char* column, const std::string& path) {
   if (H5Lexists(file, table, H5P_DEFAULT) <= 0) return 0;
   H5Handle d(H5Dopen2(file, table, H5P_DEFAULT), H5Dclose, table);
+  require_records(d, path, table);
   const hsize_t n = table_size(d);
   if (n == 0) return 0;
   H5Handle t(H5Tcreate(H5T_COMPOUND, sizeof(std::int64_t)), H5Tclose, "id type");
@@ -296,6 +311,44 @@ void append_rows(hid_t file, const std::vector<Record>& records) {
 std::string directory_of(const std::string& path) {
   const auto p = std::filesystem::path(path).parent_path();
   return p.empty() ? "." : p.string();
+}
+
+/// The file `path` names once the symlinks of its last component are followed: the target of
+/// a dangling link (which the first append creates). Throws Error(io) on a loop.
+std::string resolve_links(const std::string& path) {
+  std::string at = path;
+  for (int hops = 0;; ++hops) {
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return at;
+    std::error_code ec;
+    const std::filesystem::path target = std::filesystem::read_symlink(at, ec);
+    if (hops == 40 || ec) io_error("cannot write " + path + ": symlink loop");
+    at = target.is_absolute() ? target.string() : (std::filesystem::path(at).parent_path() / target).string();
+  }
+}
+
+/// Refuses an existing regular file this user cannot open for writing, before any run.
+void check_writable(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // new, or refused by inspect()
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  const int err = errno;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  io_error("cannot write " + path + ": " +
+           (err == EACCES || err == EPERM ? std::string("it is read-only for this user (mode ") + mode + ")"
+                                          : std::string(std::strerror(err))) +
+           "; nothing was run");
+}
+
+/// Whether the file system holding `dir` has no block left (a failed write's likely cause).
+bool out_of_space(const std::string& dir) {
+  struct statvfs vfs {};
+  return ::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_bavail == 0 || vfs.f_bfree == 0);
 }
 
 }  // namespace
@@ -332,9 +385,9 @@ void check_table(hid_t file, const std::string& path) {
     return;
   }
   H5Handle d(H5Dopen2(file, table.name, H5P_DEFAULT), H5Dclose, table.name);
+  require_records(d, path, table.name);
   H5Handle type(H5Dget_type(d), H5Tclose, table.name);
   const std::string where = path + ": /" + std::string(table.name);
-  if (H5Tget_class(type) != H5T_COMPOUND) io_error(where + " is not a table of columns (damaged?); refusing to append");
   std::vector<schema::Column> declared;
   const Record probe{};
   schema::TableOf<Record>::visit(probe, [&](const schema::Column& c, const auto&) { declared.push_back(c); });
@@ -352,6 +405,16 @@ void check_table(hid_t file, const std::string& path) {
   }
 }
 
+/// Whether another process holds HDF5's file lock for writing (h5py's 'a', another HDF5
+/// writer): HDF5 1.10+ then refuses even a read-only open.
+bool locked_elsewhere(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return locked;
+}
+
 }  // namespace
 
 FileInfo ResultsStore::inspect(const std::string& path) {
@@ -364,26 +427,49 @@ FileInfo ResultsStore::inspect(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0)
     io_error(path + " exists and is not a gilbench results file (not HDF5); refusing to touch it");
   const hid_t fid = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (fid < 0) io_error(path + " is an HDF5 file that cannot be opened (damaged or truncated?)");
+  if (fid < 0) {
+    if (locked_elsewhere(path)) io_error(path + " is in use by another process (open for writing elsewhere)");
+    io_error(path + " is an HDF5 file that cannot be opened (damaged or truncated?)");
+  }
   H5Handle file(fid, H5Fclose, path.c_str());
   if (read_string_attr(file, "producer") != "gilbench")
     io_error(path + " is an HDF5 file but not a gilbench results file; refusing to touch it");
-  info.schema_version = read_int_attr(file, "schema_version");
+  info.schema_version = read_int_attr(file, "schema_version", path);
   if (info.schema_version == kSchemaVersion)  // older versions are refused by the caller, with their own message
     schema::for_each_table([&](auto t) { check_table<typename decltype(t)::record>(file, path); });
-  info.next_launch_id = next_id(file, schema::TableOf<LaunchRecord>::table.name, "launch_id");
-  info.next_run_id = next_id(file, schema::TableOf<RunRecord>::table.name, "run_id");
+  info.next_launch_id = next_id(file, schema::TableOf<LaunchRecord>::table.name, "launch_id", path);
+  info.next_run_id = next_id(file, schema::TableOf<RunRecord>::table.name, "run_id", path);
   return info;
 }
 
-ResultsStore::ResultsStore(std::string path) : path_(std::move(path)), lock_path_(path_ + ".lock") {
+namespace {
+void trial_append(const std::string& path, const FileInfo& info);
+}  // namespace
+
+ResultsStore::ResultsStore(std::string path) : path_(resolve_links(path)), lock_path_(path_ + ".lock") {
   if (path_.empty()) io_error("empty --output path");
   const std::string dir = directory_of(path_);
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     io_error("cannot write " + path_ + ": directory " + dir + " does not exist");
   if (::access(dir.c_str(), W_OK) != 0) io_error("cannot write " + path_ + ": directory " + dir + " is not writable");
-  info_ = inspect(path_);  // before locking: a foreign file is refused untouched
+  check_writable(path_);
+  // Before locking: a foreign file is refused untouched. libhdf5 may crash on a damaged file
+  // (in a decoder or a type conversion) before any check of ours: the checks and a trial
+  // append that writes nothing run in a child process first.
+  (void)undo_journal::recover(path_);
+  isolated::run(
+      [this] {
+        try {
+          const FileInfo info = inspect(path_);
+          if (info.exists && info.schema_version == kSchemaVersion) trial_append(path_, info);
+        } catch (const Error& e) {
+          if (std::string(e.what()).find(path_) != std::string::npos) throw;
+          io_error(path_ + ": " + e.what() + " (damaged?); refusing to append to it");  // "HDF5 failed: ..."
+        }
+      },
+      path_);
+  info_ = inspect(path_);
   if (info_.exists && info_.schema_version != kSchemaVersion)
     io_error(path_ + " has schema version " + std::to_string(info_.schema_version) + "; this gilbench writes version " +
              std::to_string(kSchemaVersion) + " and never mixes versions in one file: use a new --output file");
@@ -496,26 +582,61 @@ void write_launch(hid_t file, const LaunchRecord& launch, bool written, std::uin
 
 /// Closes the file: the driver journals, applies and syncs the append (undo_journal.hpp).
 void close_committing(H5Handle& file, const std::string& path) {
-  if (H5Fclose(file.release()) < 0)
+  if (H5Fclose(file.release()) < 0 || undo_journal::failed())
     io_error("cannot complete the append to " + path + ": " + undo_journal::last_error());
+}
+
+/// In a throw-away child (the constructor's isolated::run): a round of every table written
+/// through the dry-run driver (nothing reaches the disk), and /runs read back, so that a file
+/// libhdf5 would crash on crashes there.
+void trial_append(const std::string& path, const FileInfo& info) {
+  undo_journal::set_dry_run(true);
+  LaunchRecord launch;
+  launch.launch_id = info.next_launch_id;
+  RunRecord run;
+  run.run_id = info.next_run_id;
+  Sample sample;
+  sample.run_id = run.run_id;
+  TraceRecord trace{};
+  trace.run_id = run.run_id;
+  H5Handle file = open_for_append(path, true);
+  std::uint64_t row = 0;
+  write_launch(file, launch, false, row);
+  append_rows(file, std::vector<RunRecord>{run});
+  append_rows(file, std::vector<Sample>{sample});
+  append_rows(file, std::vector<TraceRecord>{trace});
+  append_rows(file, std::vector<LatencyRecord>{LatencyRecord{}});
+  (void)read_rows<RunRecord>(file);
+  (void)read_rows<LaunchRecord>(file);
+  close_committing(file, path);
 }
 }  // namespace
 
 void ResultsStore::append(const LaunchRecord& launch, const std::vector<RunRecord>& runs,
                           const std::vector<Sample>& samples, const std::vector<TraceRecord>& trace,
                           const std::vector<LatencyRecord>& latency) {
-  H5Handle file = open_for_append(path_, info_.exists);
-  {
-    const AbandonOnError undo(file);
-    if (!info_.exists) write_file_attributes(file);
-    write_launch(file, launch, launch_written_, launch_row_);
-    append_rows(file, runs);
-    append_rows(file, samples);
-    if (!trace.empty()) append_rows(file, trace);  // /trace and /latency appear with their first rows
-    if (!latency.empty()) append_rows(file, latency);
-    undo_journal::fault_point("written");
+  try {
+    H5Handle file = open_for_append(path_, info_.exists);
+    {
+      const AbandonOnError undo(file);
+      if (!info_.exists) write_file_attributes(file);
+      write_launch(file, launch, launch_written_, launch_row_);
+      append_rows(file, runs);
+      append_rows(file, samples);
+      if (!trace.empty()) append_rows(file, trace);  // /trace and /latency appear with their first rows
+      if (!latency.empty()) append_rows(file, latency);
+      undo_journal::fault_point("written");
+    }
+    close_committing(file, path_);
+  } catch (const Error&) {
+    // The driver has put the file back as it was (or removed the file this launch created).
+    const std::string dir = directory_of(path_);
+    if (undo_journal::saw_no_space() || out_of_space(dir))
+      io_error("no space left on " + dir + ": this round was not saved; " + path_ +
+               (info_.exists ? " keeps the rounds before it" : " was not created"));
+    throw;  // every message of the append names the file (open_for_append, close_committing) but
+            // HDF5's own, which the trial append of the constructor has ruled out
   }
-  close_committing(file, path_);
   undo_journal::fault_point("committed");
   info_.exists = true;
   info_.schema_version = kSchemaVersion;

@@ -40,9 +40,15 @@ constexpr std::uint64_t kFlagCreated = 1;
 
 std::string g_last_error;
 CommitStats g_last_commit;
+bool g_dry_run = false;
+bool g_no_space = false;
+bool g_failed = false;  ///< a write, truncation or the commit of the last session failed
 
 [[noreturn]] void io_error(const std::string& message) { throw Error(ExitCode::io, message); }
-[[noreturn]] void sys_error(const std::string& what) { io_error(what + ": " + std::strerror(errno)); }
+[[noreturn]] void sys_error(const std::string& what) {
+  if (errno == ENOSPC || errno == EDQUOT) g_no_space = true;
+  io_error(what + ": " + std::strerror(errno));
+}
 
 // ---------------------------------------------------------------- bytes
 /// CRC-32 (IEEE 802.3, the one of zlib.crc32), chainable: crc32(b, crc32(a)) == crc32(a + b).
@@ -261,11 +267,16 @@ Fd create_journal(const std::string& file, std::uint64_t orig_eof, bool created)
   if (::access(path.c_str(), F_OK) == 0) io_error(path + " exists: another writer is appending to " + file);
   Fd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) sys_error("cannot create the journal " + tmp);
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) sys_error("cannot lock the journal " + tmp);
-  const Bytes h = header_bytes(orig_eof, created);
-  write_all(fd.get(), h.data(), h.size(), 0, tmp);
-  sync_fd(fd.get(), tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) sys_error("cannot rename " + tmp + " to " + path);
+  try {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) sys_error("cannot lock the journal " + tmp);
+    const Bytes h = header_bytes(orig_eof, created);
+    write_all(fd.get(), h.data(), h.size(), 0, tmp);
+    sync_fd(fd.get(), tmp);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) sys_error("cannot rename " + tmp + " to " + path);
+  } catch (const Error&) {
+    ::unlink(tmp.c_str());  // a full disk, say: no half-made journal left behind
+    throw;
+  }
   sync_directory_of(file);
   return fd;
 }
@@ -279,6 +290,7 @@ struct Session {
   ino_t ino = 0;
   haddr_t eoa = 0, size = 0, orig_eof = 0;
   bool writable = false, created = false, abandoned = false, dirty = false;
+  bool dry = false;               ///< set_dry_run(): every write held in memory, nothing on disk
   std::map<haddr_t, Bytes> held;  ///< new bytes below orig_eof: disjoint, not adjacent
 };
 
@@ -322,6 +334,10 @@ void read_at(const Session& s, haddr_t addr, unsigned char* p, std::size_t n) {
 void write_at(Session& s, haddr_t addr, const unsigned char* p, std::size_t n) {
   s.dirty = true;
   s.size = std::max<haddr_t>(s.size, addr + n);
+  if (s.dry) {
+    hold(s, addr, p, n);
+    return;
+  }
   if (addr < s.orig_eof) {
     const std::size_t below = static_cast<std::size_t>(std::min<haddr_t>(n, s.orig_eof - addr));
     hold(s, addr, p, below);
@@ -335,6 +351,10 @@ void write_at(Session& s, haddr_t addr, const unsigned char* p, std::size_t n) {
 /// does, would hold all of it in memory).
 void truncate_to(Session& s, haddr_t size) {
   s.dirty = true;
+  if (s.dry) {
+    s.size = size;
+    return;
+  }
   if (size < s.orig_eof) {
     const Bytes zeros(s.orig_eof - size, 0);
     hold(s, size, zeros.data(), zeros.size());
@@ -386,9 +406,21 @@ void commit(Session& s) {
 
 /// Ends a writing session: commit, or (abandoned) put the file back as it was.
 void finish(Session& s) {
-  if (!s.writable) return;
+  if (!s.writable || s.dry) return;
   if (!s.abandoned) {
-    commit(s);
+    try {
+      commit(s);
+    } catch (const Error&) {
+      // A failed commit (a full disk, say) leaves no journal and no partial append behind:
+      // release the journal's flock and roll back now, as the next open would.
+      s.fd = Fd();
+      s.journal = Fd();
+      try {
+        (void)recover(s.path);
+      } catch (const Error&) {  // the journal stays for the next open; report the first error
+      }
+      throw;
+    }
     return;
   }
   ParsedJournal undo;
@@ -402,10 +434,21 @@ std::unique_ptr<Session> open_session(const char* name, unsigned flags) {
   auto s = std::make_unique<Session>();
   s->path = name;
   s->writable = (flags & H5F_ACC_RDWR) != 0;
+  g_no_space = false;
+  g_failed = false;
   struct stat st {};
   const bool exists = ::stat(name, &st) == 0;
   if (!exists && (flags & H5F_ACC_CREAT) == 0) io_error(std::string("no such file: ") + name);
   if (exists && (flags & H5F_ACC_EXCL) != 0) io_error(std::string(name) + " exists");
+  if (s->writable && g_dry_run) {
+    if (!exists) io_error(std::string("a dry run needs an existing file: ") + name);
+    s->dry = true;
+    s->fd = Fd(::open(name, O_RDONLY | O_CLOEXEC));
+    if (s->fd.get() < 0 || ::fstat(s->fd.get(), &st) != 0) sys_error(std::string("cannot open ") + name);
+    s->dev = st.st_dev, s->ino = st.st_ino;
+    s->size = static_cast<haddr_t>(st.st_size);
+    return s;
+  }
   if (s->writable) {
     (void)recover(name);  // a dead writer's append first
     s->created = !exists;
@@ -450,10 +493,14 @@ H5FD_t* cb_open(const char* name, unsigned flags, hid_t /*fapl*/, haddr_t /*maxa
   }
 }
 
+/// Never fails towards HDF5: libhdf5 1.10 keeps the id of a file whose close failed and closes
+/// it again at exit, through the freed driver (SIGSEGV). A failed commit is rolled back by
+/// finish() and reported through failed().
 herr_t cb_close(H5FD_t* file) {
   std::unique_ptr<Session> s(reinterpret_cast<UndoFile*>(file)->session);
   delete reinterpret_cast<UndoFile*>(file);
-  return guarded([&] { finish(*s); });
+  if (guarded([&] { finish(*s); }) < 0) g_failed = true;
+  return 0;
 }
 
 int cb_cmp(const H5FD_t* a, const H5FD_t* b) {
@@ -486,14 +533,37 @@ herr_t cb_read(H5FD_t* file, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, 
   return guarded([&] { read_at(session_of(file), addr, static_cast<unsigned char*>(buf), size); });
 }
 
+/// A write that fails (a full disk) fails the session, not HDF5: the bytes are held in memory
+/// so that HDF5 reads back what it wrote and closes cleanly (see cb_close), and the close
+/// rolls the file back instead of committing. failed() tells the caller.
+void fail_session(Session& s) {
+  g_failed = true;
+  s.abandoned = true;
+}
+
 herr_t cb_write(H5FD_t* file, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, size_t size, const void* buf) {
-  return guarded([&] { write_at(session_of(file), addr, static_cast<const unsigned char*>(buf), size); });
+  Session& s = session_of(file);
+  const auto* p = static_cast<const unsigned char*>(buf);
+  if (s.abandoned && g_failed) {  // after a failure: nothing more reaches the disk
+    s.size = std::max<haddr_t>(s.size, addr + size);
+    hold(s, addr, p, size);
+    return 0;
+  }
+  if (guarded([&] { write_at(s, addr, p, size); }) < 0) {
+    fail_session(s);
+    hold(s, addr, p, size);
+  }
+  return 0;
 }
 
 herr_t cb_truncate(H5FD_t* file, hid_t /*dxpl*/, hbool_t /*closing*/) {
   Session& s = session_of(file);
   if (s.eoa == s.size) return 0;
-  return guarded([&] { truncate_to(s, s.eoa); });
+  if (guarded([&] { truncate_to(s, s.eoa); }) < 0) {
+    fail_session(s);
+    s.size = s.eoa;
+  }
+  return 0;
 }
 
 // No flush (nothing is durable before the commit) and no lock: FILE.lock keeps writers apart,
@@ -580,6 +650,12 @@ void abandon(std::int64_t file) {
 }
 
 std::string last_error() { return g_last_error; }
+
+bool saw_no_space() { return g_no_space; }
+
+bool failed() { return g_failed; }
+
+void set_dry_run(bool dry) { g_dry_run = dry; }
 
 CommitStats last_commit() { return g_last_commit; }
 

@@ -46,6 +46,20 @@ void abandon(std::int64_t file);
 /// Why the last commit or open of the driver failed (HDF5 itself only reports "close failed").
 [[nodiscard]] std::string last_error();
 
+/// Whether the last session of the driver failed (a write, a truncation or its commit): its
+/// close then rolled the file back, and last_error() says why. HDF5 never sees these failures
+/// (libhdf5 1.10 crashes at exit on a file whose close failed): check this after H5Fclose.
+[[nodiscard]] bool failed();
+
+/// Whether a write, sync or truncation since the last open failed for want of space (ENOSPC,
+/// EDQUOT). A commit that fails so is rolled back at once: no journal, no partial append left.
+[[nodiscard]] bool saw_no_space();
+
+/// Dry runs (a trial append in a throw-away child process, h5_store.cpp): opens for writing
+/// hold every write in memory, read back through the held ranges; nothing reaches the disk,
+/// no journal is made and the close discards it all.
+void set_dry_run(bool dry);
+
 /// What the last commit wrote below orig_eof: ranges and bytes journalled (benchmarks, tests).
 struct CommitStats {
   std::uint64_t ranges = 0;

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "app/exit_codes.hpp"
+#include "results/isolated.hpp"
 
 using namespace gilbench;
 namespace fs = std::filesystem;
@@ -203,4 +204,68 @@ TEST(H5Store, LiveWritersJournalIsLeftAlone) {
   // Once its writer is gone, a journal that is not ours is refused, the file untouched.
   EXPECT_THROW(ResultsStore::read_runs(file), Error);
   EXPECT_EQ(slurp(file), bytes);
+}
+
+TEST(H5Store, SymlinkedOutputWritesItsTarget) {
+  TempDir dir;
+  const std::string target = (dir.path / "target.h5").string(), link = (dir.path / "link.h5").string();
+  fs::create_symlink("target.h5", link);  // dangling: the first append creates the target
+  {
+    ResultsStore store(link);
+    EXPECT_TRUE(fs::exists(target + ".lock"));  // the lock follows the target
+    EXPECT_FALSE(fs::exists(link + ".lock"));
+    store.append(LaunchRecord{}, {run(0, 1.5)}, {sample(0, 0)}, {});
+  }
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(target)));
+  {
+    ResultsStore store(link);
+    EXPECT_EQ(store.info().next_run_id, 1);
+    store.append(LaunchRecord{}, {run(1, 2.5)}, {sample(1, 0)}, {});
+  }
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(ResultsStore::read_runs(target).size(), 2u);
+  fs::create_symlink("loop-b.h5", dir.path / "loop-a.h5");
+  fs::create_symlink("loop-a.h5", dir.path / "loop-b.h5");
+  try {
+    ResultsStore store((dir.path / "loop-a.h5").string());
+    FAIL() << "accepted a symlink loop";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_NE(std::string(e.what()).find("symlink loop"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir.path / "loop-a.h5.lock"));
+}
+
+TEST(H5Store, AppendsKeepModeAndHardLinks) {
+  TempDir dir;
+  const std::string file = (dir.path / "r.h5").string(), other = (dir.path / "other.h5").string();
+  { ResultsStore(file).append(LaunchRecord{}, {run(0, 1.5)}, {sample(0, 0)}, {}); }
+  fs::create_hard_link(file, other);
+  ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
+  { ResultsStore(other).append(LaunchRecord{}, {run(1, 1.5)}, {sample(1, 0)}, {}); }
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(st.st_nlink, 2u);
+  EXPECT_EQ(stat_inode(file), stat_inode(other));
+  EXPECT_EQ(ResultsStore::read_runs(file).size(), 2u);
+}
+
+TEST(H5Store, IsolatedChecksTurnCrashesIntoOneLine) {
+  EXPECT_NO_THROW(isolated::run([] {}, "f.h5"));
+  try {
+    isolated::run([] { throw Error(ExitCode::io, "f.h5 is foreign"); }, "f.h5");
+    FAIL() << "lost the child's error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_STREQ(e.what(), "f.h5 is foreign");
+  }
+  try {
+    isolated::run([] { std::raise(SIGSEGV); }, "f.h5");
+    FAIL() << "lost the child's crash";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_NE(std::string(e.what()).find("f.h5: libhdf5 crashed reading it (signal 11"), std::string::npos) << e.what();
+  }
 }
