@@ -84,3 +84,39 @@ TEST(Summary, CsvAndJsonHoldOnlyTheTable) {
   EXPECT_NE(json.str().find("\"median_s\": 2,"), std::string::npos) << json.str();
   EXPECT_NE(json.str().find("\"cv\": null"), std::string::npos) << json.str();
 }
+
+// Issue 12, item 1: 4 valid runs of 1.0 s and 3 invalid ones of 9.0 s, with lock samples and
+// latency events on every run: walls, CPU, repetitions, lock totals and latency come from the
+// 4 valid runs only (before: "repetitions 7, cv 0.966").
+TEST(Summary, InvalidRunsCountNowhere) {
+  std::vector<RunRecord> runs;
+  std::vector<Sample> samples;
+  std::vector<LatencyRecord> latency;
+  for (int i = 0; i < 7; ++i) {
+    const bool bad = i >= 4;
+    RunRecord r = run(i, 0, 1, "gil", bad ? 9.0 : 1.0);
+    r.valid = bad ? 0 : 1, r.cpu_s = bad ? 50.0 : 0.5;
+    runs.push_back(r);
+    Sample s;
+    s.run_id = i, s.lock.switches = bad ? 1000 : 10, s.lock.acquisitions = bad ? 1000 : 20;
+    s.lock.hold_s = bad ? 9.0 : 0.2;
+    samples.push_back(s);
+    LatencyRecord l;
+    l.run_id = i, l.latency_s = bad ? 1.0 : 0.001 * (i + 1);
+    latency.push_back(l);
+  }
+  const auto rows = summarise(runs, samples, latency);
+  ASSERT_EQ(rows.size(), 1u);
+  const SummaryRow& r = rows[0];
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.repetitions, 4);
+  EXPECT_DOUBLE_EQ(r.median_s, 1.0);
+  EXPECT_DOUBLE_EQ(*r.cv, 0.0);
+  EXPECT_DOUBLE_EQ(r.cpu_s, 0.5);
+  EXPECT_DOUBLE_EQ(r.switches_per_s, 40.0 / 4.0);  // Σ switches / Σ wall of the valid runs
+  EXPECT_DOUBLE_EQ(r.mean_slice_s, 0.8 / 80.0);    // Σ hold / Σ acquisitions
+  EXPECT_EQ(r.latency_events, 4);
+  EXPECT_DOUBLE_EQ(r.latency_mean_s, 0.0025);
+  EXPECT_DOUBLE_EQ(r.latency_median_s, 0.0025);
+  EXPECT_DOUBLE_EQ(*r.speedup, 1.0);  // the baseline is the 4 valid runs too
+}

@@ -1,0 +1,59 @@
+"""Issue 12, "statistics a user can quote": what each printed figure may claim, on hand values
+and seeded simulations (valid runs only, CV and intervals below 2 runs, outliers with MAD 0,
+the baseline's own speedup, interval coverage, percentiles from few events, one lock-metric
+definition, multiple comparisons, a gate that cannot pass silently)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from gilbench_analysis import compare, metrics, stats, tables, trace
+from gilbench_analysis.load import load
+from synth import Builder
+
+
+# --------------------------------------------------------------------------- item 1
+
+def _lock_by_wall(run_wall, rank, thread):
+    bad = run_wall > 5
+    return dict(switches=1000 if bad else 10, acquisitions=1000 if bad else 20, hold_s=9.0 if bad else 0.2,
+                cpu_s=50.0 if bad else 0.5)
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """1x1 gil: 4 valid runs of 1.0 s, then 3 invalid runs of 9.0 s with 100× the lock traffic,
+    latency events of 1 s and trace events; every figure must come from the 4 valid runs."""
+    b = Builder(3)
+    b.add(1, 1, [1.0] * 4, lock="gil", worker=_lock_by_wall, probe=0.01)
+    b.add(1, 1, [9.0] * 3, lock="gil", worker=_lock_by_wall, probe=0.01, valid=0)
+    b.latency = [dict(run_id=i, rank=0, event=0, latency_s=0.001 * (i + 1)) for i in range(4)]
+    b.latency += [dict(run_id=i, rank=0, event=0, latency_s=1.0) for i in range(4, 7)]
+    return load([str(b.write(tmp_path_factory.mktemp("mixed") / "m.h5"))], progress=False)
+
+
+def test_summary_uses_valid_runs_only(mixed):
+    (r,) = metrics.summary_rows(mixed)
+    assert r["repetitions"] == 4 and r["valid"] is False
+    assert r["median_s"] == 1.0 and r["cv"] == 0.0 and r["cpu_s"] == 0.5
+    assert r["switches_per_s"] == pytest.approx(40 / 4.0) and r["mean_slice_s"] == pytest.approx(0.8 / 80)
+    assert r["latency_events"] == 4 and r["latency_mean_s"] == pytest.approx(0.0025)
+    assert r["speedup"] == 1.0
+
+
+def test_report_tables_use_valid_runs_only(mixed):
+    (r,) = metrics.config_table(mixed).to_dict("records")
+    assert r["n"] == 4 and r["n_invalid"] == 3 and r["median_s"] == 1.0 and r["max_s"] == 1.0
+    assert r["switches_per_s"] == pytest.approx(10.0) and r["slice_s"] == pytest.approx(0.01)
+    lat = metrics.latency_table(mixed).iloc[0]
+    assert lat["events"] == 4 and lat["max_s"] == pytest.approx(0.004)
+
+
+def test_the_lock_timeline_shows_a_valid_measured_run():
+    runs = pd.DataFrame(dict(run_key=["w", "bad", "ok"], config=["c"] * 3, threads=[2] * 3, lock=["gil"] * 3,
+                             warmup=[1, 0, 0], valid=[1, 0, 1], start_s=[0.0, 1.0, 2.0]))
+    events = pd.DataFrame(dict(run_key=["w", "bad", "ok"]))
+    assert trace.run_to_plot(events, runs) == {"c": "ok"}
