@@ -57,3 +57,15 @@ def test_the_lock_timeline_shows_a_valid_measured_run():
                              warmup=[1, 0, 0], valid=[1, 0, 1], start_s=[0.0, 1.0, 2.0]))
     events = pd.DataFrame(dict(run_key=["w", "bad", "ok"]))
     assert trace.run_to_plot(events, runs) == {"c": "ok"}
+
+
+# --------------------------------------------------------------------------- item 8
+
+def test_cv_of_one_run_is_a_dash(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0])
+    ds = load([str(b.write(tmp_path / "one.h5"))], progress=False)
+    assert metrics.summary_rows(ds)[0]["cv"] is None
+    table = metrics.config_table(ds)
+    assert math.isnan(table["cv"].iloc[0])
+    assert tables.configurations(table)["CV"].iloc[0] == tables.DASH

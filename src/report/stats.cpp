@@ -38,9 +38,10 @@ double stddev(const std::vector<double>& v) {
   return std::sqrt(ss / static_cast<double>(v.size() - 1));
 }
 
-double cv(const std::vector<double>& v) {
+std::optional<double> cv(const std::vector<double>& v) {
   const double m = mean(v);
-  return (v.size() < 2 || m == 0) ? 0.0 : stddev(v) / m;
+  if (v.size() < 2 || m == 0) return std::nullopt;
+  return stddev(v) / m;
 }
 
 double quantile(std::vector<double> v, double q) {

@@ -1,5 +1,6 @@
 #pragma once
 // Summary statistics: pure functions on vectors, unit-tested against hand-computed values.
+#include <optional>
 #include <vector>
 
 namespace gilbench::stats {
@@ -9,7 +10,9 @@ double median(std::vector<double> v);       ///< mean of the two middle values f
 double min(const std::vector<double>& v);
 double max(const std::vector<double>& v);
 double stddev(const std::vector<double>& v);  ///< sample standard deviation (n-1); 0 for n < 2
-double cv(const std::vector<double>& v);      ///< stddev / mean; 0 for n < 2
+/// stddev / mean; none for n < 2 (one run has no spread to speak of) or a zero mean, as in
+/// gilbench-report (shown "-" on both sides).
+std::optional<double> cv(const std::vector<double>& v);
 /// Linear-interpolated quantile (numpy's default), q in [0, 1].
 double quantile(std::vector<double> v, double q);
 

@@ -104,7 +104,7 @@ void measure_row(SummaryRow& row, const std::vector<const RunRecord*>& group, co
   row.repetitions = static_cast<std::int64_t>(walls.size());
   if (walls.empty()) return;
   row.median_s = stats::median(walls), row.min_s = stats::min(walls), row.cpu_s = stats::median(cpus);
-  if (walls.size() >= 2) row.cv = stats::cv(walls);
+  row.cv = stats::cv(walls);
   std::uint64_t switches = 0, acquisitions = 0;
   double hold = 0, wall = 0;
   for (const double w : walls) wall += w;

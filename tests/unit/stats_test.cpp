@@ -23,9 +23,14 @@ TEST(Stats, StddevAndCvAgainstHandValues) {
   // {2,4,4,4,5,5,7,9}: mean 5, sum of squares 32, sample variance 32/7.
   const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
   EXPECT_DOUBLE_EQ(stddev(v), std::sqrt(32.0 / 7.0));
-  EXPECT_DOUBLE_EQ(cv(v), std::sqrt(32.0 / 7.0) / 5.0);
-  EXPECT_DOUBLE_EQ(cv({1.0}), 0.0);
-  EXPECT_DOUBLE_EQ(cv({2.0, 2.0, 2.0}), 0.0);
+  EXPECT_DOUBLE_EQ(*cv(v), std::sqrt(32.0 / 7.0) / 5.0);
+  EXPECT_DOUBLE_EQ(*cv({2.0, 2.0, 2.0}), 0.0);
+}
+
+// Issue 12, item 8: one run has no CV (was 0; gilbench-report says "-"), nor a zero mean.
+TEST(Stats, CvOfOneRunIsNone) {
+  EXPECT_FALSE(cv({1.0}).has_value());
+  EXPECT_FALSE(cv({0.0, 0.0}).has_value());
 }
 
 TEST(Stats, QuantileInterpolatesLikeNumpy) {
