@@ -238,8 +238,8 @@ def _definitions(level):
     return [
         f"median: of the measured (non-warm-up, valid) repetitions; CI: {level:.0%} percentile bootstrap "
         f"({stats.N_BOOT} resamples, fixed seed); CV: standard deviation / mean.",
-        "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD) from the median; "
-        "flagged, never dropped.",
+        "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD, or 1.2533 × the mean "
+        "absolute deviation when MAD = 0) from the median, among 5 or more; flagged, never dropped.",
         "speedup: T₁ / Tₚ, T₁ the median of the valid 1×1 runs with the same lock, lock parameters, probe "
         "period and work (so threads under the GIL are compared with one thread under the GIL); vs none: the "
         "same against the 1×1 runs without a lock (what the lock costs). The baseline runs come from the "

@@ -15,6 +15,9 @@ DEFAULT_SEED = 20240229
 #: Robust z above which a repetition is flagged an outlier (kept, never dropped).
 OUTLIER_Z = 3.0
 _MAD_TO_SIGMA = 1.4826
+_MEANAD_TO_SIGMA = 1.2533
+#: Fewest values among which an outlier is flagged.
+OUTLIER_MIN_N = 5
 
 
 def _array(values):
@@ -70,16 +73,22 @@ def bootstrap_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
 
 
 def outlier_mask(values, z=OUTLIER_Z):
-    """True where a value lies more than ``z`` robust standard deviations (1.4826 × MAD) from
-    the median. With MAD = 0 (most values equal) every value off the median is flagged."""
+    """True where a value lies more than ``z`` robust standard deviations from the median:
+    σ = 1.4826 × MAD, or, when MAD = 0 (half the values or more equal), 1.2533 × the mean
+    absolute deviation from the median (Iglewicz and Hoaglin). Nothing is flagged below
+    ``OUTLIER_MIN_N`` values (at n = 3 a point would be flagged whenever one gap exceeds 4.45×
+    the other) nor when every value is equal."""
     x = _array(values)
-    if x.size < 3:
+    if x.size < OUTLIER_MIN_N:
         return np.zeros(x.size, dtype=bool)
     med = np.median(x)
-    mad = np.median(np.abs(x - med))
-    if mad == 0:
-        return x != med
-    return np.abs(x - med) > z * _MAD_TO_SIGMA * mad
+    dev = np.abs(x - med)
+    sigma = _MAD_TO_SIGMA * np.median(dev)
+    if sigma == 0:
+        sigma = _MEANAD_TO_SIGMA * np.mean(dev)
+    if sigma == 0:
+        return np.zeros(x.size, dtype=bool)
+    return dev > z * sigma
 
 
 def jain_index(values):

@@ -69,3 +69,18 @@ def test_cv_of_one_run_is_a_dash(tmp_path):
     table = metrics.config_table(ds)
     assert math.isnan(table["cv"].iloc[0])
     assert tables.configurations(table)["CV"].iloc[0] == tables.DASH
+
+
+# --------------------------------------------------------------------------- item 7
+
+def test_mad_zero_falls_back_to_the_mean_absolute_deviation():
+    # MAD 0; mean |dev| 6e-8, σ = 1.2533 × 6e-8, 3σ = 2.26e-7 > 2e-7: nothing (was 2 outliers)
+    assert not stats.outlier_mask([1, 1, 1, 1 + 1e-7, 1 + 2e-7]).any()
+    assert not stats.outlier_mask([2.0] * 6).any()
+    assert stats.outlier_mask([1, 1, 1, 1, 1, 5]).tolist() == [False] * 5 + [True]
+
+
+def test_no_outliers_below_five_values():
+    assert not stats.outlier_mask([1.0, 1.0001, 3.0]).any()          # one gap 20000× the other
+    assert not stats.outlier_mask([1.0, 1.01, 0.99, 9.0]).any()
+    assert stats.outlier_mask([1.0, 1.01, 0.99, 1.0, 9.0]).tolist() == [False] * 4 + [True]

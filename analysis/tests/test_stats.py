@@ -51,7 +51,7 @@ def test_outliers_by_hand():
     # median 1.0, |dev| = 0, .01, .01, 0, 4 → MAD 0.01; 3 × 1.4826 × 0.01 = 0.0445 → only 5.0
     mask = stats.outlier_mask([1.0, 1.01, 0.99, 1.0, 5.0])
     assert mask.tolist() == [False, False, False, False, True]
-    # MAD 0: everything off the median is flagged
+    # MAD 0: σ = 1.2533 × mean |dev| = 1.2533 × 0.2, 3σ = 0.75 < 1 → the 2 is flagged
     assert stats.outlier_mask([1, 1, 1, 1, 2]).tolist() == [False] * 4 + [True]
     assert not stats.outlier_mask([1.0, 9.0]).any()      # too few to judge
 
