@@ -119,9 +119,15 @@ def _summary(args):
         return EXIT_OK
     print(tables.plain_text(tables.summary(rows)))
     print()
-    table = metrics.config_table(ds, level=args.level, seed=args.seed)
+    runs = metrics.measured_runs(ds)
+    table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
     for line in report.reading(table):
         print(line.replace("**", ""))
+    notes = report.caveats(table, runs, metrics.latency_table(ds, runs=runs))
+    if notes:
+        print("\nCaveats:")
+        for line in notes:
+            print(f"- {line}")
     return EXIT_OK
 
 

@@ -155,7 +155,14 @@ def _origin(runs):
 
 
 def baseline(runs, row, launch_keys, files, lock_free=False):
-    """``(wall times, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup).
+    """``(wall times, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup),
+    as ``baseline_runs``."""
+    base, origin = baseline_runs(runs, row, launch_keys, files, lock_free)
+    return base["wall_s"].to_numpy(float), origin
+
+
+def baseline_runs(runs, row, launch_keys, files, lock_free=False):
+    """``(runs, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup).
 
     ``runs``: normalised, valid, measured runs; ``launch_keys`` and ``files``: the row's own.
     The matching runs of the row's own launches when there are any (origin 'same launch'),
@@ -169,11 +176,11 @@ def baseline(runs, row, launch_keys, files, lock_free=False):
     cand = runs[hit]
     own = cand["launch_key"].isin(launch_keys)
     if own.any():
-        return cand.loc[own, "wall_s"].to_numpy(float), "same launch"
+        return cand[own], "same launch"
     other = cand[cand["file"].isin(files)]
     if other.empty:
-        return np.array([]), ""
-    return other["wall_s"].to_numpy(float), _origin(other)
+        return other, ""
+    return other, _origin(other)
 
 
 def speedup_against(base_t, row, median_s):
@@ -210,8 +217,8 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
                    files=group["file"].nunique())
         row.update(_time_summary(g["wall_s"].to_numpy(float), level, seed))
         own = set(group["launch_key"]), set(group["file"])
-        base_t, row["baseline"] = baseline(valid, row, *own)
-        row.update(_scaling_view(row, g["wall_s"].to_numpy(float), base_t, level, seed))
+        base, row["baseline"] = baseline_runs(valid, row, *own)
+        row.update(_scaling_view(row, g, base, row["baseline"] == "same launch", level, seed))
         row["baseline"] = "" if np.isnan(row["speedup"]) else row["baseline"]
         none_t, origin = baseline(valid, row, *own, lock_free=True)
         vs_none = speedup_against(none_t, row, row["median_s"])
@@ -233,15 +240,28 @@ def _time_summary(t, level, seed):
                 max_s=float(t.max()), cv=stats.cv(t))
 
 
-def _scaling_view(row, t, base_t, level, seed):
-    """Speedup, its CI, efficiency and Karp–Flatt for one configuration (strong or weak)."""
+def _scaling_view(row, g, base, same_launch, level, seed):
+    """Speedup, its CI, efficiency and Karp–Flatt for one configuration (strong or weak).
+
+    ``g``: the configuration's valid measured runs, ``base``: its baseline's. The baseline's
+    own row has speedup exactly 1 and no interval. A baseline from the same launch is paired
+    with the row by round (each round ran every configuration once): rounds are resampled,
+    the same ones on both sides; a baseline from other launches is resampled independently.
+    No interval when fewer than 2 runs (or pairs) are behind it."""
     nan = float("nan")
+    t, base_t = g["wall_s"].to_numpy(float), base["wall_s"].to_numpy(float)
     if base_t.size == 0 or t.size == 0:
         return dict(baseline_s=nan, time_ratio=nan, speedup=nan, speedup_lo=nan, speedup_hi=nan,
                     efficiency=nan, karp_flatt=nan)
     p = row["workers"]
     t1, tp = stats.median(base_t), stats.median(t)
-    r_lo, r_hi = stats.bootstrap_ratio_ci(base_t, t, level=level, seed=seed)   # Tp / T1
+    if set(base["run_key"]) == set(g["run_key"]):
+        r_lo = r_hi = nan                                     # the baseline itself: exactly 1
+    elif same_launch:
+        pairs = g.merge(base, on=["launch_key", "round"], suffixes=("", "_base"))
+        r_lo, r_hi = stats.paired_ratio_ci(pairs["wall_s_base"], pairs["wall_s"], level=level, seed=seed)
+    else:
+        r_lo, r_hi = stats.bootstrap_ratio_ci(base_t, t, level=level, seed=seed)   # Tp / T1
     if row["scaling"] == "weak":
         s, s_lo, s_hi = scaled_speedup(t1, tp, p), p / r_hi, p / r_lo
         kf = nan

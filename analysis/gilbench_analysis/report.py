@@ -33,7 +33,10 @@ def _policy_words(row):
 
 
 def _verdict(row):
-    """Whether the speedup CI lies above 1, below 1, or contains it."""
+    """Whether the speedup CI lies above 1, below 1, or contains it; none without an interval
+    (fewer than 2 runs on a side)."""
+    if pd.isna(row["speedup_lo"]) or pd.isna(row["speedup_hi"]):
+        return "no interval: fewer than 2 runs"
     if row["speedup_lo"] > 1:
         return "faster"
     if row["speedup_hi"] < 1:

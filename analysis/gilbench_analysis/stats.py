@@ -41,14 +41,12 @@ def cv(values):
 def bootstrap_ci(values, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED, statistic=np.median):
     """Percentile bootstrap interval ``(lo, hi)`` of ``statistic`` (default the median).
 
-    One value gives ``(v, v)``; none gives NaNs. Resampling uses numpy's PCG64 seeded with
+    Fewer than 2 values give NaNs (one run has no spread: no interval). Resampling uses numpy's PCG64 seeded with
     ``seed``, so the interval is reproducible.
     """
     x = _array(values)
-    if x.size == 0:
+    if x.size < 2:
         return float("nan"), float("nan")
-    if x.size == 1:
-        return float(x[0]), float(x[0])
     rng = np.random.default_rng(seed)
     stat = statistic(x[rng.integers(0, x.size, size=(n_boot, x.size))], axis=1)
     tail = 100 * (1 - level) / 2
@@ -58,13 +56,33 @@ def bootstrap_ci(values, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED, statistic
 
 def bootstrap_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
     """Percentile bootstrap interval of median(new) / median(base), both sides resampled
-    independently; NaNs when a side is empty."""
+    independently (samples from different launches or files); NaNs when a side has fewer
+    than 2 values: one run has no spread to resample."""
     a, b = _array(base), _array(new)
-    if a.size == 0 or b.size == 0:
+    if a.size < 2 or b.size < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     med_a = np.median(a[rng.integers(0, a.size, size=(n_boot, a.size))], axis=1)
     med_b = np.median(b[rng.integers(0, b.size, size=(n_boot, b.size))], axis=1)
+    return _ratio_percentiles(med_a, med_b, level)
+
+
+def paired_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
+    """Percentile bootstrap interval of median(new) / median(base) for paired samples:
+    ``base[i]`` and ``new[i]`` ran in the same round of one launch, so rounds are resampled
+    (both sides with the same indices) and the machine's drift between rounds cancels.
+    NaNs below 2 pairs."""
+    a, b = _array(base), _array(new)
+    if a.size != b.size:
+        raise ValueError("paired samples of different sizes")
+    if a.size < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, a.size, size=(n_boot, a.size))
+    return _ratio_percentiles(np.median(a[idx], axis=1), np.median(b[idx], axis=1), level)
+
+
+def _ratio_percentiles(med_a, med_b, level):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = med_b / med_a
     tail = 100 * (1 - level) / 2

@@ -84,3 +84,60 @@ def test_no_outliers_below_five_values():
     assert not stats.outlier_mask([1.0, 1.0001, 3.0]).any()          # one gap 20000× the other
     assert not stats.outlier_mask([1.0, 1.01, 0.99, 9.0]).any()
     assert stats.outlier_mask([1.0, 1.01, 0.99, 1.0, 9.0]).tolist() == [False] * 4 + [True]
+
+
+# --------------------------------------------------------------------------- items 5 and 6
+
+def test_one_run_has_no_interval_and_no_verdict(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0])
+    b.add(1, 2, [0.99])
+    ds = load([str(b.write(tmp_path / "single.h5"))], progress=False)
+    table = metrics.config_table(ds)
+    two = table[table["threads"] == 2].iloc[0]
+    assert two["speedup"] == pytest.approx(1 / 0.99)
+    assert math.isnan(two["speedup_lo"]) and math.isnan(two["speedup_hi"])     # was [1.01, 1.01]
+    assert all(math.isnan(v) for v in stats.bootstrap_ci([2.5]))
+    assert all(math.isnan(v) for v in stats.bootstrap_ratio_ci([1.0, 1.1], [2.0]))
+    line = " ".join(metrics_reading(table))
+    assert "faster" not in line and "slower" not in line and "fewer than 2 runs" in line
+
+
+def metrics_reading(table):
+    from gilbench_analysis import report
+    return report.reading(table)
+
+
+def test_summary_prints_the_caveats(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0])
+    b.add(1, 2, [0.99])
+    code, out, err = run_cli("summary", b.write(tmp_path / "single.h5"), "-q")
+    assert code == 0, err
+    assert "Caveats:" in out and "1x2 none" in out.split("Caveats:")[1]
+
+
+def test_the_baselines_own_speedup_is_exactly_one(tmp_path):
+    b = Builder()
+    b.add(1, 1, [1.0, 1.2, 0.8, 1.1, 0.9])
+    ds = load([str(b.write(tmp_path / "base.h5"))], progress=False)
+    r = metrics.config_table(ds).iloc[0]
+    assert r["speedup"] == 1.0 and r["efficiency"] == 1.0
+    assert math.isnan(r["speedup_lo"]) and math.isnan(r["speedup_hi"])         # was [0.815, 1.23]
+    assert tables.configurations(metrics.config_table(ds))["speedup [CI]"].iloc[0] == "1×"
+
+
+def test_same_launch_ratios_resample_rounds_together(tmp_path):
+    # Round r runs 1x1 and 1x2; the machine drifts by round (×1, ×1.5, ×2, ×2.5, ×3) and
+    # 1x2 takes exactly half of its round's 1x1: paired, every resample gives speedup 2.
+    drift = [1.0, 1.5, 2.0, 2.5, 3.0]
+    b = Builder()
+    b.add(1, 1, drift)
+    b.add(1, 2, [d / 2 for d in drift])
+    ds = load([str(b.write(tmp_path / "paired.h5"))], progress=False)
+    r = metrics.config_table(ds).set_index("threads").loc[2]
+    assert r["speedup"] == pytest.approx(2.0)
+    assert r["speedup_lo"] == pytest.approx(2.0) and r["speedup_hi"] == pytest.approx(2.0)
+    assert stats.paired_ratio_ci(drift, [d / 2 for d in drift]) == pytest.approx((0.5, 0.5))
+    lo, hi = stats.bootstrap_ratio_ci(drift, [d / 2 for d in drift])           # independent: wide
+    assert lo < 0.4 and hi > 0.6
