@@ -123,7 +123,7 @@ def _summary(args):
     table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
     for line in report.reading(table):
         print(line.replace("**", ""))
-    notes = report.caveats(table, runs, metrics.latency_table(ds, runs=runs))
+    notes = report.caveats(table, runs, metrics.latency_table(ds, runs=runs), args.level)
     if notes:
         print("\nCaveats:")
         for line in notes:

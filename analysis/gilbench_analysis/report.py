@@ -75,7 +75,7 @@ def reading(table):
 BACKLOG_NOTE = 0.05
 
 
-def caveats(table, runs, latency=None):
+def caveats(table, runs, latency=None, level=0.95):
     """Sentences about what limits the reading: oversubscription, noise, few repetitions,
     invalid runs, baselines taken from another launch, latency events that queued behind the
     probe's previous event (``latency``: the latency table)."""
@@ -88,9 +88,11 @@ def caveats(table, runs, latency=None):
     if len(noisy):
         notes.append("Noisy (CV > 10 %): " + ", ".join(f"{c} ({tables.percent(v, 2)})"
                                                         for c, v in zip(noisy["config"], noisy["cv"])) + ".")
-    few = table[table["n"] < 3]
+    few = table[(table["n"] > 0) & table["ci_lo_s"].isna()]
     if len(few):
-        notes.append("Fewer than 3 valid repetitions (the CI is not meaningful): " + ", ".join(few["config"]) + ".")
+        notes.append(f"n too small for a {level:.0%} interval of the median (it needs "
+                     f"{stats.min_n_for_median_ci(level)} valid repetitions): "
+                     + ", ".join(f"{c} (n = {int(n)})" for c, n in zip(few["config"], few["n"])) + ".")
     bad = table[table["n_invalid"] > 0]
     if len(bad):
         notes.append("Runs that failed validation were left out: " + ", ".join(
@@ -165,7 +167,7 @@ def make_plots(ds, table, runs, outdir, level=0.95):
 
     join = lambda name: os.path.join(outdir, name)  # noqa: E731
     add(plots.time_vs_workers(table, join("time_vs_workers.png"), level),
-        f"Median wall time against workers per mode, {level:.0%} bootstrap CI")
+        f"Median wall time against workers per mode, {level:.0%} order-statistic CI of the median")
     add(plots.speedup_vs_ideal(table, join("speedup.png")), "Speedup against the 1×1 baseline, with the ideal")
     add(plots.efficiency(table, join("efficiency.png")), "Parallel efficiency (speedup / workers)")
     add(plots.lock_policies(table, join("lock_policies.png")),
@@ -203,7 +205,7 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
     doc = Document("gilbench report")
     doc.heading("Reading")
     doc.bullets(reading(table))
-    notes = caveats(table, runs, lat)
+    notes = caveats(table, runs, lat, level)
     if notes:
         doc.heading("Caveats", 3)
         doc.bullets(notes)
@@ -239,8 +241,12 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
 
 def _definitions(level):
     return [
-        f"median: of the measured (non-warm-up, valid) repetitions; CI: {level:.0%} percentile bootstrap "
-        f"({stats.N_BOOT} resamples, fixed seed); CV: standard deviation / mean.",
+        f"median: of the measured (non-warm-up, valid) repetitions; CI: the order-statistic interval "
+        f"[x₍ₖ₎, x₍ₙ₋ₖ₊₁₎] of the median with coverage ≥ {level:.0%} whatever the distribution (the coverage "
+        f"it reaches is printed beside it; it needs n ≥ {stats.min_n_for_median_ci(level)}); speedup CI: "
+        f"percentile bootstrap ({stats.N_BOOT} resamples, fixed seed) of the ratio of medians, rounds "
+        "resampled in pairs when the baseline ran in the same launch; none below 2 runs; the baseline's own "
+        "speedup is exactly 1; CV: standard deviation / mean (n − 1), none below 2 runs.",
         "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD, or 1.2533 × the mean "
         "absolute deviation when MAD = 0) from the median, among 5 or more; flagged, never dropped.",
         "speedup: T₁ / Tₚ, T₁ the median of the valid 1×1 runs with the same lock, lock parameters, probe "

@@ -31,6 +31,19 @@ def interval(lo, hi):
     return f"[{seconds(lo)}, {seconds(hi)}]" if _ok(lo) and _ok(hi) else DASH
 
 
+def too_small(level):
+    """What an interval cell says when n cannot reach ``level``."""
+    return f"n too small for a {level:.0%} interval"
+
+
+def median_interval(lo, hi, reached, n, level=0.95):
+    """The median's interval with the coverage it reaches: '[1.2 s, 1.31 s] (97.9%)';
+    'n too small for a 95% interval' when there is none (``n`` ≥ 1)."""
+    if not (_ok(lo) and _ok(hi)):
+        return too_small(level) if n and n > 0 else DASH
+    return f"{interval(lo, hi)} ({percent(reached)})"
+
+
 def number(x, digits=3):
     """A plain number with ``digits`` significant digits."""
     return f"{x:.{digits}g}" if _ok(x) else DASH
@@ -72,7 +85,8 @@ def configurations(table, level=0.95):
         "mode": table["mode"],
         "reps": [f"{n}" + (f" (+{i} invalid)" if i else "") for n, i in zip(table["n"], table["n_invalid"])],
         "median": table["median_s"].map(seconds),
-        ci: [interval(lo, hi) for lo, hi in zip(table["ci_lo_s"], table["ci_hi_s"])],
+        ci: [median_interval(lo, hi, reached, n, level)
+             for lo, hi, reached, n in zip(table["ci_lo_s"], table["ci_hi_s"], table["ci_level"], table["n"])],
         "min": table["min_s"].map(seconds),
         "CV": table["cv"].map(lambda v: percent(v, 2)),
         "outliers": table["n_outliers"].astype(int),

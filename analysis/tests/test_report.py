@@ -156,7 +156,7 @@ def test_caveats_name_what_limits_the_reading(tmp_path):
     b.add(2, 1, [0.5, 0.9], valid=0)
     ds = load([str(b.write(tmp_path / "few.h5"))], progress=False)
     notes = " ".join(report.caveats(metrics.config_table(ds), metrics.measured_runs(ds)))
-    assert "Noisy" in notes and "Fewer than 3" in notes and "failed validation" in notes
+    assert "Noisy" in notes and "n too small for a 95% interval of the median (it needs 6 valid repetitions): 1x1 none (n = 2)" in notes and "failed validation" in notes
 
 
 def test_report_directory_not_writable(tmp_path):
