@@ -330,14 +330,15 @@ def _summary_lock(samples, g):
 
 
 def _summary_latency(latency, g):
-    """Count, mean, median and p99 of the latency events of the runs ``g`` (0 without any)."""
+    """Count, mean, median and p99 of the latency events of the runs ``g`` (0 without any; a
+    percentile with fewer than 100 / (100 − q) events behind it: none)."""
     lat = np.array([])
     if latency is not None and not latency.empty:
         lat = latency.loc[latency["run_key"].isin(set(g["run_key"])), "latency_s"].to_numpy(float)
     if lat.size == 0:
         return dict(latency_events=0, latency_mean_s=0.0, latency_median_s=0.0, latency_p99_s=0.0)
-    return dict(latency_events=int(lat.size), latency_mean_s=float(lat.mean()), latency_median_s=stats.median(lat),
-                latency_p99_s=stats.quantile(lat, 0.99))
+    return dict(latency_events=int(lat.size), latency_mean_s=float(lat.mean()),
+                latency_median_s=stats.quantile_if_enough(lat, 0.5), latency_p99_s=stats.quantile_if_enough(lat, 0.99))
 
 
 def _typed(value, dtype):
@@ -349,7 +350,7 @@ def _typed(value, dtype):
 
 def latency_table(ds, runs=None):
     """Latency events of the measured, valid runs per configuration: count, mean, median, p99
-    and max of ``latency_s``, with the medians of the wake-up and queueing parts when the file
+    (NaN with fewer than 2 or 100 events behind it) and max of ``latency_s``, with the medians of the wake-up and queueing parts when the file
     has them. Empty when no file holds a /latency table. ``runs`` as for ``config_table``."""
     if ds.latency is None or ds.latency.empty:
         return pd.DataFrame()
@@ -363,7 +364,8 @@ def latency_table(ds, runs=None):
         row = dict(zip(configs.KEYS, key))
         row.update(config=g["config"].iloc[0], workers=int(g["workers"].iloc[0]), mode=g["mode"].iloc[0],
                    work=int(g["work"].iloc[0]), events=lat.size, runs=g["run_key"].nunique(), mean_s=float(lat.mean()),
-                   median_s=stats.median(lat), p99_s=stats.quantile(lat, 0.99), max_s=float(lat.max()))
+                   median_s=stats.quantile_if_enough(lat, 0.5), p99_s=stats.quantile_if_enough(lat, 0.99),
+                   max_s=float(lat.max()))
         for part in ("wake_s", "queue_s"):
             row[f"median_{part}"] = float(np.nanmedian(g[part])) if g[part].notna().any() else float("nan")
         row["backlog_share"] = backlog_share(g)

@@ -4,6 +4,7 @@ Bootstrap functions take a ``seed`` and return the same interval for the same in
 made twice from the same files is identical.
 """
 
+import math
 from math import comb
 
 import numpy as np
@@ -166,6 +167,20 @@ def quantile(values, q):
     """Linear-interpolated quantile (numpy's default, as in gilbench's C++), q in [0, 1]."""
     x = _array(values)
     return float(np.quantile(x, q)) if x.size else float("nan")
+
+
+def min_values_for_quantile(q):
+    """Fewest values behind a q-quantile worth printing: 100 / (100 − 100q), 2 for the median,
+    100 for p99 (as gilbench's ``stats::min_values_for_quantile``)."""
+    if not 0 <= q < 1:
+        raise ValueError("quantile outside [0, 1)")
+    return math.ceil(1.0 / (1.0 - q) - 1e-9)
+
+
+def quantile_if_enough(values, q):
+    """``quantile(values, q)`` with ``min_values_for_quantile(q)`` values or more, else NaN."""
+    x = _array(values)
+    return quantile(x, q) if x.size >= min_values_for_quantile(q) else float("nan")
 
 
 def min_two_sided_p(m, n):

@@ -145,10 +145,17 @@ def _summary_cell(value, column):
 
 def summary(rows):
     """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
-    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows, the
-    latency figures without a probe); no value (no baseline, CV of one run) shows as '-'."""
-    shown = [c for c in schema.SUMMARY_COLUMNS
-             if c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)]
+    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows) and the
+    latency figures when no row has latency events; no value (no baseline, CV of one run, a
+    percentile with too few events) shows as '-'."""
+    probed = any(r["latency_events"] for r in rows)
+
+    def show(c):
+        if c["name"].startswith("latency_"):
+            return probed                    # as gilbench: every latency figure beside its count
+        return c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)
+
+    shown = [c for c in schema.SUMMARY_COLUMNS if show(c)]
     return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
 
 

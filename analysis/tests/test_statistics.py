@@ -180,3 +180,22 @@ def test_the_table_says_when_n_is_too_small(tmp_path):
     ds = load([str(b.write(tmp_path / "few.h5"))], progress=False)
     shown = tables.configurations(metrics.config_table(ds))
     assert shown["95% CI"].tolist() == ["n too small for a 95% interval", "[510 ms, 580 ms] (97.9%)"]
+
+
+# --------------------------------------------------------------------------- item 10
+
+def test_percentiles_need_enough_events():
+    assert stats.min_values_for_quantile(0.5) == 2 and stats.min_values_for_quantile(0.99) == 100
+    assert math.isnan(stats.quantile_if_enough([1, 2, 3, 4, 5], 0.99))       # was 4.96: an interpolated max
+    assert stats.quantile_if_enough(list(range(100)), 0.99) == pytest.approx(98.01)
+    assert math.isnan(stats.quantile_if_enough([1.0], 0.5))
+
+
+def test_latency_tables_show_the_count_and_a_dash(mixed):
+    (r,) = metrics.summary_rows(mixed)
+    assert r["latency_events"] == 4 and r["latency_median_s"] == pytest.approx(0.0025)
+    assert r["latency_p99_s"] is None
+    shown = tables.summary([r])
+    assert shown["latency_events"].iloc[0] == "4" and shown["latency_p99_s"].iloc[0] == "-"
+    lat = tables.latency(metrics.latency_table(mixed))
+    assert lat["events"].iloc[0] == 4 and lat["p99"].iloc[0] == tables.DASH

@@ -54,4 +54,14 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
+std::size_t min_values_for_quantile(double q) {
+  if (q < 0 || q >= 1) throw std::invalid_argument("quantile outside [0, 1)");
+  return static_cast<std::size_t>(std::ceil(1.0 / (1.0 - q) - 1e-9));
+}
+
+std::optional<double> quantile_if_enough(std::vector<double> v, double q) {
+  if (v.size() < min_values_for_quantile(q)) return std::nullopt;
+  return quantile(std::move(v), q);
+}
+
 }  // namespace gilbench::stats

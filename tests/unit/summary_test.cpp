@@ -117,6 +117,27 @@ TEST(Summary, InvalidRunsCountNowhere) {
   EXPECT_DOUBLE_EQ(r.mean_slice_s, 0.8 / 80.0);    // Σ hold / Σ acquisitions
   EXPECT_EQ(r.latency_events, 4);
   EXPECT_DOUBLE_EQ(r.latency_mean_s, 0.0025);
-  EXPECT_DOUBLE_EQ(r.latency_median_s, 0.0025);
+  EXPECT_DOUBLE_EQ(*r.latency_median_s, 0.0025);
   EXPECT_DOUBLE_EQ(*r.speedup, 1.0);  // the baseline is the 4 valid runs too
+}
+
+// Issue 12, item 10: no p99 from 5 events (it was their interpolated maximum); the count is
+// printed beside the percentiles.
+TEST(Summary, LatencyPercentilesNeedEnoughEvents) {
+  std::vector<LatencyRecord> latency;
+  for (int i = 0; i < 5; ++i) {
+    LatencyRecord l;
+    l.run_id = 0, l.latency_s = 0.001 * (i + 1);
+    latency.push_back(l);
+  }
+  auto rows = summarise({run(0, 0, 1, "gil", 1.0)}, {}, latency);
+  EXPECT_EQ(rows[0].latency_events, 5);
+  EXPECT_DOUBLE_EQ(*rows[0].latency_median_s, 0.003);
+  EXPECT_FALSE(rows[0].latency_p99_s.has_value());
+  std::ostringstream table;
+  print_summary(table, rows, OutputFormat::table);
+  EXPECT_NE(table.str().find("events"), std::string::npos) << table.str();
+  for (int i = 5; i < 100; ++i) latency.push_back(latency[0]);
+  rows = summarise({run(0, 0, 1, "gil", 1.0)}, {}, latency);
+  EXPECT_TRUE(rows[0].latency_p99_s.has_value());
 }
