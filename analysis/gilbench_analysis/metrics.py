@@ -86,9 +86,13 @@ def lock_of_workers(samples):
 
 # --------------------------------------------------------------------------- per run
 
-#: Per-run metrics, medians of which go into the configuration table.
+#: Per-run metrics, medians of which go into the configuration table (except the pooled ones).
 RUN_METRICS = ("imbalance", "switches_per_s", "slice_s", "forced_share", "jain", "wait_share",
                "busy_cores")
+#: Lock metrics that are ratios of totals: per configuration they pool the totals of its valid
+#: measured runs (Σ over runs and workers / Σ), as gilbench's summary does (README, Lock
+#: metrics), rather than take the median of the per-run ratios.
+POOLED_METRICS = ("switches_per_s", "slice_s", "forced_share", "wait_share")
 
 
 def run_metrics(samples):
@@ -225,10 +229,23 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
         row["speedup_vs_none"], row["baseline_none"] = (float("nan"), "") if vs_none is None else (vs_none, origin)
         for name in RUN_METRICS:
             row[name] = float(np.nanmedian(g[name])) if g[name].notna().any() else float("nan")
+        if row["lock"] != "none":
+            row.update(pooled_lock_metrics(ds.samples, g))
         records.append(row)
     if not records:
         return pd.DataFrame(columns=[*configs.KEYS, "workers", "mode", "config"])
     return configs.sort(configs.frame_of(records))
+
+
+def pooled_lock_metrics(samples, g):
+    """The lock figures of the runs ``g`` from their pooled totals: switches/s = Σ switches /
+    Σ run wall time, mean slice = Σ hold / Σ acquisitions, forced share = Σ forced drops /
+    Σ acquisitions, wait share = Σ wait / Σ worker wall time (NaN for an empty denominator)."""
+    mine = samples[samples["run_key"].isin(set(g["run_key"]))]
+    return dict(switches_per_s=switch_rate(mine["switches"], float(g["wall_s"].sum())),
+                slice_s=mean_slice(mine["hold_s"], mine["acquisitions"]),
+                forced_share=forced_drop_share(mine["forced_drops"], mine["acquisitions"]),
+                wait_share=wait_share(mine["wait_s"], mine["wall_s"]))
 
 
 def _time_summary(t, level, seed):

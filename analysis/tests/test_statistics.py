@@ -199,3 +199,25 @@ def test_latency_tables_show_the_count_and_a_dash(mixed):
     assert shown["latency_events"].iloc[0] == "4" and shown["latency_p99_s"].iloc[0] == "-"
     lat = tables.latency(metrics.latency_table(mixed))
     assert lat["events"].iloc[0] == 4 and lat["p99"].iloc[0] == tables.DASH
+
+
+# --------------------------------------------------------------------------- item 9
+
+def _uneven_lock(run_wall, rank, thread):
+    # run of 1 s: 10 switches, 10 acquisitions of 0.01 s; run of 3 s: 60 and 60 of 0.04 s
+    many = run_wall > 2
+    return dict(switches=60 if many else 10, acquisitions=60 if many else 10, hold_s=2.4 if many else 0.1,
+                forced_drops=30 if many else 0, wait_s=1.5 if many else 0.0)
+
+
+def test_one_lock_metric_definition_on_both_sides(tmp_path):
+    # per run: 10/s and 20/s (median 15), slices 10 ms and 40 ms (median 25 ms);
+    # pooled, as gilbench's summary: 70 / 4 s = 17.5/s, 2.5 s / 70 = 35.7 ms
+    b = Builder()
+    b.add(1, 1, [1.0, 3.0], lock="gil", worker=_uneven_lock)
+    ds = load([str(b.write(tmp_path / "lock.h5"))], progress=False)
+    (summary,) = metrics.summary_rows(ds)
+    (row,) = metrics.config_table(ds).to_dict("records")
+    assert summary["switches_per_s"] == pytest.approx(17.5) and row["switches_per_s"] == pytest.approx(17.5)
+    assert summary["mean_slice_s"] == pytest.approx(2.5 / 70) and row["slice_s"] == pytest.approx(2.5 / 70)
+    assert row["forced_share"] == pytest.approx(30 / 70) and row["wait_share"] == pytest.approx(1.5 / 4)

@@ -141,3 +141,15 @@ TEST(Summary, LatencyPercentilesNeedEnoughEvents) {
   rows = summarise({run(0, 0, 1, "gil", 1.0)}, {}, latency);
   EXPECT_TRUE(rows[0].latency_p99_s.has_value());
 }
+
+// Issue 12, item 9: one lock-metric definition (README "Lock metrics"), the same hand values as
+// gilbench-report's test_one_lock_metric_definition_on_both_sides: totals pooled over the
+// valid runs, not the median of per-run ratios (which would give 15/s and 25 ms).
+TEST(Summary, LockMetricsPoolTheRunsTotals) {
+  Sample a, b;
+  a.run_id = 0, a.lock.switches = 10, a.lock.acquisitions = 10, a.lock.hold_s = 0.1;
+  b.run_id = 1, b.lock.switches = 60, b.lock.acquisitions = 60, b.lock.hold_s = 2.4;
+  const auto rows = summarise({run(0, 0, 1, "gil", 1.0), run(1, 0, 1, "gil", 3.0)}, {a, b});
+  EXPECT_DOUBLE_EQ(rows[0].switches_per_s, 70.0 / 4.0);
+  EXPECT_DOUBLE_EQ(rows[0].mean_slice_s, 2.5 / 70.0);
+}
