@@ -257,7 +257,8 @@ def _definitions(level):
         "Karp–Flatt: (1/S − 1/p) / (1 − 1/p), strong scaling only.",
         "imbalance: max / mean of the workers' wall times in a run (median over runs).",
         "switches/s: lock holder changes per second; mean slice: hold time per acquisition; forced drops: "
-        "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the hold times "
+        "share of acquisitions ended by a drop request (these and the wait share: totals pooled over the "
+        "valid runs, Σ / Σ, as gilbench's summary); Jain fairness: (Σh)² / (n Σh²) over the hold times "
         "of the threads sharing a lock (1 = fair), averaged over the shared locks (– when no lock is shared: "
         "one thread per rank or interpreter); wait share: Σ wait / Σ wall over the workers; busy cores: "
         "CPU time of the run (workers and latency probe) / wall.",
