@@ -139,11 +139,12 @@ def _compare(args):
     else:
         print(tables.plain_text(compare.display(frame, args.level)))
         print()
-        print(compare.explanation(args.alpha))
+        print(compare.explanation(args.alpha, frame))
     if args.fail_above is not None:
-        bad = compare.failures(frame, args.fail_above)
+        bad = compare.failures(frame, args.fail_above, args.alpha)
         for _, row in bad.iterrows():
-            print(f"{PROG}: {row['config']} is {row['change_pct']:.1f}% slower (p = {row['p']:.2g}), "
+            print(f"{PROG}: {row['config']} is {row['change_pct']:.1f}% slower (Holm adjusted p = "
+                  f"{row['p_holm']:.2g} over {compare.tests_made(frame)} tests), "
                   f"above --fail-above {args.fail_above:g}%", file=sys.stderr)
         if len(bad):
             return EXIT_COMPARE_FAILED

@@ -5,8 +5,14 @@ One sample = one measured (non-warm-up, valid) repetition's run ``wall_s``. The 
 cannot reach p < alpha with too few repetitions: its smallest two-sided p is 2 / C(m+n, m)
 (3+3 → 0.10, 4+4 → 0.029). A side with fewer than 4 repetitions (at alpha = 0.05) therefore
 gets 'insufficient data', never 'no significant change'.
+
+Several configurations make several tests: the table's verdicts use Benjamini–Hochberg
+adjusted p-values (false discovery rate ≤ alpha over the tests made), the ``--fail-above`` gate
+Holm adjusted ones (family-wise error ≤ alpha: with no real change, the gate fails at most
+alpha of the time however many configurations it guards).
 """
 
+import numpy as np
 import pandas as pd
 
 from . import configs, stats, tables
@@ -59,24 +65,50 @@ def compare(base_ds, new_ds, alpha=0.05, level=0.95, seed=stats.DEFAULT_SEED):
     for col in ("median_base_s", "median_new_s", "ratio", "ratio_lo", "ratio_hi", "change_pct", "U", "p", "min_p"):
         if col not in frame.columns:
             frame[col] = float("nan")
+    frame = adjust(frame, alpha)
     frame = configs.normalise(frame.assign(warmup=0))        # workers/mode for sorting and labels
     frame = configs.with_labels(configs.sort(frame))
     return frame.drop(columns=["warmup"])
 
 
-def failures(frame, fail_above_pct):
-    """Rows whose significant slow-down exceeds ``fail_above_pct`` percent."""
-    return frame[(frame["verdict"] == SLOWER) & (frame["change_pct"] > fail_above_pct)]
+def adjust(frame, alpha=0.05):
+    """``frame`` with ``p_bh`` (Benjamini–Hochberg) and ``p_holm`` (Holm) adjusted over the
+    tests made (rows with a p-value), and the verdicts of those rows from ``p_bh`` < alpha."""
+    frame = frame.assign(p_bh=stats.benjamini_hochberg(frame["p"]), p_holm=stats.holm(frame["p"]))
+    tested = frame["p"].notna().to_numpy()
+    if tested.any():
+        slower = (frame["median_new_s"] > frame["median_base_s"]).to_numpy()
+        decided = np.where(slower, SLOWER, FASTER)
+        verdicts = np.where(frame["p_bh"].to_numpy() < alpha, decided, SAME)
+        frame.loc[tested, "verdict"] = verdicts[tested]
+    return frame
 
 
-def explanation(alpha=0.05):
-    """The sentence that says when the test can decide."""
+def tests_made(frame):
+    """How many configurations were tested (had enough repetitions on both sides)."""
+    return int(frame["p"].notna().sum())
+
+
+def failures(frame, fail_above_pct, alpha=0.05):
+    """Rows slower by more than ``fail_above_pct`` percent with a Holm adjusted p < alpha."""
+    return frame[(frame["p_holm"] < alpha) & (frame["median_new_s"] > frame["median_base_s"])
+                 & (frame["change_pct"] > fail_above_pct)]
+
+
+def explanation(alpha=0.05, frame=None):
+    """The sentences that say when the test can decide and how many tests were made."""
     n = stats.min_repetitions(alpha)
-    return (f"Mann–Whitney U, two-sided, alpha = {alpha:g}, on the measured repetitions' wall times. "
+    text = (f"Mann–Whitney U, two-sided, alpha = {alpha:g}, on the measured repetitions' wall times. "
             f"A verdict needs at least {n} repetitions per side (smallest attainable p: "
             f"{n - 1}+{n - 1} → {stats.min_two_sided_p(n - 1, n - 1):.3g}, {n}+{n} → "
             f"{stats.min_two_sided_p(n, n):.3g}); below that: '{INSUFFICIENT}'. "
             "ratio = median NEW / median BASE (< 1: NEW is faster).")
+    if frame is not None:
+        m = tests_made(frame)
+        text += (f" {m} test{'' if m == 1 else 's'} made: verdicts use p (BH), Benjamini–Hochberg adjusted "
+                 f"over the {m} (false discovery rate ≤ {alpha:g}); --fail-above uses Holm adjusted p "
+                 f"(family-wise error ≤ {alpha:g}).")
+    return text
 
 
 def display(frame, level=0.95):
@@ -90,5 +122,6 @@ def display(frame, level=0.95):
                                    zip(frame["ratio"], frame["ratio_lo"], frame["ratio_hi"])],
         "change": frame["change_pct"].map(lambda v: tables.DASH if pd.isna(v) else f"{v:+.1f}%"),
         "p": frame["p"].map(lambda v: tables.number(v, 2)),
+        "p (BH)": frame["p_bh"].map(lambda v: tables.number(v, 2)),
         "verdict": frame["verdict"],
     })

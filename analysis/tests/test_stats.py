@@ -90,3 +90,12 @@ def test_mann_whitney_exact_by_hand():
     assert p == pytest.approx(2 / 70)
     u, p = stats.mann_whitney([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     assert p == 1.0
+
+
+def test_holm_and_benjamini_hochberg_by_hand():
+    p = [0.01, 0.04, float("nan"), 0.03, 0.005]
+    # m = 4 tests; Holm: sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, then running max
+    assert np.allclose(stats.holm(p), [0.03, 0.06, np.nan, 0.06, 0.02], equal_nan=True)
+    # BH: 0.005·4/1, 0.01·4/2, 0.03·4/3, 0.04·4/4, then running min from the top
+    assert np.allclose(stats.benjamini_hochberg(p), [0.02, 0.04, np.nan, 0.04, 0.02], equal_nan=True)
+    assert stats.holm([0.2]).tolist() == [0.2] and stats.holm([]).size == 0
