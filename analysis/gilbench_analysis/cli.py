@@ -2,7 +2,7 @@
 
 Every error is one line on stderr, no traceback, and an exit code from errors.py:
 2 usage, 3 bad input file, 4 output not writable, 1 compare found a slow-down above
---fail-above. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
+--fail-above, 5 compare --fail-above could test no configuration. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
 """
 
 import argparse
@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import __version__, compare, export, journal, metrics, report, stats, tables
-from .errors import EXIT_COMPARE_FAILED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
+from .errors import EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
 PROG = "gilbench-report"
@@ -148,6 +148,12 @@ def _compare(args):
                   f"above --fail-above {args.fail_above:g}%", file=sys.stderr)
         if len(bad):
             return EXIT_COMPARE_FAILED
+        why = compare.untested(frame, args.alpha)
+        if why and not compare.gate_testable(frame, args.alpha).any():
+            print(f"{PROG}: --fail-above: no configuration could be tested: {why}", file=sys.stderr)
+            return EXIT_COMPARE_UNTESTED
+        if why and not args.quiet:
+            print(f"{PROG}: --fail-above: not tested: {why}", file=sys.stderr)
     return EXIT_OK
 
 

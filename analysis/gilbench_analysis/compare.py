@@ -21,10 +21,28 @@ FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no significant change"
 ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
 
 
+_COUNT = configs.KEYS.index("count")
+
+
+def _match_key(key, auto_s):
+    """The key two sides match on: the configuration's, with a ``--count auto:S`` launch's
+    calibrated N replaced by its target S (two auto launches calibrate N that differ by a few
+    iterations but measure the same work)."""
+    return key if not auto_s > 0 else key[:_COUNT] + (f"auto:{auto_s:g}s",) + key[_COUNT + 1:]
+
+
 def _samples(ds):
+    """``{match key: (wall times, configuration key, sorted Ns)}`` of the valid measured runs."""
     runs = configs.normalise(ds.runs)
     runs = runs[(runs["warmup"].astype(int) == 0) & (runs["valid"].astype(int) == 1)]
-    return {key: g["wall_s"].to_numpy(float) for key, g in runs.groupby(list(configs.KEYS), sort=False)}
+    auto = runs["count_auto_s"].astype(float).fillna(0.0) if "count_auto_s" in runs.columns else 0.0
+    out = {}
+    for full, g in runs.assign(_auto=auto).groupby([*configs.KEYS, "_auto"], sort=False):
+        key, auto_s = tuple(full[:-1]), float(full[-1])
+        mk = _match_key(key, auto_s)
+        t, first, counts = out.get(mk, (np.array([]), key, []))
+        out[mk] = (np.concatenate([t, g["wall_s"].to_numpy(float)]), first, sorted({*counts, int(key[_COUNT])}))
+    return out
 
 
 def verdict(base, new, alpha=0.05):
@@ -42,14 +60,19 @@ def verdict(base, new, alpha=0.05):
 
 
 def compare(base_ds, new_ds, alpha=0.05, level=0.95, seed=stats.DEFAULT_SEED):
-    """One row per configuration present on either side, in reading order."""
+    """One row per configuration present on either side, in reading order. ``N base/new``
+    (``count_base``, ``count_new``): the iterations of each side's runs (several when
+    ``--count auto`` launches calibrated different Ns)."""
     base, new = _samples(base_ds), _samples(new_ds)
     keys = list(base) + [k for k in new if k not in base]
     rows = []
-    for key in keys:
-        a, b = base.get(key), new.get(key)
-        row = dict(zip(configs.KEYS, key))
-        row.update(n_base=0 if a is None else len(a), n_new=0 if b is None else len(b))
+    for mk in keys:
+        a, b = (base[mk][0] if mk in base else None), (new[mk][0] if mk in new else None)
+        row = dict(zip(configs.KEYS, (base.get(mk) or new.get(mk))[1]))
+        row.update(n_base=0 if a is None else len(a), n_new=0 if b is None else len(b),
+                   count_base=",".join(map(str, base[mk][2])) if mk in base else "",
+                   count_new=",".join(map(str, new[mk][2])) if mk in new else "",
+                   count_auto=isinstance(mk[_COUNT], str))
         if a is None or b is None:
             row.update(verdict=ONLY_NEW if a is None else ONLY_BASE)
             rows.append(row)
@@ -95,6 +118,34 @@ def failures(frame, fail_above_pct, alpha=0.05):
                  & (frame["change_pct"] > fail_above_pct)]
 
 
+def gate_testable(frame, alpha=0.05):
+    """Rows on which the Holm gate can fail: tested, and the smallest p their repetitions
+    allow is below alpha / (tests made), Holm's first threshold."""
+    m = max(tests_made(frame), 1)
+    return frame["p"].notna() & (frame["min_p"] < alpha / m)
+
+
+def untested(frame, alpha=0.05):
+    """Why the rows the gate cannot fail on are untestable: one phrase per reason, '' when
+    every row is testable."""
+    m = tests_made(frame)
+    n = stats.min_repetitions(alpha)
+    parts = []
+    few = frame[frame["verdict"] == INSUFFICIENT]
+    if len(few):
+        parts.append(f"{len(few)} with fewer than {n} valid repetitions a side ("
+                     + ", ".join(f"{c} {a}/{b}" for c, a, b in zip(few["config"], few["n_base"], few["n_new"])) + ")")
+    weak = frame[frame["p"].notna() & ~gate_testable(frame, alpha)]
+    if len(weak):
+        parts.append(f"{len(weak)} whose repetitions cannot reach p < {alpha / m:.3g} (alpha / {m} tests, Holm): "
+                     + ", ".join(f"{c} {a}/{b}" for c, a, b in zip(weak["config"], weak["n_base"], weak["n_new"])))
+    alone = frame[frame["verdict"].isin([ONLY_BASE, ONLY_NEW])]
+    if len(alone):
+        parts.append(f"{len(alone)} only on one side (" + ", ".join(
+            f"{c}: {v}" for c, v in zip(alone["config"], alone["verdict"])) + ")")
+    return "; ".join(parts)
+
+
 def explanation(alpha=0.05, frame=None):
     """The sentences that say when the test can decide and how many tests were made."""
     n = stats.min_repetitions(alpha)
@@ -116,6 +167,9 @@ def display(frame, level=0.95):
     return pd.DataFrame({
         "configuration": frame["config"],
         "reps base/new": [f"{a}/{b}" for a, b in zip(frame["n_base"], frame["n_new"])],
+        **({"N base/new": [f"{a}/{b}" if auto else tables.DASH for a, b, auto in
+                           zip(frame["count_base"], frame["count_new"], frame["count_auto"])]}
+           if frame["count_auto"].any() else {}),
         "median base": frame["median_base_s"].map(tables.seconds),
         "median new": frame["median_new_s"].map(tables.seconds),
         f"ratio [{level:.0%} CI]": [tables.times(r, lo, hi) for r, lo, hi in

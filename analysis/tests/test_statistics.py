@@ -12,7 +12,7 @@ import pytest
 from conftest import run_cli
 from gilbench_analysis import compare, metrics, stats, tables, trace
 from gilbench_analysis.load import load
-from synth import Builder
+from synth import Builder, launch
 
 
 # --------------------------------------------------------------------------- item 1
@@ -268,3 +268,49 @@ def test_verdicts_are_benjamini_hochberg_and_the_output_says_how_many_tests(tmp_
     base = b.write(tmp_path / "base.h5")
     code, out, _ = run_cli("compare", base, base)
     assert code == 0 and "1 test made" in out and "p (BH)" in out and "Holm" in out
+
+
+# --------------------------------------------------------------------------- item 2
+
+def _two_sides(tmp_path, base_times, factor, threads=(1, 2), counts=(1_000_000, 1_000_000), auto=0.0):
+    paths = []
+    for name, f, count in (("base", 1.0, counts[0]), ("new", factor, counts[1])):
+        b = Builder()
+        for t in threads:
+            b.add(1, t, [x * f / t for x in base_times], count=count)
+        paths.append(str(b.write(tmp_path / f"{name}.h5", launches=[launch(0, count_auto_s=auto)])))
+    return paths
+
+
+def test_the_gate_fails_when_nothing_could_be_tested(tmp_path):
+    # the case: 2 runs a side, every wall × 1.5: +50 %, and the gate exited 0
+    base, new = _two_sides(tmp_path, [1.0, 1.02], 1.5)
+    code, out, err = run_cli("compare", base, new, "--fail-above", "10")
+    assert code == 5, (out, err)
+    assert err.count("\n") == 1 and "no configuration could be tested" in err
+    assert "2 with fewer than 4 valid repetitions a side (1x1 none 2/2, 1x2 none 2/2)" in err
+    code, _, _ = run_cli("compare", base, new)                                  # no gate: a table, exit 0
+    assert code == 0
+
+
+def test_the_gate_fails_when_holm_cannot_reach_alpha(tmp_path):
+    # 5 runs a side reach p = 0.0079 at best; over 10 tests Holm needs p < 0.005: nothing testable
+    base, new = _two_sides(tmp_path, [1.0, 1.01, 0.99, 1.02, 0.98], 1.5, threads=range(1, 11))
+    code, _, err = run_cli("compare", base, new, "--fail-above", "10")
+    assert code == 5 and "cannot reach p < 0.005 (alpha / 10 tests, Holm)" in err
+
+
+def test_count_auto_launches_match_each_other(tmp_path):
+    # two --count auto:1s launches calibrated N one iteration apart: before, every row was
+    # "only in BASE/NEW" and the gate exited 0
+    base, new = _two_sides(tmp_path, [1.0, 1.01, 0.99, 1.02, 0.98], 1.3, threads=(1,),
+                           counts=(20_000_000, 20_000_001), auto=1.0)
+    f = compare.compare(load([base], progress=False), load([new], progress=False))
+    (r,) = f.to_dict("records")
+    assert r["verdict"] == compare.SLOWER and r["count_base"] == "20000000" and r["count_new"] == "20000001"
+    code, out, err = run_cli("compare", base, new, "--fail-above", "10")
+    assert code == 1 and "30.0% slower" in err and "20000000/20000001" in out
+    plain, other = _two_sides(tmp_path, [1.0, 1.01, 0.99, 1.02, 0.98], 1.0, threads=(1,),
+                              counts=(20_000_000, 20_000_001))
+    assert set(compare.compare(load([plain], progress=False), load([other], progress=False))["verdict"]) == {
+        compare.ONLY_BASE, compare.ONLY_NEW}                                   # given Ns must match
