@@ -4,7 +4,7 @@ bootstrap CI, a two-sided Mann–Whitney U test on the repetitions' wall times, 
 One sample = one measured (non-warm-up, valid) repetition's run ``wall_s``. The exact U test
 cannot reach p < alpha with too few repetitions: its smallest two-sided p is 2 / C(m+n, m)
 (3+3 → 0.10, 4+4 → 0.029). A side with fewer than 4 repetitions (at alpha = 0.05) therefore
-gets 'insufficient data', never 'no significant change'.
+gets 'insufficient data', never 'no difference detected'.
 
 Several configurations make several tests: the table's verdicts use Benjamini–Hochberg
 adjusted p-values (false discovery rate ≤ alpha over the tests made), the ``--fail-above`` gate
@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import configs, stats, tables
 
-FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no significant change", "insufficient data"
+FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no difference detected", "insufficient data"
 ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
 
 
@@ -177,5 +177,6 @@ def display(frame, level=0.95):
         "change": frame["change_pct"].map(lambda v: tables.DASH if pd.isna(v) else f"{v:+.1f}%"),
         "p": frame["p"].map(lambda v: tables.number(v, 2)),
         "p (BH)": frame["p_bh"].map(lambda v: tables.number(v, 2)),
-        "verdict": frame["verdict"],
+        "verdict": [f"{v} (n = {a}/{b})" if v == SAME else v
+                    for v, a, b in zip(frame["verdict"], frame["n_base"], frame["n_new"])],
     })

@@ -269,8 +269,8 @@ def _scaling_view(row, g, base, same_launch, level, seed):
     nan = float("nan")
     t, base_t = g["wall_s"].to_numpy(float), base["wall_s"].to_numpy(float)
     if base_t.size == 0 or t.size == 0:
-        return dict(baseline_s=nan, time_ratio=nan, speedup=nan, speedup_lo=nan, speedup_hi=nan,
-                    efficiency=nan, karp_flatt=nan)
+        return dict(baseline_s=nan, n_baseline=base_t.size, time_ratio=nan, speedup=nan, speedup_lo=nan,
+                    speedup_hi=nan, efficiency=nan, karp_flatt=nan)
     p = row["workers"]
     t1, tp = stats.median(base_t), stats.median(t)
     if set(base["run_key"]) == set(g["run_key"]):
@@ -286,8 +286,8 @@ def _scaling_view(row, g, base, same_launch, level, seed):
     else:
         s, s_lo, s_hi = speedup(t1, tp), 1 / r_hi, 1 / r_lo
         kf = karp_flatt(s, p)
-    return dict(baseline_s=t1, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo, speedup_hi=s_hi,
-                efficiency=efficiency(s, p), karp_flatt=kf)
+    return dict(baseline_s=t1, n_baseline=base_t.size, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo,
+                speedup_hi=s_hi, efficiency=efficiency(s, p), karp_flatt=kf)
 
 
 # --------------------------------------------------------------------------- the summary

@@ -33,15 +33,20 @@ def _policy_words(row):
 
 
 def _verdict(row):
-    """Whether the speedup CI lies above 1, below 1, or contains it; none without an interval
-    (fewer than 2 runs on a side)."""
+    """What the CI of the printed time ratio Tₚ / T₁ says: below 1 'faster', above 1 'slower',
+    containing 1 'no difference detected (n = …)'; none without an interval (fewer than 2
+    runs on a side). The time ratio's CI is the speedup's, inverted (× p under weak scaling):
+    the verdict is about the time printed beside it, never a throughput."""
+    n = f"n = {int(row['n'])}, baseline {int(row['n_baseline'])}"
     if pd.isna(row["speedup_lo"]) or pd.isna(row["speedup_hi"]):
-        return "no interval: fewer than 2 runs"
-    if row["speedup_lo"] > 1:
+        return f"no interval: fewer than 2 runs, {n}"
+    k = row["workers"] if row["scaling"] == "weak" else 1
+    t_lo, t_hi = k / row["speedup_hi"], k / row["speedup_lo"]
+    if t_hi < 1:
         return "faster"
-    if row["speedup_hi"] < 1:
+    if t_lo > 1:
         return "slower"
-    return "same within the CI"
+    return f"no difference detected ({n})"
 
 
 def reading(table):

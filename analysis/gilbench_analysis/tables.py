@@ -96,9 +96,19 @@ def configurations(table, level=0.95):
         "baseline": table["baseline"].map(_origin),
         "vs none": table["speedup_vs_none"].map(times),
         "baseline (none)": table["baseline_none"].map(_origin),
-        "Karp–Flatt": table["karp_flatt"].map(number),
+        "Karp–Flatt": table["karp_flatt"].map(karp_flatt),
         "imbalance": table["imbalance"].map(number),
     })
+
+
+def karp_flatt(e):
+    """The serial fraction, with a note outside [0, 1]: below 0 the speedup beat the worker
+    count (superlinear: caches, or a noisy baseline), above 1 the parallel run was slower than
+    the sequential one."""
+    if not _ok(e):
+        return DASH
+    note = " (superlinear)" if e < 0 else " (worse than serial)" if e > 1 else ""
+    return number(e) + note
 
 
 def _origin(text):

@@ -314,3 +314,33 @@ def test_count_auto_launches_match_each_other(tmp_path):
                               counts=(20_000_000, 20_000_001))
     assert set(compare.compare(load([plain], progress=False), load([other], progress=False))["verdict"]) == {
         compare.ONLY_BASE, compare.ONLY_NEW}                                   # given Ns must match
+
+
+# --------------------------------------------------------------------------- also: wording
+
+def test_weak_scaling_reading_judges_the_time_it_prints(tmp_path):
+    # 4 workers doing 4× the work in 1.04× the time: the scaled speedup is 3.85 (> 1), but the
+    # printed figure is a time ratio, and that is slower (the reading said "faster")
+    from gilbench_analysis import report
+    b = Builder()
+    b.add(1, 1, [1.0, 1.01, 0.99, 1.0, 1.02])
+    b.add(1, 4, [1.04, 1.05, 1.03, 1.04, 1.06], scaling="weak", count=4_000_000)
+    b.add(1, 2, [0.5, 0.6, 0.4, 0.55, 0.45])
+    b.add(1, 2, [0.5, 0.6, 0.4, 0.55, 0.45], lock="gil")
+    b.add(1, 1, [0.5, 0.6, 0.4, 0.55, 0.45], lock="gil")
+    ds = load([str(b.write(tmp_path / "weak.h5"))], progress=False)
+    text = " ".join(report.reading(metrics.config_table(ds)))
+    assert "(1×4): **1.04×** (slower)" in text
+    assert "threads under the GIL (5ms) (1×2): **1.00×** (no difference detected (n = 5, baseline 5))" in text
+
+
+def test_karp_flatt_outside_zero_one_has_a_note():
+    assert tables.karp_flatt(-0.05) == "-0.05 (superlinear)"
+    assert tables.karp_flatt(1.2) == "1.2 (worse than serial)" and tables.karp_flatt(0.3) == "0.3"
+
+
+def test_compare_says_no_difference_detected_with_n():
+    frame = pd.DataFrame(dict(config=["1x1 none"], n_base=[5], n_new=[6], median_base_s=[1.0], median_new_s=[1.0],
+                              ratio=[1.0], ratio_lo=[0.9], ratio_hi=[1.1], change_pct=[0.0], p=[0.9],
+                              p_bh=[0.9], count_auto=[False], verdict=[compare.SAME]))
+    assert compare.display(frame)["verdict"].tolist() == ["no difference detected (n = 5/6)"]
