@@ -2,7 +2,7 @@
 
 Every error is one line on stderr, no traceback, and an exit code from errors.py:
 2 usage, 3 bad input file, 4 output not writable, 1 compare found a slow-down above
---fail-above. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
+--fail-above, 5 compare --fail-above could test no configuration. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
 """
 
 import argparse
@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import __version__, compare, export, journal, metrics, report, stats, tables
-from .errors import EXIT_COMPARE_FAILED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
+from .errors import EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
 PROG = "gilbench-report"
@@ -119,9 +119,15 @@ def _summary(args):
         return EXIT_OK
     print(tables.plain_text(tables.summary(rows)))
     print()
-    table = metrics.config_table(ds, level=args.level, seed=args.seed)
+    runs = metrics.measured_runs(ds)
+    table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
     for line in report.reading(table):
         print(line.replace("**", ""))
+    notes = report.caveats(table, runs, metrics.latency_table(ds, runs=runs), args.level)
+    if notes:
+        print("\nCaveats:")
+        for line in notes:
+            print(f"- {line}")
     return EXIT_OK
 
 
@@ -133,14 +139,21 @@ def _compare(args):
     else:
         print(tables.plain_text(compare.display(frame, args.level)))
         print()
-        print(compare.explanation(args.alpha))
+        print(compare.explanation(args.alpha, frame))
     if args.fail_above is not None:
-        bad = compare.failures(frame, args.fail_above)
+        bad = compare.failures(frame, args.fail_above, args.alpha)
         for _, row in bad.iterrows():
-            print(f"{PROG}: {row['config']} is {row['change_pct']:.1f}% slower (p = {row['p']:.2g}), "
+            print(f"{PROG}: {row['config']} is {row['change_pct']:.1f}% slower (Holm adjusted p = "
+                  f"{row['p_holm']:.2g} over {compare.tests_made(frame)} tests), "
                   f"above --fail-above {args.fail_above:g}%", file=sys.stderr)
         if len(bad):
             return EXIT_COMPARE_FAILED
+        why = compare.untested(frame, args.alpha)
+        if why and not compare.gate_testable(frame, args.alpha).any():
+            print(f"{PROG}: --fail-above: no configuration could be tested: {why}", file=sys.stderr)
+            return EXIT_COMPARE_UNTESTED
+        if why and not args.quiet:
+            print(f"{PROG}: --fail-above: not tested: {why}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 EXIT_OK = 0
 EXIT_COMPARE_FAILED = 1   #: compare found a significant slow-down above --fail-above
 EXIT_USAGE = 2            #: bad argument or option
+EXIT_COMPARE_UNTESTED = 5  #: compare --fail-above could test none of the configurations it guards
 EXIT_BAD_INPUT = 3        #: an input file is missing, not a gilbench file, truncated, of unknown version…
 EXIT_IO = 4               #: an output (report directory, export file) cannot be written
 EXIT_ENVIRONMENT = 6      #: the Python interpreter lacks a required Debian package

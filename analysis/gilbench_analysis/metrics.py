@@ -86,9 +86,13 @@ def lock_of_workers(samples):
 
 # --------------------------------------------------------------------------- per run
 
-#: Per-run metrics, medians of which go into the configuration table.
+#: Per-run metrics, medians of which go into the configuration table (except the pooled ones).
 RUN_METRICS = ("imbalance", "switches_per_s", "slice_s", "forced_share", "jain", "wait_share",
                "busy_cores")
+#: Lock metrics that are ratios of totals: per configuration they pool the totals of its valid
+#: measured runs (Σ over runs and workers / Σ), as gilbench's summary does (README, Lock
+#: metrics), rather than take the median of the per-run ratios.
+POOLED_METRICS = ("switches_per_s", "slice_s", "forced_share", "wait_share")
 
 
 def run_metrics(samples):
@@ -155,7 +159,14 @@ def _origin(runs):
 
 
 def baseline(runs, row, launch_keys, files, lock_free=False):
-    """``(wall times, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup).
+    """``(wall times, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup),
+    as ``baseline_runs``."""
+    base, origin = baseline_runs(runs, row, launch_keys, files, lock_free)
+    return base["wall_s"].to_numpy(float), origin
+
+
+def baseline_runs(runs, row, launch_keys, files, lock_free=False):
+    """``(runs, origin)`` of the 1×1 baseline of configuration ``row`` (README, Speedup).
 
     ``runs``: normalised, valid, measured runs; ``launch_keys`` and ``files``: the row's own.
     The matching runs of the row's own launches when there are any (origin 'same launch'),
@@ -169,11 +180,11 @@ def baseline(runs, row, launch_keys, files, lock_free=False):
     cand = runs[hit]
     own = cand["launch_key"].isin(launch_keys)
     if own.any():
-        return cand.loc[own, "wall_s"].to_numpy(float), "same launch"
+        return cand[own], "same launch"
     other = cand[cand["file"].isin(files)]
     if other.empty:
-        return np.array([]), ""
-    return other["wall_s"].to_numpy(float), _origin(other)
+        return other, ""
+    return other, _origin(other)
 
 
 def speedup_against(base_t, row, median_s):
@@ -210,46 +221,73 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
                    files=group["file"].nunique())
         row.update(_time_summary(g["wall_s"].to_numpy(float), level, seed))
         own = set(group["launch_key"]), set(group["file"])
-        base_t, row["baseline"] = baseline(valid, row, *own)
-        row.update(_scaling_view(row, g["wall_s"].to_numpy(float), base_t, level, seed))
+        base, row["baseline"] = baseline_runs(valid, row, *own)
+        row.update(_scaling_view(row, g, base, row["baseline"] == "same launch", level, seed))
         row["baseline"] = "" if np.isnan(row["speedup"]) else row["baseline"]
         none_t, origin = baseline(valid, row, *own, lock_free=True)
         vs_none = speedup_against(none_t, row, row["median_s"])
         row["speedup_vs_none"], row["baseline_none"] = (float("nan"), "") if vs_none is None else (vs_none, origin)
         for name in RUN_METRICS:
             row[name] = float(np.nanmedian(g[name])) if g[name].notna().any() else float("nan")
+        if row["lock"] != "none":
+            row.update(pooled_lock_metrics(ds.samples, g))
         records.append(row)
     if not records:
         return pd.DataFrame(columns=[*configs.KEYS, "workers", "mode", "config"])
     return configs.sort(configs.frame_of(records))
 
 
+def pooled_lock_metrics(samples, g):
+    """The lock figures of the runs ``g`` from their pooled totals: switches/s = Σ switches /
+    Σ run wall time, mean slice = Σ hold / Σ acquisitions, forced share = Σ forced drops /
+    Σ acquisitions, wait share = Σ wait / Σ worker wall time (NaN for an empty denominator)."""
+    mine = samples[samples["run_key"].isin(set(g["run_key"]))]
+    return dict(switches_per_s=switch_rate(mine["switches"], float(g["wall_s"].sum())),
+                slice_s=mean_slice(mine["hold_s"], mine["acquisitions"]),
+                forced_share=forced_drop_share(mine["forced_drops"], mine["acquisitions"]),
+                wait_share=wait_share(mine["wait_s"], mine["wall_s"]))
+
+
 def _time_summary(t, level, seed):
-    """Median with bootstrap CI, min, max and CV of a configuration's wall times (NaN if none)."""
+    """Median with its order-statistic CI (``ci_level``: the coverage it actually has; NaN
+    when n is too small for ``level``), min, max and CV of a configuration's wall times."""
     if t.size == 0:
-        return dict.fromkeys(("median_s", "ci_lo_s", "ci_hi_s", "min_s", "max_s", "cv"), float("nan"))
-    lo, hi = stats.bootstrap_ci(t, level=level, seed=seed)
-    return dict(median_s=stats.median(t), ci_lo_s=lo, ci_hi_s=hi, min_s=float(t.min()),
+        return dict.fromkeys(("median_s", "ci_lo_s", "ci_hi_s", "ci_level", "min_s", "max_s", "cv"), float("nan"))
+    lo, hi, reached = stats.median_ci(t, level=level)
+    return dict(median_s=stats.median(t), ci_lo_s=lo, ci_hi_s=hi, ci_level=reached, min_s=float(t.min()),
                 max_s=float(t.max()), cv=stats.cv(t))
 
 
-def _scaling_view(row, t, base_t, level, seed):
-    """Speedup, its CI, efficiency and Karp–Flatt for one configuration (strong or weak)."""
+def _scaling_view(row, g, base, same_launch, level, seed):
+    """Speedup, its CI, efficiency and Karp–Flatt for one configuration (strong or weak).
+
+    ``g``: the configuration's valid measured runs, ``base``: its baseline's. The baseline's
+    own row has speedup exactly 1 and no interval. A baseline from the same launch is paired
+    with the row by round (each round ran every configuration once): rounds are resampled,
+    the same ones on both sides; a baseline from other launches is resampled independently.
+    No interval when fewer than 2 runs (or pairs) are behind it."""
     nan = float("nan")
+    t, base_t = g["wall_s"].to_numpy(float), base["wall_s"].to_numpy(float)
     if base_t.size == 0 or t.size == 0:
-        return dict(baseline_s=nan, time_ratio=nan, speedup=nan, speedup_lo=nan, speedup_hi=nan,
-                    efficiency=nan, karp_flatt=nan)
+        return dict(baseline_s=nan, n_baseline=base_t.size, time_ratio=nan, speedup=nan, speedup_lo=nan,
+                    speedup_hi=nan, efficiency=nan, karp_flatt=nan)
     p = row["workers"]
     t1, tp = stats.median(base_t), stats.median(t)
-    r_lo, r_hi = stats.bootstrap_ratio_ci(base_t, t, level=level, seed=seed)   # Tp / T1
+    if set(base["run_key"]) == set(g["run_key"]):
+        r_lo = r_hi = nan                                     # the baseline itself: exactly 1
+    elif same_launch:
+        pairs = g.merge(base, on=["launch_key", "round"], suffixes=("", "_base"))
+        r_lo, r_hi = stats.paired_ratio_ci(pairs["wall_s_base"], pairs["wall_s"], level=level, seed=seed)
+    else:
+        r_lo, r_hi = stats.bootstrap_ratio_ci(base_t, t, level=level, seed=seed)   # Tp / T1
     if row["scaling"] == "weak":
         s, s_lo, s_hi = scaled_speedup(t1, tp, p), p / r_hi, p / r_lo
         kf = nan
     else:
         s, s_lo, s_hi = speedup(t1, tp), 1 / r_hi, 1 / r_lo
         kf = karp_flatt(s, p)
-    return dict(baseline_s=t1, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo, speedup_hi=s_hi,
-                efficiency=efficiency(s, p), karp_flatt=kf)
+    return dict(baseline_s=t1, n_baseline=base_t.size, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo,
+                speedup_hi=s_hi, efficiency=efficiency(s, p), karp_flatt=kf)
 
 
 # --------------------------------------------------------------------------- the summary
@@ -309,14 +347,15 @@ def _summary_lock(samples, g):
 
 
 def _summary_latency(latency, g):
-    """Count, mean, median and p99 of the latency events of the runs ``g`` (0 without any)."""
+    """Count, mean, median and p99 of the latency events of the runs ``g`` (0 without any; a
+    percentile with fewer than 100 / (100 − q) events behind it: none)."""
     lat = np.array([])
     if latency is not None and not latency.empty:
         lat = latency.loc[latency["run_key"].isin(set(g["run_key"])), "latency_s"].to_numpy(float)
     if lat.size == 0:
         return dict(latency_events=0, latency_mean_s=0.0, latency_median_s=0.0, latency_p99_s=0.0)
-    return dict(latency_events=int(lat.size), latency_mean_s=float(lat.mean()), latency_median_s=stats.median(lat),
-                latency_p99_s=stats.quantile(lat, 0.99))
+    return dict(latency_events=int(lat.size), latency_mean_s=float(lat.mean()),
+                latency_median_s=stats.quantile_if_enough(lat, 0.5), latency_p99_s=stats.quantile_if_enough(lat, 0.99))
 
 
 def _typed(value, dtype):
@@ -328,7 +367,7 @@ def _typed(value, dtype):
 
 def latency_table(ds, runs=None):
     """Latency events of the measured, valid runs per configuration: count, mean, median, p99
-    and max of ``latency_s``, with the medians of the wake-up and queueing parts when the file
+    (NaN with fewer than 2 or 100 events behind it) and max of ``latency_s``, with the medians of the wake-up and queueing parts when the file
     has them. Empty when no file holds a /latency table. ``runs`` as for ``config_table``."""
     if ds.latency is None or ds.latency.empty:
         return pd.DataFrame()
@@ -342,7 +381,8 @@ def latency_table(ds, runs=None):
         row = dict(zip(configs.KEYS, key))
         row.update(config=g["config"].iloc[0], workers=int(g["workers"].iloc[0]), mode=g["mode"].iloc[0],
                    work=int(g["work"].iloc[0]), events=lat.size, runs=g["run_key"].nunique(), mean_s=float(lat.mean()),
-                   median_s=stats.median(lat), p99_s=stats.quantile(lat, 0.99), max_s=float(lat.max()))
+                   median_s=stats.quantile_if_enough(lat, 0.5), p99_s=stats.quantile_if_enough(lat, 0.99),
+                   max_s=float(lat.max()))
         for part in ("wake_s", "queue_s"):
             row[f"median_{part}"] = float(np.nanmedian(g[part])) if g[part].notna().any() else float("nan")
         row["backlog_share"] = backlog_share(g)

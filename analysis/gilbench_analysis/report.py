@@ -33,12 +33,20 @@ def _policy_words(row):
 
 
 def _verdict(row):
-    """Whether the speedup CI lies above 1, below 1, or contains it."""
-    if row["speedup_lo"] > 1:
+    """What the CI of the printed time ratio Tₚ / T₁ says: below 1 'faster', above 1 'slower',
+    containing 1 'no difference detected (n = …)'; none without an interval (fewer than 2
+    runs on a side). The time ratio's CI is the speedup's, inverted (× p under weak scaling):
+    the verdict is about the time printed beside it, never a throughput."""
+    n = f"n = {int(row['n'])}, baseline {int(row['n_baseline'])}"
+    if pd.isna(row["speedup_lo"]) or pd.isna(row["speedup_hi"]):
+        return f"no interval: fewer than 2 runs, {n}"
+    k = row["workers"] if row["scaling"] == "weak" else 1
+    t_lo, t_hi = k / row["speedup_hi"], k / row["speedup_lo"]
+    if t_hi < 1:
         return "faster"
-    if row["speedup_hi"] < 1:
+    if t_lo > 1:
         return "slower"
-    return "same within the CI"
+    return f"no difference detected ({n})"
 
 
 def reading(table):
@@ -72,7 +80,7 @@ def reading(table):
 BACKLOG_NOTE = 0.05
 
 
-def caveats(table, runs, latency=None):
+def caveats(table, runs, latency=None, level=0.95):
     """Sentences about what limits the reading: oversubscription, noise, few repetitions,
     invalid runs, baselines taken from another launch, latency events that queued behind the
     probe's previous event (``latency``: the latency table)."""
@@ -85,9 +93,11 @@ def caveats(table, runs, latency=None):
     if len(noisy):
         notes.append("Noisy (CV > 10 %): " + ", ".join(f"{c} ({tables.percent(v, 2)})"
                                                         for c, v in zip(noisy["config"], noisy["cv"])) + ".")
-    few = table[table["n"] < 3]
+    few = table[(table["n"] > 0) & table["ci_lo_s"].isna()]
     if len(few):
-        notes.append("Fewer than 3 valid repetitions (the CI is not meaningful): " + ", ".join(few["config"]) + ".")
+        notes.append(f"n too small for a {level:.0%} interval of the median (it needs "
+                     f"{stats.min_n_for_median_ci(level)} valid repetitions): "
+                     + ", ".join(f"{c} (n = {int(n)})" for c, n in zip(few["config"], few["n"])) + ".")
     bad = table[table["n_invalid"] > 0]
     if len(bad):
         notes.append("Runs that failed validation were left out: " + ", ".join(
@@ -162,7 +172,7 @@ def make_plots(ds, table, runs, outdir, level=0.95):
 
     join = lambda name: os.path.join(outdir, name)  # noqa: E731
     add(plots.time_vs_workers(table, join("time_vs_workers.png"), level),
-        f"Median wall time against workers per mode, {level:.0%} bootstrap CI")
+        f"Median wall time against workers per mode, {level:.0%} order-statistic CI of the median")
     add(plots.speedup_vs_ideal(table, join("speedup.png")), "Speedup against the 1×1 baseline, with the ideal")
     add(plots.efficiency(table, join("efficiency.png")), "Parallel efficiency (speedup / workers)")
     add(plots.lock_policies(table, join("lock_policies.png")),
@@ -200,7 +210,7 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
     doc = Document("gilbench report")
     doc.heading("Reading")
     doc.bullets(reading(table))
-    notes = caveats(table, runs, lat)
+    notes = caveats(table, runs, lat, level)
     if notes:
         doc.heading("Caveats", 3)
         doc.bullets(notes)
@@ -236,10 +246,14 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
 
 def _definitions(level):
     return [
-        f"median: of the measured (non-warm-up, valid) repetitions; CI: {level:.0%} percentile bootstrap "
-        f"({stats.N_BOOT} resamples, fixed seed); CV: standard deviation / mean.",
-        "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD) from the median; "
-        "flagged, never dropped.",
+        f"median: of the measured (non-warm-up, valid) repetitions; CI: the order-statistic interval "
+        f"[x₍ₖ₎, x₍ₙ₋ₖ₊₁₎] of the median with coverage ≥ {level:.0%} whatever the distribution (the coverage "
+        f"it reaches is printed beside it; it needs n ≥ {stats.min_n_for_median_ci(level)}); speedup CI: "
+        f"percentile bootstrap ({stats.N_BOOT} resamples, fixed seed) of the ratio of medians, rounds "
+        "resampled in pairs when the baseline ran in the same launch; none below 2 runs; the baseline's own "
+        "speedup is exactly 1; CV: standard deviation / mean (n − 1), none below 2 runs.",
+        "outliers: repetitions more than 3 robust standard deviations (1.4826 × MAD, or 1.2533 × the mean "
+        "absolute deviation when MAD = 0) from the median, among 5 or more; flagged, never dropped.",
         "speedup: T₁ / Tₚ, T₁ the median of the valid 1×1 runs with the same lock, lock parameters, probe "
         "period and work (so threads under the GIL are compared with one thread under the GIL); vs none: the "
         "same against the 1×1 runs without a lock (what the lock costs). The baseline runs come from the "
@@ -248,7 +262,8 @@ def _definitions(level):
         "Karp–Flatt: (1/S − 1/p) / (1 − 1/p), strong scaling only.",
         "imbalance: max / mean of the workers' wall times in a run (median over runs).",
         "switches/s: lock holder changes per second; mean slice: hold time per acquisition; forced drops: "
-        "share of acquisitions ended by a drop request; Jain fairness: (Σh)² / (n Σh²) over the hold times "
+        "share of acquisitions ended by a drop request (these and the wait share: totals pooled over the "
+        "valid runs, Σ / Σ, as gilbench's summary); Jain fairness: (Σh)² / (n Σh²) over the hold times "
         "of the threads sharing a lock (1 = fair), averaged over the shared locks (– when no lock is shared: "
         "one thread per rank or interpreter); wait share: Σ wait / Σ wall over the workers; busy cores: "
         "CPU time of the run (workers and latency probe) / wall.",

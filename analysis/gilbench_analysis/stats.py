@@ -4,6 +4,7 @@ Bootstrap functions take a ``seed`` and return the same interval for the same in
 made twice from the same files is identical.
 """
 
+import math
 from math import comb
 
 import numpy as np
@@ -15,6 +16,9 @@ DEFAULT_SEED = 20240229
 #: Robust z above which a repetition is flagged an outlier (kept, never dropped).
 OUTLIER_Z = 3.0
 _MAD_TO_SIGMA = 1.4826
+_MEANAD_TO_SIGMA = 1.2533
+#: Fewest values among which an outlier is flagged.
+OUTLIER_MIN_N = 5
 
 
 def _array(values):
@@ -35,17 +39,50 @@ def cv(values):
     return float(np.std(x, ddof=1) / np.mean(x))
 
 
+def median_ci_coverage(n, k):
+    """Coverage of the order-statistic interval [x₍ₖ₎, x₍ₙ₋ₖ₊₁₎] (1-based, sorted) for the
+    median of a continuous distribution: 1 − 2·P(Binomial(n, ½) ≤ k − 1). Exact, whatever the
+    distribution; [min, max] (k = 1) covers 1 − 2·(½)ⁿ: 75 % at n = 3, 93.75 % at n = 5."""
+    return float(1.0 - 2.0 * _scipy.binom.cdf(k - 1, n, 0.5))
+
+
+def min_n_for_median_ci(level=0.95):
+    """Fewest values whose [min, max] covers the median with at least ``level``: 6 for 0.95."""
+    n = 2
+    while median_ci_coverage(n, 1) < level:
+        n += 1
+    return n
+
+
+def median_ci(values, level=0.95):
+    """Distribution-free interval of the median: ``(lo, hi, reached)``.
+
+    The narrowest order-statistic interval [x₍ₖ₎, x₍ₙ₋ₖ₊₁₎] whose coverage is at least
+    ``level``; ``reached`` is the coverage it actually has (coverage moves in steps at small n:
+    n = 10 gives [x₍₂₎, x₍₉₎] at 97.9 % for a 95 % request). NaNs when no such interval
+    exists: fewer than ``min_n_for_median_ci(level)`` values (n too small for the level)."""
+    x = np.sort(_array(values))
+    n = x.size
+    if n < 2 or median_ci_coverage(n, 1) < level:
+        return float("nan"), float("nan"), float("nan")
+    k = 1
+    while k + 1 <= n // 2 and median_ci_coverage(n, k + 1) >= level:
+        k += 1
+    return float(x[k - 1]), float(x[n - k]), median_ci_coverage(n, k)
+
+
 def bootstrap_ci(values, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED, statistic=np.median):
     """Percentile bootstrap interval ``(lo, hi)`` of ``statistic`` (default the median).
 
-    One value gives ``(v, v)``; none gives NaNs. Resampling uses numpy's PCG64 seeded with
+    Not for the median of a few runs: there its coverage is below its label (n = 3 gives
+    [min, max], 75 %; n = 10 about 92 % for "95 %"); the report uses ``median_ci``.
+
+    Fewer than 2 values give NaNs (one run has no spread: no interval). Resampling uses numpy's PCG64 seeded with
     ``seed``, so the interval is reproducible.
     """
     x = _array(values)
-    if x.size == 0:
+    if x.size < 2:
         return float("nan"), float("nan")
-    if x.size == 1:
-        return float(x[0]), float(x[0])
     rng = np.random.default_rng(seed)
     stat = statistic(x[rng.integers(0, x.size, size=(n_boot, x.size))], axis=1)
     tail = 100 * (1 - level) / 2
@@ -55,13 +92,33 @@ def bootstrap_ci(values, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED, statistic
 
 def bootstrap_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
     """Percentile bootstrap interval of median(new) / median(base), both sides resampled
-    independently; NaNs when a side is empty."""
+    independently (samples from different launches or files); NaNs when a side has fewer
+    than 2 values: one run has no spread to resample."""
     a, b = _array(base), _array(new)
-    if a.size == 0 or b.size == 0:
+    if a.size < 2 or b.size < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     med_a = np.median(a[rng.integers(0, a.size, size=(n_boot, a.size))], axis=1)
     med_b = np.median(b[rng.integers(0, b.size, size=(n_boot, b.size))], axis=1)
+    return _ratio_percentiles(med_a, med_b, level)
+
+
+def paired_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
+    """Percentile bootstrap interval of median(new) / median(base) for paired samples:
+    ``base[i]`` and ``new[i]`` ran in the same round of one launch, so rounds are resampled
+    (both sides with the same indices) and the machine's drift between rounds cancels.
+    NaNs below 2 pairs."""
+    a, b = _array(base), _array(new)
+    if a.size != b.size:
+        raise ValueError("paired samples of different sizes")
+    if a.size < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, a.size, size=(n_boot, a.size))
+    return _ratio_percentiles(np.median(a[idx], axis=1), np.median(b[idx], axis=1), level)
+
+
+def _ratio_percentiles(med_a, med_b, level):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = med_b / med_a
     tail = 100 * (1 - level) / 2
@@ -70,16 +127,22 @@ def bootstrap_ratio_ci(base, new, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
 
 
 def outlier_mask(values, z=OUTLIER_Z):
-    """True where a value lies more than ``z`` robust standard deviations (1.4826 × MAD) from
-    the median. With MAD = 0 (most values equal) every value off the median is flagged."""
+    """True where a value lies more than ``z`` robust standard deviations from the median:
+    σ = 1.4826 × MAD, or, when MAD = 0 (half the values or more equal), 1.2533 × the mean
+    absolute deviation from the median (Iglewicz and Hoaglin). Nothing is flagged below
+    ``OUTLIER_MIN_N`` values (at n = 3 a point would be flagged whenever one gap exceeds 4.45×
+    the other) nor when every value is equal."""
     x = _array(values)
-    if x.size < 3:
+    if x.size < OUTLIER_MIN_N:
         return np.zeros(x.size, dtype=bool)
     med = np.median(x)
-    mad = np.median(np.abs(x - med))
-    if mad == 0:
-        return x != med
-    return np.abs(x - med) > z * _MAD_TO_SIGMA * mad
+    dev = np.abs(x - med)
+    sigma = _MAD_TO_SIGMA * np.median(dev)
+    if sigma == 0:
+        sigma = _MEANAD_TO_SIGMA * np.mean(dev)
+    if sigma == 0:
+        return np.zeros(x.size, dtype=bool)
+    return dev > z * sigma
 
 
 def jain_index(values):
@@ -106,6 +169,20 @@ def quantile(values, q):
     return float(np.quantile(x, q)) if x.size else float("nan")
 
 
+def min_values_for_quantile(q):
+    """Fewest values behind a q-quantile worth printing: 100 / (100 − 100q), 2 for the median,
+    100 for p99 (as gilbench's ``stats::min_values_for_quantile``)."""
+    if not 0 <= q < 1:
+        raise ValueError("quantile outside [0, 1)")
+    return math.ceil(1.0 / (1.0 - q) - 1e-9)
+
+
+def quantile_if_enough(values, q):
+    """``quantile(values, q)`` with ``min_values_for_quantile(q)`` values or more, else NaN."""
+    x = _array(values)
+    return quantile(x, q) if x.size >= min_values_for_quantile(q) else float("nan")
+
+
 def min_two_sided_p(m, n):
     """Smallest p-value the exact two-sided Mann–Whitney U test can give with sample sizes
     m and n (no ties): 2 / C(m+n, m), capped at 1. 3+3 → 0.1, 4+4 → 0.0286."""
@@ -121,6 +198,34 @@ def min_repetitions(alpha=0.05):
     while min_two_sided_p(n, n) >= alpha:
         n += 1
     return n
+
+
+def holm(p_values):
+    """Holm's step-down adjusted p-values (family-wise error control: reject where adjusted
+    p < alpha); NaNs (untested) stay NaN and do not count as tests."""
+    p = _array(p_values)
+    out = np.full(p.size, np.nan)
+    idx = np.flatnonzero(~np.isnan(p))
+    m = idx.size
+    if m:
+        order = idx[np.argsort(p[idx], kind="stable")]
+        adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+        out[order] = adj
+    return out
+
+
+def benjamini_hochberg(p_values):
+    """Benjamini–Hochberg adjusted p-values (false discovery rate control: reject where
+    adjusted p < alpha); NaNs (untested) stay NaN and do not count as tests."""
+    p = _array(p_values)
+    out = np.full(p.size, np.nan)
+    idx = np.flatnonzero(~np.isnan(p))
+    m = idx.size
+    if m:
+        order = idx[np.argsort(p[idx], kind="stable")]
+        scaled = p[order] * m / np.arange(1, m + 1)
+        out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return out
 
 
 def mann_whitney(base, new):

@@ -31,6 +31,19 @@ def interval(lo, hi):
     return f"[{seconds(lo)}, {seconds(hi)}]" if _ok(lo) and _ok(hi) else DASH
 
 
+def too_small(level):
+    """What an interval cell says when n cannot reach ``level``."""
+    return f"n too small for a {level:.0%} interval"
+
+
+def median_interval(lo, hi, reached, n, level=0.95):
+    """The median's interval with the coverage it reaches: '[1.2 s, 1.31 s] (97.9%)';
+    'n too small for a 95% interval' when there is none (``n`` ≥ 1)."""
+    if not (_ok(lo) and _ok(hi)):
+        return too_small(level) if n and n > 0 else DASH
+    return f"{interval(lo, hi)} ({percent(reached)})"
+
+
 def number(x, digits=3):
     """A plain number with ``digits`` significant digits."""
     return f"{x:.{digits}g}" if _ok(x) else DASH
@@ -72,7 +85,8 @@ def configurations(table, level=0.95):
         "mode": table["mode"],
         "reps": [f"{n}" + (f" (+{i} invalid)" if i else "") for n, i in zip(table["n"], table["n_invalid"])],
         "median": table["median_s"].map(seconds),
-        ci: [interval(lo, hi) for lo, hi in zip(table["ci_lo_s"], table["ci_hi_s"])],
+        ci: [median_interval(lo, hi, reached, n, level)
+             for lo, hi, reached, n in zip(table["ci_lo_s"], table["ci_hi_s"], table["ci_level"], table["n"])],
         "min": table["min_s"].map(seconds),
         "CV": table["cv"].map(lambda v: percent(v, 2)),
         "outliers": table["n_outliers"].astype(int),
@@ -82,9 +96,19 @@ def configurations(table, level=0.95):
         "baseline": table["baseline"].map(_origin),
         "vs none": table["speedup_vs_none"].map(times),
         "baseline (none)": table["baseline_none"].map(_origin),
-        "Karp–Flatt": table["karp_flatt"].map(number),
+        "Karp–Flatt": table["karp_flatt"].map(karp_flatt),
         "imbalance": table["imbalance"].map(number),
     })
+
+
+def karp_flatt(e):
+    """The serial fraction, with a note outside [0, 1]: below 0 the speedup beat the worker
+    count (superlinear: caches, or a noisy baseline), above 1 the parallel run was slower than
+    the sequential one."""
+    if not _ok(e):
+        return DASH
+    note = " (superlinear)" if e < 0 else " (worse than serial)" if e > 1 else ""
+    return number(e) + note
 
 
 def _origin(text):
@@ -131,10 +155,17 @@ def _summary_cell(value, column):
 
 def summary(rows):
     """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
-    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows, the
-    latency figures without a probe); no value (no baseline, CV of one run) shows as '-'."""
-    shown = [c for c in schema.SUMMARY_COLUMNS
-             if c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)]
+    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows) and the
+    latency figures when no row has latency events; no value (no baseline, CV of one run, a
+    percentile with too few events) shows as '-'."""
+    probed = any(r["latency_events"] for r in rows)
+
+    def show(c):
+        if c["name"].startswith("latency_"):
+            return probed                    # as gilbench: every latency figure beside its count
+        return c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)
+
+    shown = [c for c in schema.SUMMARY_COLUMNS if show(c)]
     return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
 
 

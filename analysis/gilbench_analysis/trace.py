@@ -68,11 +68,13 @@ def lock_ids(events, job_wide):
 
 def run_to_plot(trace, runs):
     """For each locked configuration that has trace events, the ``run_key`` of its first
-    measured run with events (``{config label: run_key}``; ``runs`` has ``config`` labels).
-    Configurations with several threads per rank come first: their lanes show contention."""
+    measured (non-warm-up), valid run with events (``{config label: run_key}``; ``runs`` has
+    ``config`` labels). Configurations with several threads per rank come first: their lanes
+    show contention."""
     traced = set(trace["run_key"].unique())
     chosen = {}
-    order = runs.assign(single=runs["threads"] == 1).sort_values(["single", "warmup", "start_s"], kind="stable")
+    runs = runs[(runs["warmup"].astype(int) == 0) & (runs["valid"].astype(int) == 1)]
+    order = runs.assign(single=runs["threads"] == 1).sort_values(["single", "start_s"], kind="stable")
     for _, row in order.iterrows():
         if row["run_key"] in traced and row["config"] not in chosen and row["lock"] != "none":
             chosen[row["config"]] = row["run_key"]

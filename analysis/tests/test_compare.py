@@ -68,7 +68,7 @@ def test_only_on_one_side(files, tmp_path):
 
 def test_exit_codes_and_fail_above(files):
     code, out, err = run_cli("compare", files["base"], files["base"])
-    assert code == 0 and "no significant change" in out and "at least 4 repetitions per side" in out
+    assert code == 0 and "no difference detected (n = 5/5)" in out and "at least 4 repetitions per side" in out
     code, out, err = run_cli("compare", files["base"], files["slower"], "--fail-above", "10")
     assert code == 1 and "1x1 none is 20.0% slower" in err and err.count("\n") == 1
     code, _, _ = run_cli("compare", files["base"], files["slower"], "--fail-above", "30")

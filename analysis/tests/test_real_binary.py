@@ -2,6 +2,7 @@
 threads and then two MPI ranks in one file (a), all lock policies with a trace (c); and schema
 3: a latency probe (probe.h5), one and two threads in two interpreters with a trace (interp.h5)."""
 
+import math
 import os
 import subprocess
 
@@ -55,7 +56,10 @@ def test_configurations_and_baselines(table):
     assert by.loc["1x2 gil 5ms", "baseline_none"] == "same launch"
     for cfg in expected:
         r = by.loc[cfg]
-        assert r["ci_lo_s"] <= r["median_s"] <= r["ci_hi_s"]
+        if r["n"] >= 6:                                    # the order-statistic CI needs 6 for 95 %
+            assert r["ci_lo_s"] <= r["median_s"] <= r["ci_hi_s"]
+        else:
+            assert math.isnan(r["ci_lo_s"]) and math.isnan(r["ci_hi_s"])
         assert r["min_s"] <= r["median_s"] and r["speedup"] > 0
     assert by.loc["1x2 gil 5ms", "busy_cores"] > 0 and by.loc["1x2 gil 5ms", "slice_s"] > 0
 
@@ -79,7 +83,7 @@ def test_report_on_real_files(real_files, table, tmp_path):
 
 def test_compare_a_file_with_itself(real_files):
     code, out, err = run_cli("compare", real_files["c"], real_files["c"], "--fail-above", "0")
-    assert code == 0, err
+    assert code == 5 and "no configuration could be tested" in err, err       # 3 a side: nothing tested
     frame = compare.compare(load([real_files["c"]], progress=False), load([real_files["c"]], progress=False))
     assert set(frame["verdict"]) == {compare.INSUFFICIENT}          # 3 repetitions a side
     pooled = compare.compare(load([real_files["a"], real_files["c"]], progress=False),
@@ -177,7 +181,10 @@ def test_latency_table_per_configuration(ds3, report3):
     assert r["events"] == values.size and r["runs"] == 2                 # the warm-up's events left out
     assert r["mean_s"] == pytest.approx(values.mean())
     assert r["median_s"] == pytest.approx(np.median(values))
-    assert r["p99_s"] == pytest.approx(np.percentile(values, 99))
+    if values.size >= 100:
+        assert r["p99_s"] == pytest.approx(np.percentile(values, 99))
+    else:
+        assert math.isnan(r["p99_s"])                                      # too few events for a p99
     md = (report3 / "report.md").read_text(encoding="utf-8")
     assert "## Latency probe" in md and "| configuration | events | mean | median | p99 | max |" in md
     row = (f"| {PROBED} | {values.size} | {tables.seconds(r['mean_s'])} | {tables.seconds(r['median_s'])} | "

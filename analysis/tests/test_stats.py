@@ -28,7 +28,7 @@ def test_bootstrap_ci_is_reproducible_and_contains_the_median():
     assert (lo, hi) == stats.bootstrap_ci(x, seed=7)
     assert lo <= stats.median(x) <= hi
     assert min(x) <= lo and hi <= max(x)
-    assert stats.bootstrap_ci([2.5]) == (2.5, 2.5)
+    assert all(math.isnan(v) for v in stats.bootstrap_ci([2.5]))     # one run: no interval
     assert all(math.isnan(v) for v in stats.bootstrap_ci([]))
 
 
@@ -51,7 +51,7 @@ def test_outliers_by_hand():
     # median 1.0, |dev| = 0, .01, .01, 0, 4 → MAD 0.01; 3 × 1.4826 × 0.01 = 0.0445 → only 5.0
     mask = stats.outlier_mask([1.0, 1.01, 0.99, 1.0, 5.0])
     assert mask.tolist() == [False, False, False, False, True]
-    # MAD 0: everything off the median is flagged
+    # MAD 0: σ = 1.2533 × mean |dev| = 1.2533 × 0.2, 3σ = 0.75 < 1 → the 2 is flagged
     assert stats.outlier_mask([1, 1, 1, 1, 2]).tolist() == [False] * 4 + [True]
     assert not stats.outlier_mask([1.0, 9.0]).any()      # too few to judge
 
@@ -90,3 +90,12 @@ def test_mann_whitney_exact_by_hand():
     assert p == pytest.approx(2 / 70)
     u, p = stats.mann_whitney([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     assert p == 1.0
+
+
+def test_holm_and_benjamini_hochberg_by_hand():
+    p = [0.01, 0.04, float("nan"), 0.03, 0.005]
+    # m = 4 tests; Holm: sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, then running max
+    assert np.allclose(stats.holm(p), [0.03, 0.06, np.nan, 0.06, 0.02], equal_nan=True)
+    # BH: 0.005·4/1, 0.01·4/2, 0.03·4/3, 0.04·4/4, then running min from the top
+    assert np.allclose(stats.benjamini_hochberg(p), [0.02, 0.04, np.nan, 0.04, 0.02], equal_nan=True)
+    assert stats.holm([0.2]).tolist() == [0.2] and stats.holm([]).size == 0

@@ -38,9 +38,10 @@ double stddev(const std::vector<double>& v) {
   return std::sqrt(ss / static_cast<double>(v.size() - 1));
 }
 
-double cv(const std::vector<double>& v) {
+std::optional<double> cv(const std::vector<double>& v) {
   const double m = mean(v);
-  return (v.size() < 2 || m == 0) ? 0.0 : stddev(v) / m;
+  if (v.size() < 2 || m == 0) return std::nullopt;
+  return stddev(v) / m;
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -51,6 +52,16 @@ double quantile(std::vector<double> v, double q) {
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const auto hi = static_cast<std::size_t>(std::ceil(pos));
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::size_t min_values_for_quantile(double q) {
+  if (q < 0 || q >= 1) throw std::invalid_argument("quantile outside [0, 1)");
+  return static_cast<std::size_t>(std::ceil(1.0 / (1.0 - q) - 1e-9));
+}
+
+std::optional<double> quantile_if_enough(std::vector<double> v, double q) {
+  if (v.size() < min_values_for_quantile(q)) return std::nullopt;
+  return quantile(std::move(v), q);
 }
 
 }  // namespace gilbench::stats

@@ -104,7 +104,7 @@ void measure_row(SummaryRow& row, const std::vector<const RunRecord*>& group, co
   row.repetitions = static_cast<std::int64_t>(walls.size());
   if (walls.empty()) return;
   row.median_s = stats::median(walls), row.min_s = stats::min(walls), row.cpu_s = stats::median(cpus);
-  if (walls.size() >= 2) row.cv = stats::cv(walls);
+  row.cv = stats::cv(walls);
   std::uint64_t switches = 0, acquisitions = 0;
   double hold = 0, wall = 0;
   for (const double w : walls) wall += w;
@@ -117,8 +117,8 @@ void measure_row(SummaryRow& row, const std::vector<const RunRecord*>& group, co
   if (acquisitions > 0) row.mean_slice_s = hold / static_cast<double>(acquisitions);
   row.latency_events = static_cast<std::int64_t>(lat.size());
   if (!lat.empty())
-    row.latency_mean_s = stats::mean(lat), row.latency_median_s = stats::median(lat),
-    row.latency_p99_s = stats::quantile(lat, 0.99);
+    row.latency_mean_s = stats::mean(lat), row.latency_median_s = stats::quantile_if_enough(lat, 0.5),
+    row.latency_p99_s = stats::quantile_if_enough(lat, 0.99);
 }
 
 }  // namespace

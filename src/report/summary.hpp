@@ -51,10 +51,10 @@ namespace gilbench {
   X(switches_per_s, f64, "1/s", "switches/s", rate, lock, "lock holder changes per second of wall time") \
   X(mean_slice_s, f64, "s", "slice", duration, lock, "mean time a thread held the lock per acquisition") \
   X(cpu_s, f64, "s", "CPU", duration, probe, "median CPU time of a run (all workers and the probe)") \
-  X(latency_events, i64, "", "", text, probe, "latency-probe events of the valid measured runs") \
+  X(latency_events, i64, "", "events", plain, probe, "latency-probe events of the valid measured runs (behind every latency figure)") \
   X(latency_mean_s, f64, "s", "lat mean", duration, probe, "mean latency of the probe's events") \
-  X(latency_median_s, f64, "s", "lat median", duration, probe, "median latency") \
-  X(latency_p99_s, f64, "s", "lat p99", duration, probe, "99th percentile of latency (linear interpolation)") \
+  X(latency_median_s, optf64, "s", "lat median", duration, probe, "median latency; none below 2 events") \
+  X(latency_p99_s, optf64, "s", "lat p99", duration, probe, "99th percentile of latency (linear interpolation); none below 100 events") \
   X(valid, flag, "", "valid", validity, all, "every measured run of the configuration did all its iterations")
 // clang-format on
 

@@ -39,9 +39,10 @@ std::string table_cell(const summary::Column& c, const T& v) {
   else if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "INVALID";
   else if constexpr (std::is_same_v<T, std::optional<double>>) {
     if (!v) return "-";
-    return c.format == Format::percent ? fixed(*v * 100, 1, "%")
-           : c.format == Format::ratio ? fixed(*v, 2, "x")
-                                       : fixed(*v, 2);
+    return c.format == Format::percent    ? fixed(*v * 100, 1, "%")
+           : c.format == Format::ratio    ? fixed(*v, 2, "x")
+           : c.format == Format::duration ? units::format_duration(*v)
+                                          : fixed(*v, 2);
   } else if constexpr (std::is_same_v<T, double>) {
     return c.format == Format::duration ? units::format_duration(v) : fixed(v, 0);
   } else {

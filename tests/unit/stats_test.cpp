@@ -23,9 +23,14 @@ TEST(Stats, StddevAndCvAgainstHandValues) {
   // {2,4,4,4,5,5,7,9}: mean 5, sum of squares 32, sample variance 32/7.
   const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
   EXPECT_DOUBLE_EQ(stddev(v), std::sqrt(32.0 / 7.0));
-  EXPECT_DOUBLE_EQ(cv(v), std::sqrt(32.0 / 7.0) / 5.0);
-  EXPECT_DOUBLE_EQ(cv({1.0}), 0.0);
-  EXPECT_DOUBLE_EQ(cv({2.0, 2.0, 2.0}), 0.0);
+  EXPECT_DOUBLE_EQ(*cv(v), std::sqrt(32.0 / 7.0) / 5.0);
+  EXPECT_DOUBLE_EQ(*cv({2.0, 2.0, 2.0}), 0.0);
+}
+
+// Issue 12, item 8: one run has no CV (was 0; gilbench-report says "-"), nor a zero mean.
+TEST(Stats, CvOfOneRunIsNone) {
+  EXPECT_FALSE(cv({1.0}).has_value());
+  EXPECT_FALSE(cv({0.0, 0.0}).has_value());
 }
 
 TEST(Stats, QuantileInterpolatesLikeNumpy) {
@@ -40,4 +45,17 @@ TEST(Stats, EmptyInputIsAnError) {
   EXPECT_THROW(median({}), std::invalid_argument);
   EXPECT_THROW(mean({}), std::invalid_argument);
   EXPECT_THROW(quantile({1.0}, 1.5), std::invalid_argument);
+}
+
+// Issue 12, item 10: a percentile needs 100/(100 - q) values behind it.
+TEST(Stats, QuantileNeedsEnoughValues) {
+  EXPECT_EQ(min_values_for_quantile(0.5), 2u);
+  EXPECT_EQ(min_values_for_quantile(0.9), 10u);
+  EXPECT_EQ(min_values_for_quantile(0.99), 100u);
+  EXPECT_FALSE(quantile_if_enough({1, 2, 3, 4, 5}, 0.99).has_value());  // an interpolated max
+  EXPECT_FALSE(quantile_if_enough({1}, 0.5).has_value());
+  EXPECT_DOUBLE_EQ(*quantile_if_enough({1, 2}, 0.5), 1.5);
+  std::vector<double> hundred(100);
+  for (std::size_t i = 0; i < hundred.size(); ++i) hundred[i] = static_cast<double>(i);
+  EXPECT_NEAR(*quantile_if_enough(hundred, 0.99), 98.01, 1e-9);
 }

@@ -84,3 +84,72 @@ TEST(Summary, CsvAndJsonHoldOnlyTheTable) {
   EXPECT_NE(json.str().find("\"median_s\": 2,"), std::string::npos) << json.str();
   EXPECT_NE(json.str().find("\"cv\": null"), std::string::npos) << json.str();
 }
+
+// Issue 12, item 1: 4 valid runs of 1.0 s and 3 invalid ones of 9.0 s, with lock samples and
+// latency events on every run: walls, CPU, repetitions, lock totals and latency come from the
+// 4 valid runs only (before: "repetitions 7, cv 0.966").
+TEST(Summary, InvalidRunsCountNowhere) {
+  std::vector<RunRecord> runs;
+  std::vector<Sample> samples;
+  std::vector<LatencyRecord> latency;
+  for (int i = 0; i < 7; ++i) {
+    const bool bad = i >= 4;
+    RunRecord r = run(i, 0, 1, "gil", bad ? 9.0 : 1.0);
+    r.valid = bad ? 0 : 1, r.cpu_s = bad ? 50.0 : 0.5;
+    runs.push_back(r);
+    Sample s;
+    s.run_id = i, s.lock.switches = bad ? 1000 : 10, s.lock.acquisitions = bad ? 1000 : 20;
+    s.lock.hold_s = bad ? 9.0 : 0.2;
+    samples.push_back(s);
+    LatencyRecord l;
+    l.run_id = i, l.latency_s = bad ? 1.0 : 0.001 * (i + 1);
+    latency.push_back(l);
+  }
+  const auto rows = summarise(runs, samples, latency);
+  ASSERT_EQ(rows.size(), 1u);
+  const SummaryRow& r = rows[0];
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.repetitions, 4);
+  EXPECT_DOUBLE_EQ(r.median_s, 1.0);
+  EXPECT_DOUBLE_EQ(*r.cv, 0.0);
+  EXPECT_DOUBLE_EQ(r.cpu_s, 0.5);
+  EXPECT_DOUBLE_EQ(r.switches_per_s, 40.0 / 4.0);  // Σ switches / Σ wall of the valid runs
+  EXPECT_DOUBLE_EQ(r.mean_slice_s, 0.8 / 80.0);    // Σ hold / Σ acquisitions
+  EXPECT_EQ(r.latency_events, 4);
+  EXPECT_DOUBLE_EQ(r.latency_mean_s, 0.0025);
+  EXPECT_DOUBLE_EQ(*r.latency_median_s, 0.0025);
+  EXPECT_DOUBLE_EQ(*r.speedup, 1.0);  // the baseline is the 4 valid runs too
+}
+
+// Issue 12, item 10: no p99 from 5 events (it was their interpolated maximum); the count is
+// printed beside the percentiles.
+TEST(Summary, LatencyPercentilesNeedEnoughEvents) {
+  std::vector<LatencyRecord> latency;
+  for (int i = 0; i < 5; ++i) {
+    LatencyRecord l;
+    l.run_id = 0, l.latency_s = 0.001 * (i + 1);
+    latency.push_back(l);
+  }
+  auto rows = summarise({run(0, 0, 1, "gil", 1.0)}, {}, latency);
+  EXPECT_EQ(rows[0].latency_events, 5);
+  EXPECT_DOUBLE_EQ(*rows[0].latency_median_s, 0.003);
+  EXPECT_FALSE(rows[0].latency_p99_s.has_value());
+  std::ostringstream table;
+  print_summary(table, rows, OutputFormat::table);
+  EXPECT_NE(table.str().find("events"), std::string::npos) << table.str();
+  for (int i = 5; i < 100; ++i) latency.push_back(latency[0]);
+  rows = summarise({run(0, 0, 1, "gil", 1.0)}, {}, latency);
+  EXPECT_TRUE(rows[0].latency_p99_s.has_value());
+}
+
+// Issue 12, item 9: one lock-metric definition (README "Lock metrics"), the same hand values as
+// gilbench-report's test_one_lock_metric_definition_on_both_sides: totals pooled over the
+// valid runs, not the median of per-run ratios (which would give 15/s and 25 ms).
+TEST(Summary, LockMetricsPoolTheRunsTotals) {
+  Sample a, b;
+  a.run_id = 0, a.lock.switches = 10, a.lock.acquisitions = 10, a.lock.hold_s = 0.1;
+  b.run_id = 1, b.lock.switches = 60, b.lock.acquisitions = 60, b.lock.hold_s = 2.4;
+  const auto rows = summarise({run(0, 0, 1, "gil", 1.0), run(1, 0, 1, "gil", 3.0)}, {a, b});
+  EXPECT_DOUBLE_EQ(rows[0].switches_per_s, 70.0 / 4.0);
+  EXPECT_DOUBLE_EQ(rows[0].mean_slice_s, 2.5 / 70.0);
+}
