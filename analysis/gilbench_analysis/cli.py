@@ -122,6 +122,10 @@ def _summary(args):
     table = metrics.config_table(ds, level=args.level, seed=args.seed)
     for line in report.reading(table):
         print(line.replace("**", ""))
+    cut = int(table["n_interrupted"].sum()) if "n_interrupted" in table else 0
+    if cut:
+        print(f"{cut} run{'' if cut == 1 else 's'} interrupted (a signal's --stop-grace ran out; status "
+              "interrupted): neither measured nor invalid, left out of the medians and speedups.")
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ gets 'insufficient data', never 'no significant change'.
 
 import pandas as pd
 
-from . import configs, stats, tables
+from . import configs, metrics, stats, tables
 
 FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no significant change", "insufficient data"
 ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
@@ -17,7 +17,7 @@ ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
 
 def _samples(ds):
     runs = configs.normalise(ds.runs)
-    runs = runs[(runs["warmup"].astype(int) == 0) & (runs["valid"].astype(int) == 1)]
+    runs = runs[(runs["warmup"].astype(int) == 0) & metrics.measurement(runs)]
     return {key: g["wall_s"].to_numpy(float) for key, g in runs.groupby(list(configs.KEYS), sort=False)}
 
 

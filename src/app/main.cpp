@@ -345,13 +345,12 @@ int Sweep::report(bool interrupted) {
   std::uint64_t iterations = 0;
   for (const RunRecord& r : runs_) {
     invalid += r.valid ? 0 : 1;
-    if (r.status == "interrupted")
-      ++cut;
-    else
-      iterations += r.count;
+    if (r.status == "interrupted") ++cut;
+    else iterations += r.count;
   }
-  const std::string cut_note = cut == 0 ? "" : "; " + std::to_string(cut) + (cut == 1 ? " run" : " runs") +
-                                                   " interrupted after --stop-grace (status interrupted, not measured)";
+  const std::string cut_note = cut == 0 ? ""
+                                        : "; " + std::to_string(cut) + (cut == 1 ? " run" : " runs") +
+                                              " interrupted after --stop-grace (status interrupted, not measured)";
   if (interrupted) {
     std::fprintf(stderr, "gilbench: interrupted by signal %d: %zu of %zu runs saved in %s%s\n",
                  signals::received_signal(), runs_.size(), total_runs(), cfg_.output.c_str(), cut_note.c_str());

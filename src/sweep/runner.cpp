@@ -241,8 +241,8 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   bool within_shares = true;  // no worker counted more than its share
   for (const Sample& s : out.samples) {
     done += s.iterations;
-    within_shares = within_shares && s.iterations <= worker_share(cfg_.count, cfg_.scaling, size_, rc.threads,
-                                                                   s.rank, s.thread);
+    within_shares = within_shares &&
+                    s.iterations <= worker_share(cfg_.count, cfg_.scaling, size_, rc.threads, s.rank, s.thread);
     r.wall_s = std::max(r.wall_s, s.wall_s);
   }
   // Stopped after --stop-grace with work left: interrupted, not INVALID; the samples' iterations
