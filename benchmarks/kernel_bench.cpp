@@ -1,9 +1,12 @@
 // The countdown kernel against a dependent-add chain measured in the same run. This machine kind
 // has no hardware counters: a chain of dependent register adds runs at exactly one add per cycle
 // on every x86-64 core, so (chain time per add) / (countdown time per iteration) is the kernel's
-// iterations per cycle. Target >= 0.95 (the compiler barrier must cost nothing).
+// iterations per cycle. Target >= 0.95 (the compiler barrier must cost nothing). The second
+// benchmark is the same for countdown_until, the loop of lock `none` with its stop poll (one
+// relaxed load every kStopPollIterations): it must stay >= 0.95 too (README, --stop-grace).
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -53,6 +56,27 @@ void BM_CountdownVsAddChain(benchmark::State& state) {
   state.counters["est_GHz"] = n / chain_s * 1e-9;
 }
 BENCHMARK(BM_CountdownVsAddChain)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->MinTime(0.5);
+
+std::atomic<bool> g_never_set{false};  // a global: the compiler cannot prove it stays false
+
+/// As above, for countdown_until (lock none's loop: countdown in batches, polling a stop flag).
+void BM_PolledCountdownVsAddChain(benchmark::State& state) {
+  double kernel_s = 0, chain_s = 0;
+  for (auto _ : state) {
+    kernel_s += seconds([] { return gilbench::countdown_until(kN, g_never_set); });
+    chain_s += seconds([] { return dependent_adds(kN); });
+  }
+  const double n = static_cast<double>(kN) * static_cast<double>(state.iterations());
+  state.counters["kernel_ns_per_iter"] = kernel_s / n * 1e9;
+  state.counters["cycle_ns"] = chain_s / n * 1e9;
+  state.counters["iters_per_cycle"] = chain_s / kernel_s;
+  state.counters["est_GHz"] = n / chain_s * 1e-9;
+}
+BENCHMARK(BM_PolledCountdownVsAddChain)
     ->Unit(benchmark::kMillisecond)
     ->Repetitions(5)
     ->ReportAggregatesOnly(true)

@@ -11,6 +11,12 @@
 #   GILBENCH_RESULTS  results directory (default: results/ under the submit/current directory)
 #   GILBENCH_MIN_LEFT a job of several steps (ranks-scan) starts no further step with fewer
 #                     seconds left than this (default 150: --signal=TERM@90 may come 30 s early)
+#   GILBENCH_SIGNAL_MARGIN  seconds between Slurm's warning signal and the time limit (default:
+#                     N of the script's `#SBATCH --signal=TERM@N`; set it when sbatch's command
+#                     line overrides --signal)
+#   GILBENCH_WRITE_RESERVE  seconds of that margin kept for saving the run in flight and exiting
+#                     (default 30): gilbench gets --stop-grace MARGIN-RESERVE (60s for TERM@90),
+#                     unless GILBENCH_ARGS sets --stop-grace itself
 # Account and partition: the #SBATCH lines of each script, or SBATCH_ACCOUNT / SBATCH_PARTITION.
 #
 # Binding everywhere (see docs/jobs.md): one task per MPI rank, `srun --cpus-per-task` given
@@ -77,6 +83,19 @@ gb_seconds_left() {
   echo $((d * 86400 + s))
 }
 
+# --stop-grace for gilbench: the signal margin (GILBENCH_SIGNAL_MARGIN, else the @N of this job
+# script's `#SBATCH --signal=` line, else 90) less GILBENCH_WRITE_RESERVE, at least 0. Slurm
+# runs a copy of the job script as $0, #SBATCH lines included. Empty when GILBENCH_ARGS has one.
+gb_stop_grace() {
+  local margin=${GILBENCH_SIGNAL_MARGIN:-} reserve=${GILBENCH_WRITE_RESERVE:-30} a
+  for a in "${GB_ARGS[@]}"; do [[ $a == --stop-grace* ]] && return 0; done
+  if [ -z "$margin" ] && [ -r "$0" ]; then
+    margin=$(sed -n 's/^#SBATCH[[:space:]]*--signal=[^@]*@\([0-9][0-9]*\).*/\1/p' "$0" | head -n 1)
+  fi
+  margin=${margin:-90}
+  echo "--stop-grace=$((margin > reserve ? margin - reserve : 0))s"
+}
+
 # gb_step TASKS CPUS_PER_TASK GILBENCH_ARGS... : one srun step, bound to cores (extra srun
 # options, e.g. the node layout, in the array GB_SRUN).
 # gilbench exits 5 when Slurm's --signal=TERM@… (or scancel --signal=TERM) stopped it: the
@@ -92,9 +111,10 @@ gb_step() {
     fi
   fi
   GB_STEPS=$((GB_STEPS + 1))
-  echo "+ srun ${GB_SRUN[*]} -n $n --cpus-per-task=$c --cpu-bind=cores gilbench $* ${GB_ARGS[*]}" >&2
+  local grace; grace=$(gb_stop_grace)
+  echo "+ srun ${GB_SRUN[*]} -n $n --cpus-per-task=$c --cpu-bind=cores gilbench $* $grace ${GB_ARGS[*]}" >&2
   OMP_NUM_THREADS=$c srun --mpi=pmix "${GB_SRUN[@]}" --ntasks="$n" --cpus-per-task="$c" --cpu-bind=cores \
-    "$GILBENCH" "$@" "${GB_ARGS[@]}"
+    "$GILBENCH" "$@" ${grace:+"$grace"} "${GB_ARGS[@]}"
   rc=$?
   case $rc in
     0) ;;

@@ -128,6 +128,10 @@ def _summary(args):
         print("\nCaveats:")
         for line in notes:
             print(f"- {line}")
+    cut = int(table["n_interrupted"].sum()) if "n_interrupted" in table else 0
+    if cut:
+        print(f"{cut} run{'' if cut == 1 else 's'} interrupted (a signal's --stop-grace ran out; status "
+              "interrupted): neither measured nor invalid, left out of the medians and speedups.")
     return EXIT_OK
 
 

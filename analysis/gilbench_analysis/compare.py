@@ -15,7 +15,7 @@ alpha of the time however many configurations it guards).
 import numpy as np
 import pandas as pd
 
-from . import configs, stats, tables
+from . import configs, metrics, stats, tables
 
 FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no difference detected", "insufficient data"
 ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
@@ -34,7 +34,7 @@ def _match_key(key, auto_s):
 def _samples(ds):
     """``{match key: (wall times, configuration key, sorted Ns)}`` of the valid measured runs."""
     runs = configs.normalise(ds.runs)
-    runs = runs[(runs["warmup"].astype(int) == 0) & (runs["valid"].astype(int) == 1)]
+    runs = runs[(runs["warmup"].astype(int) == 0) & metrics.measurement(runs)]
     auto = runs["count_auto_s"].astype(float).fillna(0.0) if "count_auto_s" in runs.columns else 0.0
     out = {}
     for full, g in runs.assign(_auto=auto).groupby([*configs.KEYS, "_auto"], sort=False):

@@ -1,8 +1,9 @@
 """Metrics: pure scaling and lock formulas, then the per-run and per-configuration tables.
 
 Per configuration (see configs.py) the statistics use measured repetitions only: warm-ups are
-left out, runs that failed validation (``valid = 0``) are counted but left out, outliers are
-flagged and kept.
+left out, runs that failed validation (``valid = 0``) are counted but left out, runs a signal
+cut short (``status = interrupted``, after --stop-grace) are neither measurements nor invalid:
+counted apart (``n_interrupted``) and left out, outliers are flagged and kept.
 """
 
 import os
@@ -121,6 +122,18 @@ def run_metrics(samples):
     return pd.DataFrame(rows, columns=["run_key", *RUN_METRICS])
 
 
+def interrupted(runs):
+    """Mask of the runs a signal cut short after --stop-grace (``status = interrupted``)."""
+    if "status" not in runs:
+        return pd.Series(False, index=runs.index)
+    return runs["status"].astype(str) == "interrupted"
+
+
+def measurement(runs):
+    """Mask of the runs that count as measurements: valid and not interrupted."""
+    return (runs["valid"].astype(int) == 1) & ~interrupted(runs)
+
+
 def measured_runs(ds):
     """Normalised non-warm-up runs with their per-run metrics, ``config`` label and an
     ``outlier`` flag (robust z > 3 within the configuration, valid runs only)."""
@@ -128,7 +141,7 @@ def measured_runs(ds):
     runs = runs[runs["warmup"].astype(int) == 0].merge(run_metrics(ds.samples), on="run_key", how="left")
     runs = configs.with_labels(runs, configs.varying_keys(runs))
     runs["outlier"] = False
-    valid = runs["valid"].astype(int) == 1
+    valid = measurement(runs)
     for _, idx in runs[valid].groupby(list(configs.KEYS)).groups.items():
         runs.loc[idx, "outlier"] = stats.outlier_mask(runs.loc[idx, "wall_s"])
     return runs.reset_index(drop=True)
@@ -209,14 +222,17 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
     ``measured_runs(ds)`` when the caller already has it.
     """
     runs = measured_runs(ds) if runs is None else runs
-    is_valid = runs["valid"].astype(int) == 1
+    is_valid = measurement(runs)
+    cut = interrupted(runs)
     valid = runs[is_valid]
     records = []
     for key, group in runs.groupby(list(configs.KEYS), sort=False):
         g = group[is_valid.loc[group.index]]
+        n_cut = int(cut.loc[group.index].sum())
         row = dict(zip(configs.KEYS, key))
         row.update(config=group["config"].iloc[0], workers=int(group["workers"].iloc[0]),
-                   mode=group["mode"].iloc[0], work=int(group["work"].iloc[0]), n=len(g), n_invalid=len(group) - len(g),
+                   mode=group["mode"].iloc[0], work=int(group["work"].iloc[0]), n=len(g),
+                   n_invalid=len(group) - len(g) - n_cut, n_interrupted=n_cut,
                    n_outliers=int(g["outlier"].sum()), launches=group["launch_key"].nunique(),
                    files=group["file"].nunique())
         row.update(_time_summary(g["wall_s"].to_numpy(float), level, seed))
@@ -299,7 +315,7 @@ def summary_rows(ds):
     configuration order."""
     runs = configs.normalise(ds.runs)
     runs = runs[runs["warmup"].astype(int) == 0]
-    is_valid = runs["valid"].astype(int) == 1
+    is_valid = measurement(runs)
     valid = runs[is_valid]
     order = {path: i for i, path in enumerate(ds.files)}
     groups = sorted(runs.groupby(list(configs.KEYS), sort=False),
@@ -309,7 +325,7 @@ def summary_rows(ds):
     for _, group in groups:
         g = group[is_valid.loc[group.index]]
         row = _summary_key(group.iloc[0])
-        row.update(_summary_times(g), valid=bool(is_valid.loc[group.index].all()))
+        row.update(_summary_times(g), valid=bool((group["valid"].astype(int) == 1).all()))
         own = set(group["launch_key"]), set(group["file"])
         for col, origin, free in (("speedup", "baseline", False), ("speedup_vs_none", "baseline_none", True)):
             base_t, where = baseline(valid, row, *own, lock_free=free)
@@ -407,14 +423,14 @@ def backlog_share(events):
 def latency_events(ds, runs):
     """The /latency events of the measured (non-warm-up), valid runs, with their run's
     configuration columns and ``config`` label."""
-    valid = runs[runs["valid"].astype(int) == 1]
+    valid = runs[measurement(runs)]
     return ds.latency.merge(valid[["run_key", *configs.KEYS, "config", "workers", "mode", "work"]], on="run_key")
 
 
 def representative_runs(runs):
     """Per configuration, the ``run_key`` of the valid measured run whose wall time is closest
     to the configuration's median (the run a plot of single runs shows)."""
-    valid = runs[runs["valid"].astype(int) == 1]
+    valid = runs[measurement(runs)]
     chosen = {}
     for cfg, g in valid.groupby("config", sort=False):
         med = stats.median(g["wall_s"])

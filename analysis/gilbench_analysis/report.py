@@ -82,7 +82,7 @@ BACKLOG_NOTE = 0.05
 
 def caveats(table, runs, latency=None, level=0.95):
     """Sentences about what limits the reading: oversubscription, noise, few repetitions,
-    invalid runs, baselines taken from another launch, latency events that queued behind the
+    invalid runs, interrupted runs, baselines taken from another launch, latency events that queued behind the
     probe's previous event (``latency``: the latency table)."""
     notes = []
     over = sorted(set(runs.loc[runs["oversubscribed"].astype(int) == 1, "config"]))
@@ -102,6 +102,12 @@ def caveats(table, runs, latency=None, level=0.95):
     if len(bad):
         notes.append("Runs that failed validation were left out: " + ", ".join(
             f"{c} ({n})" for c, n in zip(bad["config"], bad["n_invalid"])) + ".")
+    cut = table[table["n_interrupted"] > 0] if "n_interrupted" in table else table.iloc[0:0]
+    if len(cut):
+        n = int(cut["n_interrupted"].sum())
+        notes.append(f"{n} run{'' if n == 1 else 's'} interrupted (a signal's --stop-grace ran out; neither "
+                     "measured nor invalid, left out): " + ", ".join(
+                         f"{c} ({k})" for c, k in zip(cut["config"], cut["n_interrupted"])) + ".")
     shared = table[~table["baseline"].isin(["same launch", ""])]
     if len(shared):
         notes.append("Speedups of " + ", ".join(f"{c} ({o})" for c, o in zip(shared["config"], shared["baseline"]))

@@ -83,7 +83,9 @@ def configurations(table, level=0.95):
     return pd.DataFrame({
         "configuration": table["config"],
         "mode": table["mode"],
-        "reps": [f"{n}" + (f" (+{i} invalid)" if i else "") for n, i in zip(table["n"], table["n_invalid"])],
+        "reps": [f"{n}" + (f" (+{i} invalid)" if i else "") + (f" (+{c} interrupted)" if c else "")
+                 for n, i, c in zip(table["n"], table["n_invalid"],
+                                    table["n_interrupted"] if "n_interrupted" in table else [0] * len(table))],
         "median": table["median_s"].map(seconds),
         ci: [median_interval(lo, hi, reached, n, level)
              for lo, hi, reached, n in zip(table["ci_lo_s"], table["ci_hi_s"], table["ci_level"], table["n"])],

@@ -206,3 +206,24 @@ def test_jain_fairness_is_per_lock(v3):
     assert _row(v3, "2x1 gil 5ms job-wide")["jain"] == pytest.approx(0.8)
     assert math.isnan(_row(v3, "1x1 gil 5ms")["jain"])
     assert metrics.lock_fairness([0.6, 0.5, 0.2, 0.5], ["a", "b", "a", "b"]) == pytest.approx(0.9)
+
+
+def test_interrupted_runs_are_counted_apart_not_used(tmp_path):
+    """A run a signal cut short (status interrupted, valid 1) is neither a measurement nor
+    INVALID: counted in n_interrupted, left out of medians, speedups and the summary."""
+    b = Builder(4)
+    b.add(1, 1, [2.0, 2.0, 2.0, 0.5])
+    b.runs[-1]["status"] = "interrupted"
+    b.add(1, 2, [1.0, 1.0, 0.1])
+    b.runs[-1]["status"] = "interrupted"
+    ds = load([str(b.write(tmp_path / "cut.h5"))], progress=False)
+    t = metrics.config_table(ds)
+    seq, par = _row(t, "1x1 none"), _row(t, "1x2 none")
+    assert (seq["n"], seq["n_invalid"], seq["n_interrupted"]) == (3, 0, 1) and seq["median_s"] == 2.0
+    assert (par["n"], par["n_invalid"], par["n_interrupted"]) == (2, 0, 1)
+    assert par["speedup"] == pytest.approx(2.0)
+    rows = {r["label"]: r for r in metrics.summary_rows(ds)}
+    assert rows["1x1 none"]["repetitions"] == 3 and rows["1x1 none"]["median_s"] == 2.0
+    assert rows["1x2 none"]["speedup"] == pytest.approx(2.0) and rows["1x2 none"]["valid"] is True
+    older = Builder(3).add(1, 1, [2.0, 2.0]).write(tmp_path / "v3.h5")
+    assert _row(metrics.config_table(load([str(older)], progress=False)), "1x1 none")["n_interrupted"] == 0

@@ -26,9 +26,9 @@ constexpr std::size_t member_count() {
   else return sizeof...(A);
 }
 static_assert(std::is_aggregate_v<Config>);
-/// settings_of() covers 18 members (count and count_auto_s are both --count); 2 are not compared:
+/// settings_of() covers 19 members (count and count_auto_s are both --count); 2 are not compared:
 /// quiet (only rank 0 prints) and command_line (MPMD ranks differ in it by design).
-constexpr std::size_t kMembersCompared = 18, kMembersNotCompared = 2;
+constexpr std::size_t kMembersCompared = 19, kMembersNotCompared = 2;
 static_assert(member_count<Config>() == kMembersCompared + kMembersNotCompared,
               "Config gained or lost a member: list it in settings_of() (or as not compared) and update the counts");
 
@@ -135,6 +135,7 @@ std::vector<Setting> settings_of(const Config& c) {
       {"--interpreters", num(c.interpreters)},
       {"--output", c.output},
       {"--format", text_of(c.format)},
+      {"--stop-grace", exact_duration(c.stop_grace)},
   };
 }
 

@@ -49,7 +49,8 @@ constexpr const char* kFooter =
     "\n"
     "EXIT CODES\n"
     "  0 success   2 bad argument   3 INVALID (work not done as asked)   4 results file error\n"
-    "  5 interrupted by SIGTERM/SIGINT (finished repetitions are saved)   6 failure during a run\n"
+    "  5 interrupted by SIGTERM/SIGINT/SIGUSR1 (finished runs are saved; the run in flight too, after\n"
+    "    --stop-grace, with status interrupted)   6 failure during a run\n"
     "  7 stdout failed (full disk, closed, reader gone): the summary is lost, the results file is complete\n"
     "\n"
     "ENVIRONMENT\n"
@@ -132,6 +133,16 @@ std::int64_t positive_integer(const std::string& text) {
   const std::uint64_t v = units::parse_count(text);  // accepts 100, 1k, ...
   if (v > static_cast<std::uint64_t>(INT64_MAX / 1024)) throw std::invalid_argument(text + " is too large");
   return static_cast<std::int64_t>(v);
+}
+
+/// A duration that may be zero ("0", "0s", "0ms"), else units::parse_duration.
+std::chrono::nanoseconds grace_duration(const std::string& text) {
+  const std::size_t end = std::min(text.find_first_not_of("0."), text.size());
+  const std::string number = text.substr(0, end), unit = text.substr(end);
+  if (number.find('0') != std::string::npos && std::count(number.begin(), number.end(), '.') <= 1 &&
+      (unit.empty() || unit == "s" || unit == "ms" || unit == "us" || unit == "ns" || unit == "min"))
+    return std::chrono::nanoseconds(0);
+  return units::parse_duration(text);
 }
 
 gil::Policy parse_lock(const std::string& text) {
@@ -341,6 +352,13 @@ void add_output_options(CLI::App& app, Config& cfg) {
              "Summary on stdout: table, csv or json (csv/json: stdout holds nothing else)")
       ->group(out);
   app.add_flag("-q,--quiet", cfg.quiet, "No header or progress line on stderr")->group(out);
+  add_parsed(app, "--stop-grace",
+             "After SIGTERM/SIGINT/SIGUSR1, how long the run in flight may still run; past it, it stops at its "
+             "next poll and is saved with status interrupted (0: at once; a second signal: at once)",
+             [&cfg](const std::string& t) { cfg.stop_grace = grace_duration(t); })
+      ->default_str(units::format_duration(to_seconds(Config{}.stop_grace)))
+      ->group(out)
+      ->type_name("DUR");
 }
 
 /// Options that are fine alone but not together; throws std::invalid_argument naming them.

@@ -44,6 +44,9 @@ struct Config {
   OutputFormat format = OutputFormat::table;
   bool quiet = false;  ///< no header/progress on stderr
 
+  // Signals: how long a run in flight may go on after SIGTERM/SIGINT/SIGUSR1 (0: stop at once)
+  std::chrono::nanoseconds stop_grace{std::chrono::seconds(30)};
+
   // Provenance
   std::string command_line;
 };

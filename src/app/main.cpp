@@ -249,7 +249,7 @@ class Sweep {
 };
 
 bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
-  Runner runner(cfg_, w_.comm, launch_start);
+  Runner runner(cfg_, w_.comm, launch_start, &signals::run_stop());
   std::int64_t next_run_id = w_.rank == 0 ? store_->info().next_run_id : 0;
   MPI_Bcast(&next_run_id, 1, MPI_INT64_T, 0, w_.comm);  // every rank tags its samples alike
   for (const auto& planned : rounds_) {
@@ -352,21 +352,25 @@ std::vector<RunRecord> Sweep::file_runs() const {
 int Sweep::report(bool interrupted) {
   int code = 0;
   progress_.finish();
-  if (interrupted) {
-    std::fprintf(stderr, "gilbench: interrupted by %s: %zu of %zu runs saved in %s\n", describe(stop_, w_.size).c_str(),
-                 runs_.size(), total_runs(), cfg_.output.c_str());
-    code = static_cast<int>(ExitCode::interrupted);
-  }
-  std::size_t invalid = 0;
+  std::size_t invalid = 0, cut = 0;  // cut: status interrupted (neither measured nor INVALID)
   std::uint64_t iterations = 0;
   for (const RunRecord& r : runs_) {
     invalid += r.valid ? 0 : 1;
-    iterations += r.count;
+    if (r.status == "interrupted") ++cut;
+    else iterations += r.count;
+  }
+  const std::string cut_note = cut == 0 ? ""
+                                        : "; " + std::to_string(cut) + (cut == 1 ? " run" : " runs") +
+                                              " interrupted after --stop-grace (status interrupted, not measured)";
+  if (interrupted) {
+    std::fprintf(stderr, "gilbench: interrupted by %s: %zu of %zu runs saved in %s%s\n", describe(stop_, w_.size).c_str(),
+                 runs_.size(), total_runs(), cfg_.output.c_str(), cut_note.c_str());
+    code = static_cast<int>(ExitCode::interrupted);
   }
   FILE* verdict_stream = cfg_.format == OutputFormat::table ? stdout : stderr;
   if (invalid == 0)
-    std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)\n",
-                 runs_.size(), units::format_count(iterations).c_str());
+    std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)%s\n",
+                 runs_.size() - cut, units::format_count(iterations).c_str(), cut_note.c_str());
   else
     std::fprintf(verdict_stream, "INVALID: %zu of %zu runs did not count the iterations asked\n", invalid,
                  runs_.size());
@@ -429,6 +433,7 @@ int run_main(int argc, char** argv) {
   // action; it stops the sweep after its first run like any later one.
   signals::install();
   const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
+  if (parsed.action == ParseResult::Action::run) signals::set_grace(parsed.config.stop_grace);
   if (parsed.action == ParseResult::Action::exit && !under_mpi_launcher()) {
     // --help, --version, --schema, a bad argument on a plain command line: answered without
     // MPI_Init, which alone takes ~0.35 s in singleton mode.

@@ -27,6 +27,7 @@ class GilLock final : public Lock {
   GilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
       : nthreads_(nthreads),
         interval_(p.switch_interval),
+        stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(trace_epoch(t, Clock::now())),
         hook_(std::move(hook)),
@@ -47,6 +48,8 @@ class GilLock final : public Lock {
       n -= k;
       if (hook_) [[unlikely]]
         hook_(tid, k);
+      if (stop_.load(std::memory_order_relaxed)) [[unlikely]]
+        break;  // --stop-grace is over: release and report the iterations done
       // The check point: CPython's eval_breaker test on a loop back-edge.
       if (drop_request_.load(std::memory_order_relaxed) && n > 0) [[unlikely]] {
         ++c.forced_drops;
@@ -154,6 +157,7 @@ class GilLock final : public Lock {
 
   const int nthreads_;
   const std::chrono::nanoseconds interval_;
+  const std::atomic<bool>& stop_;
   const TraceOptions trace_opts_;
   const Clock::time_point epoch_;
   const HeldHook hook_;

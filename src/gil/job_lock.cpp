@@ -113,6 +113,7 @@ class JobLock final : public Lock {
           HeldHook hook)
       : policy_(p.policy),
         period_(p.check_interval * p.tick_iterations),
+        run_stop_(detail::stop_flag(p)),
         comm_(comm),
         threads_(threads_per_rank),
         trace_opts_(t),
@@ -248,6 +249,8 @@ class JobLock final : public Lock {
       n -= k;
       if (hook_) [[unlikely]]
         hook_(tid, k);
+      if (run_stop_.load(std::memory_order_relaxed)) [[unlikely]]
+        break;  // --stop-grace is over: release and report the iterations done
       // The check point: a drop request for this tenure, delivered by the agent.
       if (n > 0 && flag_tenure_.load(std::memory_order_relaxed) == g.tenure) [[unlikely]] {
         ++c.forced_drops;
@@ -305,12 +308,15 @@ class JobLock final : public Lock {
         if (hook_) hook_(tid, 0);
         continue;
       }
-      const std::uint64_t k = n < ticker ? n : ticker;
+      std::uint64_t k = n < ticker ? n : ticker;
+      if (k > kStopPollIterations) k = kStopPollIterations;  // a long check interval still polls the stop
       done += countdown(k);
       n -= k;
       ticker -= k;
       if (hook_) [[unlikely]]
         hook_(tid, k);
+      if (run_stop_.load(std::memory_order_relaxed)) [[unlikely]]
+        break;
     }
     release_only(tid, c, tr, g.tenure, tenure_start, static_cast<std::int64_t>(ticker));
     return done;
@@ -495,6 +501,7 @@ class JobLock final : public Lock {
 
   const Policy policy_;
   const std::int64_t period_;
+  const std::atomic<bool>& run_stop_;  // Params::stop
   MPI_Comm comm_;
   int rank_ = 0, nranks_ = 1;
   const int threads_;

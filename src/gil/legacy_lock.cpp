@@ -29,6 +29,7 @@ class LegacyGilLock final : public Lock {
   LegacyGilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
       : nthreads_(nthreads),
         period_(static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations)),
+        stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(trace_epoch(t, Clock::now())),
         hook_(std::move(hook)),
@@ -59,12 +60,15 @@ class LegacyGilLock final : public Lock {
         if (hook_) hook_(tid, 0);
         continue;
       }
-      const std::uint64_t k = n < budget ? n : budget;
+      std::uint64_t k = n < budget ? n : budget;
+      if (k > kStopPollIterations) k = kStopPollIterations;  // a long check interval still polls the stop
       done += countdown(k);
       n -= k;
       ticker_.store(budget - k, std::memory_order_relaxed);
       if (hook_) [[unlikely]]
         hook_(tid, k);
+      if (stop_.load(std::memory_order_relaxed)) [[unlikely]]
+        break;  // --stop-grace is over: release and report the iterations done
     }
     release_sem(c, tr, tenure);
     return done;
@@ -167,6 +171,7 @@ class LegacyGilLock final : public Lock {
 
   const int nthreads_;
   const std::uint64_t period_;  // check_interval × tick_iterations
+  const std::atomic<bool>& stop_;
   const TraceOptions trace_opts_;
   const Clock::time_point epoch_;
   const HeldHook hook_;

@@ -63,18 +63,25 @@ void check_tid(int tid, int nthreads) {
   }
 }
 
+const std::atomic<bool>& stop_flag(const Params& p) noexcept {
+  static const std::atomic<bool> never{false};
+  return p.stop != nullptr ? *p.stop : never;
+}
+
 namespace {
 
 /// `none`: free threads. Nothing to take; ctx_* are still measured (they are the OS's, not the
-/// lock's). The hook, if any, is called once per run with n (there is no exclusion to check).
+/// lock's). The hook, if any, is called once per run with the iterations done (there is no
+/// exclusion to check). Params::stop is polled every kStopPollIterations.
 class NoLock final : public Lock {
  public:
-  NoLock(int nthreads, HeldHook hook) : nthreads_(nthreads), hook_(std::move(hook)) {}
+  NoLock(int nthreads, const std::atomic<bool>& stop, HeldHook hook)
+      : nthreads_(nthreads), stop_(stop), hook_(std::move(hook)) {}
   Policy policy() const noexcept override { return Policy::none; }
   std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* /*trace*/) override {
     check_tid(tid, nthreads_);
     const CtxScope ctx(c);
-    const std::uint64_t done = countdown(n);
+    const std::uint64_t done = countdown_until(n, stop_);
     if (hook_) hook_(tid, done);
     return done;
   }
@@ -83,13 +90,14 @@ class NoLock final : public Lock {
 
  private:
   int nthreads_;
+  const std::atomic<bool>& stop_;
   HeldHook hook_;
 };
 
 }  // namespace
 
-std::unique_ptr<Lock> make_no_lock(int nthreads, HeldHook hook) {
-  return std::make_unique<NoLock>(nthreads, std::move(hook));
+std::unique_ptr<Lock> make_no_lock(int nthreads, const std::atomic<bool>& stop, HeldHook hook) {
+  return std::make_unique<NoLock>(nthreads, stop, std::move(hook));
 }
 
 }  // namespace detail
@@ -98,7 +106,7 @@ std::unique_ptr<Lock> make_lock(const Params& p, int nthreads, TraceOptions trac
   if (auto err = validate(p)) throw std::invalid_argument("gil: " + *err);
   if (nthreads < 1) throw std::invalid_argument("gil: need at least one thread");
   switch (p.policy) {
-    case Policy::none: return detail::make_no_lock(nthreads, std::move(hook));
+    case Policy::none: return detail::make_no_lock(nthreads, detail::stop_flag(p), std::move(hook));
     case Policy::gil: return detail::make_gil_lock(p, nthreads, trace, std::move(hook));
     case Policy::legacy_gil: return detail::make_legacy_gil_lock(p, nthreads, trace, std::move(hook));
   }

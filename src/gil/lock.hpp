@@ -45,6 +45,7 @@
 //               difference at 100 is ignored: here the period is exactly check_interval ticks.)
 //
 // Tick mapping (kDefaultTickIterations): see the derivation below.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -95,6 +96,11 @@ struct Params {
   std::int64_t check_interval = 100;
   /// legacy-gil: kernel iterations per tick (see kDefaultTickIterations). > 0.
   std::int64_t tick_iterations = kDefaultTickIterations;
+  /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
+  /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every
+  /// kStopPollIterations (sweep/kernel.hpp), none every kStopPollIterations — and then releases
+  /// and returns the iterations done so far. Null: never set. Not owned; must outlive the lock.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Why `p` is unusable ("switch interval must be > 0", ...), or nullopt when it is fine.
@@ -176,7 +182,7 @@ class Lock {
 
   /// Thread `tid` takes the lock, runs countdown(n) under it with the policy's check points
   /// (dropping / re-taking as the policy says), releases it, and returns the iterations done
-  /// (== n). Adds this run's events to `c` (including ctx_* from getrusage(RUSAGE_THREAD)
+  /// (== n, or fewer when Params::stop was set: then it stops at its next check point). Adds this run's events to `c` (including ctx_* from getrusage(RUSAGE_THREAD)
   /// deltas) and, when tracing is enabled and `trace` is not null, appends this thread's events
   /// (bounded by TraceOptions; when tracing is off nothing is timed or recorded).
   /// REQUIRES: `tid` does not hold the lock.

@@ -14,7 +14,8 @@
 namespace gilbench {
 namespace {
 
-bool measured_valid(const RunRecord& r) { return r.warmup == 0 && r.valid != 0; }
+/// A measurement: measured (not a warm-up), valid, and not cut short by a signal.
+bool measured_valid(const RunRecord& r) { return r.warmup == 0 && r.valid != 0 && r.status != "interrupted"; }
 
 /// The run with the parameters its lock does not use set neutral (as the summary reports them).
 RunRecord normalised(RunRecord r) {

@@ -16,7 +16,7 @@
 
 namespace gilbench {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read versions 1..current
 
 // clang-format off
@@ -79,14 +79,15 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(repetition, i32, 0, "", 1, false, 0, "0-based; warm-ups and measured repetitions are numbered separately") \
   X(warmup, u8, 0, "", 1, true, 0, "1 for a warm-up repetition (not used in statistics)") \
   X(wall_s, f64, 0, "s", 1, true, 0.0, "max wall time over all workers") \
-  X(valid, u8, 0, "", 1, false, 1, "1 when the iterations summed over all workers == count") \
+  X(valid, u8, 0, "", 1, false, 1, "1 when the iterations summed over all workers == count (status interrupted: none over its share)") \
   X(round, i32, 0, "", 1, false, 0, "round-robin round in which the run was made") \
   X(start_s, f64, 0, "s", 1, false, 0.0, "start of the run relative to the launch start") \
   X(oversubscribed, u8, 0, "", 1, false, 0, "1 when workers outnumber allowed CPUs on a host") \
   X(shared_cores, u8, 0, "", 1, false, 0, "1 when two workers of the run started or ended on the same CPU") \
   X(interpreters, i32, 0, "", 3, false, 1, "emulated interpreters per rank, each with its own lock") \
   X(probe_period_s, f64, 0, "s", 3, false, 0.0, "latency-probe period; 0 when no probe ran") \
-  X(cpu_s, f64, 0, "s", 3, false, ::gilbench::kUnknown, "CPU time of every worker of the run, plus the probe thread")
+  X(cpu_s, f64, 0, "s", 3, false, ::gilbench::kUnknown, "CPU time of every worker of the run, plus the probe thread") \
+  X(status, text, 16, "", 4, false, "complete", "complete, or interrupted: a signal's --stop-grace ran out before the workers finished (each worker's iterations in /samples; valid then means no worker counted more than its share); neither a measurement nor INVALID")
 
 /// The columns of a worker's own; the lock counters (gil/lock.hpp) follow them in /samples.
 #define GILBENCH_SAMPLE_COLUMNS(X) \

@@ -1,6 +1,7 @@
 #pragma once
 // The countdown kernel: the work every worker does. Header-only so the locked variants in
 // src/gil/ inline it into their batch loops.
+#include <atomic>
 #include <cstdint>
 
 namespace gilbench {
@@ -15,6 +16,24 @@ inline std::uint64_t countdown(std::uint64_t n) noexcept {
     --n;
     ++done;
     asm volatile("" : "+r"(n), "+r"(done));
+  }
+  return done;
+}
+
+/// Iterations between two polls of the stop flag where a loop has no check points of its own
+/// (lock `none`; legacy-gil batches longer than this): 2^20, ~0.3 ms at one iteration per cycle.
+/// One relaxed load and a predictable branch per 2^20 iterations (benchmarks/kernel_bench.cpp).
+inline constexpr std::uint64_t kStopPollIterations = std::uint64_t{1} << 20;
+
+/// countdown(n) in batches of kStopPollIterations that stops early once `stop` is set (polled
+/// before every batch, so a set flag stops it before any work). Returns the iterations done:
+/// n, or fewer when stopped — exactly the iterations counted either way.
+inline std::uint64_t countdown_until(std::uint64_t n, const std::atomic<bool>& stop) noexcept {
+  std::uint64_t done = 0;
+  while (n > 0 && !stop.load(std::memory_order_relaxed)) {
+    const std::uint64_t k = n < kStopPollIterations ? n : kStopPollIterations;
+    done += countdown(k);
+    n -= k;
   }
   return done;
 }

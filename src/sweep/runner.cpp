@@ -56,17 +56,19 @@ std::vector<T> gather_varying(const std::vector<T>& mine, MPI_Comm comm, int ran
 
 }  // namespace
 
-Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start)
-    : cfg_(cfg), comm_(comm), launch_start_(launch_start), host_(provenance::hostname()) {
+Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start,
+               const std::atomic<bool>* stop)
+    : cfg_(cfg), comm_(comm), launch_start_(launch_start), stop_(stop), host_(provenance::hostname()) {
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
 }
 
 namespace {
 
-gil::Params lock_params(const RunConfig& rc, std::int64_t tick_iterations) {
+gil::Params lock_params(const RunConfig& rc, std::int64_t tick_iterations, const std::atomic<bool>* stop) {
   gil::Params params;
   params.policy = rc.lock;
+  params.stop = stop;
   if (rc.lock == gil::Policy::gil) params.switch_interval = rc.switch_interval;
   if (rc.lock == gil::Policy::legacy_gil) params.check_interval = rc.check_interval;
   params.tick_iterations = tick_iterations;
@@ -86,6 +88,7 @@ struct Runner::RankWork {
   std::uint64_t probe_sent = 0;
   std::uint64_t probe_coalesced = 0;
   std::string failure;  // a lock's exception, from any worker
+  int stopped = 0;      // the stop flag was set when the workers ended (1) or not (0)
   int team_size = 0;
   std::chrono::steady_clock::time_point start{};
 };
@@ -106,6 +109,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, rc.threads, cfg_.interpreters),
                                            cfg_.probe_period, run_start);
   run_workers(rc, run_id, locks, work);
+  work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
   if (work.team_size != rc.threads)
     throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(work.team_size) + " threads instead of " +
                                        std::to_string(rc.threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
@@ -123,7 +127,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
 }
 
 std::vector<std::unique_ptr<gil::Lock>> Runner::make_locks(const RunConfig& rc, const gil::TraceOptions& topt) const {
-  const gil::Params params = lock_params(rc, cfg_.tick_iterations);
+  const gil::Params params = lock_params(rc, cfg_.tick_iterations, stop_);
   std::vector<std::unique_ptr<gil::Lock>> locks;
   if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
     locks.push_back(gil::make_job_lock(params, comm_, rc.threads, topt));
@@ -200,6 +204,9 @@ RunOutcome Runner::gather(std::int64_t run_id, RankWork& work) const {
   RunOutcome out;
   const auto g0 = std::chrono::steady_clock::now();
   out.samples = gather_fixed(work.samples, comm_, rank_, size_);
+  int stopped = 0;
+  MPI_Reduce(&work.stopped, &stopped, 1, MPI_INT, MPI_MAX, 0, comm_);
+  out.stopped = stopped != 0;
   if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
   if (cfg_.probe_period.count() > 0) {
     out.latency = gather_varying(work.latency, comm_, rank_, size_);
@@ -233,11 +240,18 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.warmup = pr.warmup ? 1 : 0;
   r.start_s = std::chrono::duration<double>(work.start - launch_start_).count();
   std::uint64_t done = 0;
+  bool within_shares = true;  // no worker counted more than its share
   for (const Sample& s : out.samples) {
     done += s.iterations;
+    within_shares = within_shares &&
+                    s.iterations <= worker_share(cfg_.count, cfg_.scaling, size_, rc.threads, s.rank, s.thread);
     r.wall_s = std::max(r.wall_s, s.wall_s);
   }
-  r.valid = done == r.count && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
+  // Stopped after --stop-grace with work left: interrupted, not INVALID; the samples' iterations
+  // say how much was done. Otherwise every worker must have counted its share exactly.
+  const bool interrupted = out.stopped && done < r.count && within_shares;
+  r.status = interrupted ? "interrupted" : "complete";
+  r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
   r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
   r.cpu_s = work.probe_cpu;  // summed over ranks by gather()

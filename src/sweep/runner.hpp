@@ -3,6 +3,7 @@
 // (MPI barrier, then OpenMP barrier), each timing itself. Samples are gathered to rank 0.
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +27,7 @@ struct RunOutcome {
   std::uint64_t probe_sent = 0;        ///< rank 0: probe events sent, summed over ranks
   std::uint64_t probe_coalesced = 0;   ///< rank 0: probe deadlines skipped (sender behind), summed
   double gather_s = 0;                 ///< time this rank spent in the gathers after the run
+  bool stopped = false;                ///< rank 0: some rank's stop flag was set when its workers ended
 };
 
 /// Thread t of a rank belongs to interpreter t % K, with local id t / K in that interpreter's lock.
@@ -38,7 +40,10 @@ inline int threads_in(int interpreter, int threads, int interpreters) {
 
 class Runner {
  public:
-  Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start);
+  /// `stop` (may be null: never): once set, a run in flight stops at its workers' next poll and
+  /// is recorded with status "interrupted" (RunRecord::status), counting the iterations done.
+  Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start,
+         const std::atomic<bool>* stop = nullptr);
 
   /// Collective: every rank calls it with the same arguments.
   RunOutcome run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id);
@@ -61,6 +66,7 @@ class Runner {
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
   std::chrono::steady_clock::time_point launch_start_;
+  const std::atomic<bool>* stop_;
   std::string host_;
 };
 

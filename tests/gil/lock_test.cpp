@@ -240,6 +240,40 @@ INSTANTIATE_TEST_SUITE_P(AllPolicies, Checksum,
                          case_name);
 
 // ---------------------------------------------------------------------------------------------
+// Params::stop (--stop-grace over): every policy stops at its next poll, counting exactly
+
+class Stop : public ::testing::TestWithParam<std::tuple<Policy, int>> {};
+
+TEST_P(Stop, SetFlagEndsEveryThreadsRunAtItsNextPoll) {
+  const auto [policy, threads] = GetParam();
+  std::atomic<bool> stop{false};
+  Params p;
+  p.policy = policy;
+  p.switch_interval = microseconds(100);
+  p.check_interval = 1'000'000'000;  // legacy-gil: a check every 2.6e10 iterations, so the poll is the cap's
+  p.stop = &stop;
+  const Watchdog wd("stop");
+  auto lock = make_lock(p, threads);
+  const std::uint64_t n = std::uint64_t{1} << 40;  // minutes of work: only the flag ends it in time
+  std::thread setter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stop.store(true);
+  });
+  const Result r = run_threads(*lock, threads, n);
+  setter.join();
+  for (int t = 0; t < threads; ++t) EXPECT_LT(r.done[t], n) << "thread " << t;
+  Counters c;  // already set: at most one batch, and the lock is released
+  EXPECT_LE(lock->run(0, n, c, nullptr), gilbench::kStopPollIterations);
+  stop.store(false);  // cleared: exact again
+  EXPECT_EQ(lock->run(threads - 1, 3'000'017, c, nullptr), 3'000'017u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, Stop,
+                         ::testing::Combine(::testing::Values(Policy::none, Policy::gil, Policy::legacy_gil),
+                                            ::testing::Values(1, 3)),
+                         case_name);
+
+// ---------------------------------------------------------------------------------------------
 // Mutual exclusion and counter consistency, 1–16 threads (oversubscribed on small machines)
 
 class Exclusion : public ::testing::TestWithParam<std::tuple<Policy, int>> {};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <atomic>
 #include <set>
 
 #include "sweep/runner.hpp"
@@ -68,6 +69,29 @@ TEST_P(RunnerMpi, WeakScalingGivesEveryWorkerTheCount) {
   for (const Sample& s : out.samples) EXPECT_EQ(s.iterations, cfg.count);
   EXPECT_EQ(out.run.count, cfg.count * static_cast<std::uint64_t>(w.size) * 2);
   EXPECT_EQ(out.run.valid, 1);
+}
+
+TEST_P(RunnerMpi, AStopFlagSetOnEveryRankMakesTheRunInterruptedNotInvalid) {
+  const World w;
+  Config cfg;
+  cfg.count = std::uint64_t{1} << 40;  // minutes of work: the flag ends it
+  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const std::atomic<bool> stop{true};  // as after --stop-grace: set before the run even starts
+  Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &stop);
+  const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 3, 0);
+  Config small = cfg;
+  small.count = 1'000'003;
+  const std::atomic<bool> never{false};  // and without it: complete
+  Runner plain(small, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &never);
+  const RunOutcome done = plain.run(rc, PlannedRun{0, 0, false, 0}, 4, 0);  // collective: every rank
+  if (w.rank != 0) return;
+  std::uint64_t sum = 0;
+  for (const Sample& s : out.samples) sum += s.iterations;
+  EXPECT_LT(sum, cfg.count);
+  EXPECT_EQ(out.run.status, "interrupted");
+  EXPECT_EQ(out.run.valid, 1);
+  EXPECT_EQ(done.run.status, "complete");
+  EXPECT_EQ(done.run.valid, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, RunnerMpi,

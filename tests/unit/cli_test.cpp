@@ -68,7 +68,8 @@ TEST(Cli, BadInputIsAUsageErrorWithOneLine) {
       {"--repeat", "0"},         {"--warmup", "-1"},           {"--no-such-flag"},
       {"--lock", "bogus"},       {"--switch-interval", "0"},   {"--switch-interval", "-1ms"},
       {"--check-interval", "0"}, {"--scaling", "medium"},      {"--format", "xml"},
-      {"--lock-scope", "node"},  {"--switch-interval", "fast"}};
+      {"--lock-scope", "node"},  {"--switch-interval", "fast"}, {"--stop-grace", "-1s"},
+      {"--stop-grace", "soon"},  {"--stop-grace", "0.0.0"},     {"--stop-grace", "0x"}};
   for (const auto& args : bad) {
     const auto r = parse(args);
     EXPECT_EQ(r.action, ParseResult::Action::exit) << args[0];
@@ -87,6 +88,19 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_NE(h.output.find("  7 stdout failed"), std::string::npos) << "exit code 7 documented";
   EXPECT_EQ(static_cast<int>(ExitCode::output), 7);
   EXPECT_EQ(parse({"--version"}).output, "gilbench test\n");
+}
+
+TEST(Cli, StopGraceTakesADurationOrZero) {
+  EXPECT_EQ(parse({}).config.stop_grace, 30s);
+  EXPECT_EQ(parse({"--stop-grace", "0"}).config.stop_grace, 0s);
+  EXPECT_EQ(parse({"--stop-grace=0s"}).config.stop_grace, 0s);
+  EXPECT_EQ(parse({"--stop-grace", "0.0ms"}).config.stop_grace, 0s);
+  EXPECT_EQ(parse({"--stop-grace", "60s"}).config.stop_grace, 60s);
+  EXPECT_EQ(parse({"--stop-grace", "1.5"}).config.stop_grace, 1500ms);
+  EXPECT_EQ(parse({"--stop-grace", "250ms"}).config.stop_grace, 250ms);
+  const auto bad = parse({"--stop-grace", "soon"});
+  EXPECT_EQ(bad.code, ExitCode::usage);
+  EXPECT_NE(bad.output.find("--stop-grace"), std::string::npos) << bad.output;
 }
 
 TEST(Cli, ThreadLimitIs4096) { EXPECT_EQ(parse({"--threads", "4096"}).config.threads, std::vector<int>{4096}); }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "sweep/runner.hpp"
 
 TEST(Kernel, CountsEveryIteration) {
@@ -9,6 +11,18 @@ TEST(Kernel, CountsEveryIteration) {
   EXPECT_EQ(gilbench::countdown(1), 1u);
   EXPECT_EQ(gilbench::countdown(12345), 12345u);
   EXPECT_EQ(gilbench::countdown(50'000'000), 50'000'000u);
+}
+
+TEST(Kernel, CountdownUntilCountsExactlyAndStopsWhenFlagged) {
+  using gilbench::countdown_until;
+  using gilbench::kStopPollIterations;
+  std::atomic<bool> stop{false};
+  EXPECT_EQ(countdown_until(0, stop), 0u);
+  EXPECT_EQ(countdown_until(1, stop), 1u);
+  EXPECT_EQ(countdown_until(kStopPollIterations + 3, stop), kStopPollIterations + 3);
+  EXPECT_EQ(countdown_until(3 * kStopPollIterations, stop), 3 * kStopPollIterations);
+  stop.store(true);
+  EXPECT_EQ(countdown_until(50'000'000, stop), 0u);  // polled before the first batch
 }
 
 TEST(Kernel, SelfCheckAcceptsTheRealLoop) { EXPECT_NO_THROW(gilbench::kernel_self_check()); }
