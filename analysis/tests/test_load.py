@@ -1,4 +1,4 @@
-"""Loading: versions 1..3, the tidy join, globs, and every kind of bad file."""
+"""Loading: versions 1..4, the tidy join, globs, and every kind of bad file."""
 
 import io
 import math
@@ -22,7 +22,7 @@ def _good(path, version=2):
     return b.write(path)
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_every_version_loads_with_neutral_fill(tmp_path, version):
     ds = load([str(_good(tmp_path / f"v{version}.h5", version))], progress=False)
     assert ds.versions[str(tmp_path / f"v{version}.h5")] == version
@@ -31,6 +31,8 @@ def test_every_version_loads_with_neutral_fill(tmp_path, version):
     for col in ("switches", "hold_s", "interpreter"):
         assert col in ds.samples.columns
     assert (ds.runs["interpreters"] == 1).all()
+    if version < 4:                                  # before /runs.status: every run complete
+        assert (ds.runs["status"] == "complete").all()
     if version == 1:
         assert (ds.samples["switches"] == 0).all()
         assert (ds.runs["lock_scope"] == "rank").all()
@@ -242,13 +244,14 @@ def test_schema_json_is_the_only_column_knowledge():
     defaults, dtypes and enums, and the summary's columns."""
     from gilbench_analysis import schema
 
-    assert schema.KNOWN_VERSIONS == (1, 2, 3) and schema.CURRENT_VERSION == 3
+    assert schema.KNOWN_VERSIONS == (1, 2, 3, 4) and schema.CURRENT_VERSION == 4
     assert schema.REQUIRED_TABLES == ("launches", "runs", "samples")
     assert schema.OPTIONAL_TABLES == ("trace", "latency")
     assert "wall_s" in schema.REQUIRED_COLUMNS["runs"] and "valid" not in schema.REQUIRED_COLUMNS["runs"]
     assert schema.version_defaults("runs", 1)["lock_scope"] == "rank"
-    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s"}
-    assert schema.version_defaults("runs", 3) == {}
+    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s", "status"}
+    assert schema.version_defaults("runs", 3) == {"status": "complete"}
+    assert schema.version_defaults("runs", 4) == {}
     assert math.isnan(schema.DEFAULTS["runs"]["cpu_s"])
     assert schema.DTYPES["latency"]["event"] == "<u8" and schema.DTYPES["runs"]["lock"] == "S16"
     assert schema.ENUMS["trace"]["event"] == {"request": 0, "acquire": 1, "drop_request": 2, "release": 3}

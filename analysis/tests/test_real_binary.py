@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ENTRY, _run, assert_png, run_cli
-from gilbench_analysis import compare, metrics, tables
+from gilbench_analysis import compare, metrics, schema, tables
 from gilbench_analysis.load import load
 
 
@@ -143,7 +143,7 @@ def report3(v3_files, tmp_path_factory):
 
 
 def test_loader_reads_the_latency_table(ds3, v3_files):
-    assert set(ds3.versions.values()) == {3}
+    assert set(ds3.versions.values()) == {schema.CURRENT_VERSION}  # latency: since 3
     lat, runs = ds3.latency, ds3.runs.set_index("run_key")
     assert len(lat) > 0 and set(lat["file"]) == {v3_files["probe"]}
     assert {"run_id", "rank", "interpreter", "event", "sent_s", "woke_s", "acquired_s", "latency_s", "wake_s",

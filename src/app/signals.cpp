@@ -48,14 +48,9 @@ extern "C" void on_signal(int sig) {
 }  // namespace
 
 void install() {
-  if (g_wake[1] < 0 && pipe2(g_wake, O_CLOEXEC) == 0) {
-    try {
-      std::thread(watch_grace).detach();
-    } catch (const std::system_error&) {
-      close(g_wake[1]);
-      g_wake[1] = -1;
-    }
-  }
+  // The pipe, then the handlers (a signal from here on is caught: its byte waits in the pipe),
+  // then the watcher: the handlers must be in place as early as possible.
+  const bool fresh = g_wake[1] < 0 && pipe2(g_wake, O_CLOEXEC) == 0;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -63,6 +58,12 @@ void install() {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGUSR1, &sa, nullptr);  // mpirun forwards USR1 to every rank (it turns TERM into a kill)
+  if (!fresh) return;
+  try {
+    std::thread(watch_grace).detach();
+  } catch (const std::system_error&) {
+    g_wake[1] = -1;  // no watcher to end a grace: the handler stops at once instead
+  }
 }
 
 void set_grace(std::chrono::nanoseconds grace) {

@@ -5,7 +5,7 @@ source "$(dirname "$0")/common.sh"
 "$GB" --count 300M --threads 1 --lock none,gil,legacy-gil --switch-interval 2ms --probe latency:3ms --repeat 2 \
   --output "$W/l.h5" >"$W/out" 2>"$W/err" || fail "rc=$?: $(cat "$W/err")"
 grep -q 'lat mean  lat median  lat p99' "$W/out" || fail "summary lacks the latency columns: $(cat "$W/out")"
-h5check "$W/l.h5" "f.attrs['schema_version'] == 3" "len(f['latency']) > 0" "runs.valid.all()" \
+h5check "$W/l.h5" "f.attrs['schema_version'] >= 3" "len(f['latency']) > 0" "runs.valid.all()" \
   "(runs.probe_period_s == 0.003).all()" \
   "all(sorted(g.event) == list(range(len(g))) for _, g in pd.DataFrame(f['latency'][()]).groupby(['run_id','rank']))" \
   "(pd.DataFrame(f['latency'][()]).latency_s > 0).all()" \

@@ -62,14 +62,27 @@ TEST(Cli, CountAuto) {
 }
 
 TEST(Cli, BadInputIsAUsageErrorWithOneLine) {
-  const std::vector<std::vector<std::string>> bad = {
-      {"--count", "0"},          {"--count", "12Q"},           {"--count", "-5"},
-      {"--threads", "0"},        {"--threads", "4097"},        {"--threads", "two"},
-      {"--repeat", "0"},         {"--warmup", "-1"},           {"--no-such-flag"},
-      {"--lock", "bogus"},       {"--switch-interval", "0"},   {"--switch-interval", "-1ms"},
-      {"--check-interval", "0"}, {"--scaling", "medium"},      {"--format", "xml"},
-      {"--lock-scope", "node"},  {"--switch-interval", "fast"}, {"--stop-grace", "-1s"},
-      {"--stop-grace", "soon"},  {"--stop-grace", "0.0.0"},     {"--stop-grace", "0x"}};
+  const std::vector<std::vector<std::string>> bad = {{"--count", "0"},
+                                                     {"--count", "12Q"},
+                                                     {"--count", "-5"},
+                                                     {"--threads", "0"},
+                                                     {"--threads", "4097"},
+                                                     {"--threads", "two"},
+                                                     {"--repeat", "0"},
+                                                     {"--warmup", "-1"},
+                                                     {"--no-such-flag"},
+                                                     {"--lock", "bogus"},
+                                                     {"--switch-interval", "0"},
+                                                     {"--switch-interval", "-1ms"},
+                                                     {"--check-interval", "0"},
+                                                     {"--scaling", "medium"},
+                                                     {"--format", "xml"},
+                                                     {"--lock-scope", "node"},
+                                                     {"--switch-interval", "fast"},
+                                                     {"--stop-grace", "-1s"},
+                                                     {"--stop-grace", "soon"},
+                                                     {"--stop-grace", "0.0.0"},
+                                                     {"--stop-grace", "0x"}};
   for (const auto& args : bad) {
     const auto r = parse(args);
     EXPECT_EQ(r.action, ParseResult::Action::exit) << args[0];
