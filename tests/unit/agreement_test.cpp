@@ -79,6 +79,7 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
       {"--interpreters", {"--interpreters", "2", "--threads", "2"}},  // against --threads 2 alone
       {"--output", {"--output", "other.h5"}},
       {"--format", {"--format", "csv"}},
+      {"--stop-grace", {"--stop-grace", "5s"}},
   };
   const std::vector<Setting> names = settings_of(Config{});
   EXPECT_EQ(names.size(), change.size());
