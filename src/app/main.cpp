@@ -363,8 +363,8 @@ int Sweep::report(bool interrupted) {
                                         : "; " + std::to_string(cut) + (cut == 1 ? " run" : " runs") +
                                               " interrupted after --stop-grace (status interrupted, not measured)";
   if (interrupted) {
-    std::fprintf(stderr, "gilbench: interrupted by %s: %zu of %zu runs saved in %s%s\n", describe(stop_, w_.size).c_str(),
-                 runs_.size(), total_runs(), cfg_.output.c_str(), cut_note.c_str());
+    std::fprintf(stderr, "gilbench: interrupted by %s: %zu of %zu runs saved in %s%s\n",
+                 describe(stop_, w_.size).c_str(), runs_.size(), total_runs(), cfg_.output.c_str(), cut_note.c_str());
     code = static_cast<int>(ExitCode::interrupted);
   }
   FILE* verdict_stream = cfg_.format == OutputFormat::table ? stdout : stderr;

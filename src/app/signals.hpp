@@ -12,9 +12,9 @@ namespace gilbench::signals {
 /// --stop-grace without a value.
 inline constexpr std::chrono::seconds kDefaultGrace{30};
 
-void install();         ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag (grace: kDefaultGrace)
-bool stop_requested();  ///< this process got SIGTERM/SIGINT/SIGUSR1
-int received_signal();  ///< which signal (0 if none)
+void install();                ///< SIGTERM, SIGINT and SIGUSR1 set the stop flag (grace: kDefaultGrace)
+bool stop_requested();         ///< this process got SIGTERM/SIGINT/SIGUSR1
+int received_signal();         ///< which signal (0 if none)
 std::string name(int signal);  ///< "SIGTERM", "SIGUSR1", ...; "signal 42" for one without a name here
 
 /// How long a run in flight may still run after the first signal; 0: stop at the next poll at
