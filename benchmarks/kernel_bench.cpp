@@ -41,12 +41,13 @@ double seconds(F&& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// One iteration = one countdown of kN and one chain of kN adds, alternating, so both see the
-/// same clock. Reports ns per iteration and iterations per cycle.
-void BM_CountdownVsAddChain(benchmark::State& state) {
+/// One iteration = one run of `kernel` over kN and one chain of kN adds, alternating, so both
+/// see the same clock. Reports ns per iteration and iterations per cycle.
+template <class Kernel>
+void against_add_chain(benchmark::State& state, Kernel kernel) {
   double kernel_s = 0, chain_s = 0;
   for (auto _ : state) {
-    kernel_s += seconds([] { return gilbench::countdown(kN); });
+    kernel_s += seconds(kernel);
     chain_s += seconds([] { return dependent_adds(kN); });
   }
   const double n = static_cast<double>(kN) * static_cast<double>(state.iterations());
@@ -54,6 +55,10 @@ void BM_CountdownVsAddChain(benchmark::State& state) {
   state.counters["cycle_ns"] = chain_s / n * 1e9;
   state.counters["iters_per_cycle"] = chain_s / kernel_s;
   state.counters["est_GHz"] = n / chain_s * 1e-9;
+}
+
+void BM_CountdownVsAddChain(benchmark::State& state) {
+  against_add_chain(state, [] { return gilbench::countdown(kN); });
 }
 BENCHMARK(BM_CountdownVsAddChain)
     ->Unit(benchmark::kMillisecond)
@@ -65,16 +70,7 @@ std::atomic<bool> g_never_set{false};  // a global: the compiler cannot prove it
 
 /// As above, for countdown_until (lock none's loop: countdown in batches, polling a stop flag).
 void BM_PolledCountdownVsAddChain(benchmark::State& state) {
-  double kernel_s = 0, chain_s = 0;
-  for (auto _ : state) {
-    kernel_s += seconds([] { return gilbench::countdown_until(kN, g_never_set); });
-    chain_s += seconds([] { return dependent_adds(kN); });
-  }
-  const double n = static_cast<double>(kN) * static_cast<double>(state.iterations());
-  state.counters["kernel_ns_per_iter"] = kernel_s / n * 1e9;
-  state.counters["cycle_ns"] = chain_s / n * 1e9;
-  state.counters["iters_per_cycle"] = chain_s / kernel_s;
-  state.counters["est_GHz"] = n / chain_s * 1e-9;
+  against_add_chain(state, [] { return gilbench::countdown_until(kN, g_never_set); });
 }
 BENCHMARK(BM_PolledCountdownVsAddChain)
     ->Unit(benchmark::kMillisecond)

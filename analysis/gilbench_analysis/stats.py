@@ -200,32 +200,29 @@ def min_repetitions(alpha=0.05):
     return n
 
 
-def holm(p_values):
-    """Holm's step-down adjusted p-values (family-wise error control: reject where adjusted
-    p < alpha); NaNs (untested) stay NaN and do not count as tests."""
+def _adjusted(p_values, adjust):
+    """``adjust(p sorted ascending, m)`` applied to the non-NaN p-values, put back in their
+    places; NaNs (untested) stay NaN and do not count as tests."""
     p = _array(p_values)
     out = np.full(p.size, np.nan)
     idx = np.flatnonzero(~np.isnan(p))
-    m = idx.size
-    if m:
+    if idx.size:
         order = idx[np.argsort(p[idx], kind="stable")]
-        adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
-        out[order] = adj
+        out[order] = adjust(p[order], idx.size)
     return out
+
+
+def holm(p_values):
+    """Holm's step-down adjusted p-values (family-wise error control: reject where adjusted
+    p < alpha); NaNs (untested) stay NaN and do not count as tests."""
+    return _adjusted(p_values, lambda p, m: np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p)))
 
 
 def benjamini_hochberg(p_values):
     """Benjamini–Hochberg adjusted p-values (false discovery rate control: reject where
     adjusted p < alpha); NaNs (untested) stay NaN and do not count as tests."""
-    p = _array(p_values)
-    out = np.full(p.size, np.nan)
-    idx = np.flatnonzero(~np.isnan(p))
-    m = idx.size
-    if m:
-        order = idx[np.argsort(p[idx], kind="stable")]
-        scaled = p[order] * m / np.arange(1, m + 1)
-        out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-    return out
+    return _adjusted(p_values, lambda p, m: np.minimum(
+        1.0, np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1]))
 
 
 def mann_whitney(base, new):

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "parse_args.hpp"
+
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -12,12 +14,7 @@ using namespace gilbench;
 
 namespace {
 
-ParseResult parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "gilbench");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data(), "gilbench test");
-}
+using gilbench::test_support::parse;
 
 std::vector<std::string> values(const std::vector<std::string>& args) {
   const ParseResult r = parse(args);

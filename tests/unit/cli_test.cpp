@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "parse_args.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
@@ -12,12 +14,7 @@ using namespace gilbench;
 using namespace std::chrono_literals;
 
 namespace {
-ParseResult parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "gilbench");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data(), "gilbench test");
-}
+using gilbench::test_support::parse;
 }  // namespace
 
 TEST(Cli, Defaults) {
