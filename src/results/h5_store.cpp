@@ -394,14 +394,25 @@ void check_table(hid_t file, const std::string& path) {
   if (H5Tget_nmembers(type) != static_cast<int>(declared.size()))
     io_error(where + " has " + std::to_string(H5Tget_nmembers(type)) + " columns, not the " +
              std::to_string(declared.size()) + " of its schema version (damaged?); refusing to append");
+  // Each member exactly the type the store writes (H5Tequal), not only of the right kind: a
+  // damaged detail (a string's character type, an integer's precision) sent HDF5's conversions
+  // past their buffers (a flipped byte segfaulted in H5T__conv_i_i).
+  const RowLayout<Record> layout;
+  // names first: a renamed column is named even if a later one differs in type too
   for (unsigned i = 0; i < declared.size(); ++i) {
     char* name = H5Tget_member_name(type, i);
     const std::string got = name != nullptr ? name : "";
     H5free_memory(name);
+    if (got != declared[i].name)
+      io_error(where + " column " + std::to_string(i) + " is '" + got + "', not '" + declared[i].name +
+               "' as declared (damaged?); refusing to append");
+  }
+  for (unsigned i = 0; i < declared.size(); ++i) {
     H5Handle member(H5Tget_member_type(type, i), H5Tclose, table.name);
-    if (got != declared[i].name || !matches(member, declared[i]))
-      io_error(where + " column " + std::to_string(i) + " is '" + got + "' of an unexpected type, not '" +
-               declared[i].name + "' as declared (damaged?); refusing to append");
+    H5Handle written(H5Tget_member_type(layout.id(), i), H5Tclose, table.name);
+    if (!matches(member, declared[i]) || H5Tequal(member, written) <= 0)
+      io_error(where + " column " + std::to_string(i) + " '" + declared[i].name +
+               "' is not of its declared type (damaged?); refusing to append");
   }
 }
 

@@ -42,14 +42,27 @@ with h5py.File(sys.argv[1], "a") as f:
     del f["samples"]
     f.create_dataset("samples", data=rows, maxshape=(None,), chunks=True)
 PY
-for bad in noruns renamed; do
+# same column names and kinds, one member's type differs in a detail (big-endian launch_id): refused
+# like a damaged type (a flipped byte in such a detail crashed H5T__conv_i_i)
+cp "$W/r.h5" "$W/retyped.h5" && "$PY" - "$W/retyped.h5" <<'PY'
+import h5py, numpy as np, sys
+with h5py.File(sys.argv[1], "a") as f:
+    rows = f["launches"][()]
+    dt = np.dtype([(n, np.dtype(">i8") if n == "launch_id" else rows.dtype.fields[n][0])
+                   for n in rows.dtype.names])
+    del f["launches"]
+    f.create_dataset("launches", data=rows.astype(dt), maxshape=(None,), chunks=True)
+PY
+for bad in noruns renamed retyped; do
   before=$(sha256sum "$W/$bad.h5")
   expect 4 --count 1M --output "$W/$bad.h5"
   grep -q "damaged" "$W/err" || fail "$bad: refusal does not say why: $(cat "$W/err")"
+  [ "$bad" != renamed ] || grep -q "wall_x" "$W/err" || fail "a renamed column is not named: $(cat "$W/err")"
+  [ "$bad" != retyped ] || grep -q "launch_id' is not of its declared type" "$W/err" ||
+    fail "a retyped column is not named: $(cat "$W/err")"
   [ "$(sha256sum "$W/$bad.h5")" = "$before" ] || fail "$bad: a refused file was modified"
   [ ! -e "$W/$bad.h5.lock" ] && [ ! -e "$W/$bad.h5.journal" ] || fail "$bad: lock or journal left behind"
 done
-grep -q "wall_x" "$W/err" || fail "a renamed column is not named: $(cat "$W/err")"
 # a second writer while the first holds the lock
 "$GB" --count 2G --repeat 20 --output "$W/busy.h5" >/dev/null 2>&1 & pid=$!
 for _ in $(seq 600); do [ -e "$W/busy.h5.lock" ] && break; sleep 0.05; done
