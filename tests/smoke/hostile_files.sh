@@ -96,9 +96,11 @@ cd "$W"
 # --- 9. read-only for the user running gilbench (root ignores modes: run as nobody)
 mkdir "$W/nobody" && cp "$W/good.h5" "$W/nobody/ro.h5" && chown -R 65534:65534 "$W/nobody" && chmod 0444 "$W/nobody/ro.h5"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$W/nobody" "$@"; }
-refused "$W/nobody" "$W/nobody/ro.h5" "ro.h5: it is read-only for this user (mode 0444)" as_nobody "$GB" --count 1M --repeat 1 --warmup 0 --output "$W/nobody/ro.h5"
+# nobody may not reach the build tree (a checkout under /root is 0700): a copy of the binary in $W
+install -m 0755 "$GB" "$W/gilbench-as-nobody"
+refused "$W/nobody" "$W/nobody/ro.h5" "ro.h5: it is read-only for this user (mode 0444)" as_nobody "$W/gilbench-as-nobody" --count 1M --repeat 1 --warmup 0 --output "$W/nobody/ro.h5"
 mkdir "$W/rodir" && chown 65534:65534 "$W/rodir" && chmod 0555 "$W/rodir"
-refused "$W/rodir" "$W/rodir/new.h5" "directory $W/rodir is not writable" as_nobody "$GB" --count 1M --repeat 1 --warmup 0 --output "$W/rodir/new.h5"
+refused "$W/rodir" "$W/rodir/new.h5" "directory $W/rodir is not writable" as_nobody "$W/gilbench-as-nobody" --count 1M --repeat 1 --warmup 0 --output "$W/rodir/new.h5"
 
 # --- 11. held open for writing by another HDF5 process (h5py 'a' takes HDF5's file lock)
 cp "$W/good.h5" "$W/held.h5"
