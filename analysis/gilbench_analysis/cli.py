@@ -6,6 +6,7 @@ Every error is one line on stderr, no traceback, and an exit code from errors.py
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -40,8 +41,18 @@ def _percent(text):
         value = float(text.rstrip("%"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"--fail-above takes a percentage like 5 or 5%, got '{text}'")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--fail-above must be >= 0, got {text}")
+    if not math.isfinite(value) or value < 0:  # nan compares false: it would turn the gate off
+        raise argparse.ArgumentTypeError(f"--fail-above must be a finite percentage >= 0, got {text}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed takes a whole number, got '{text}'")
+    if not 0 <= value < 2**32:  # numpy's seed range
+        raise argparse.ArgumentTypeError(f"--seed must be in 0..4294967295, got {text}")
     return value
 
 
@@ -53,7 +64,7 @@ def _parser():
     stat = _Parser(add_help=False)
     stat.add_argument("--level", type=_fraction("--level"), default=0.95,
                       help="confidence level of the bootstrap intervals (default 0.95)")
-    stat.add_argument("--seed", type=int, default=stats.DEFAULT_SEED,
+    stat.add_argument("--seed", type=_seed, default=stats.DEFAULT_SEED,
                       help="bootstrap seed: the same seed gives the same intervals (default %(default)s)")
 
     parser = _Parser(prog=PROG, description="Analyse gilbench results files (HDF5): metrics, plots, "

@@ -30,6 +30,10 @@ def _entry(entry, *args, env=None):
     (["report", "x.h5"], "-o/--output"),
     (["summary", "x.h5", "--level", "2"], "--level must be in (0, 1)"),
     (["compare", "a.h5"], "NEW"),
+    (["compare", "a.h5", "b.h5", "--fail-above", "nan"], "--fail-above must be a finite percentage"),
+    (["compare", "a.h5", "b.h5", "--fail-above", "inf"], "--fail-above must be a finite percentage"),
+    (["report", "a.h5", "-o", "r", "--seed", "-1"], "--seed must be in 0..4294967295"),
+    (["summary", "a.h5", "--seed", "x"], "--seed takes a whole number"),
 ])
 def test_usage_errors_are_one_line_exit_2(argv, fragment):
     code, _, err = run_cli(*argv)
