@@ -1,7 +1,7 @@
 #!/bin/bash
 # scancel --signal=TERM in the middle of a running threads-scan job: once the results file holds
 # a finished round, the job's step gets SIGTERM (as Slurm's --signal=TERM@90 would send it);
-# gilbench finishes the repetition in flight, saves, exits 5; the script stops with 5 (FAILED,
+# gilbench lets the run in flight finish within --stop-grace, saves, exits 5; the script stops with 5 (FAILED,
 # ExitCode 5:0). The file opens, validates and holds at least the rounds seen before the signal.
 . "$(dirname "$0")/lab.sh"
 lab_need_gilbench
