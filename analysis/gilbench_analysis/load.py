@@ -57,8 +57,14 @@ def expand(patterns):
 
 
 def read_file(path):
-    """Read one results file: ``(version, {table name: DataFrame})``; raises ``InputError``."""
-    return results.read_frames(path)
+    """Read one results file: ``(version, {table name: DataFrame})``; raises ``InputError``
+    (also for duplicate ids, which a damaged file can have and the join cannot take)."""
+    version, tables = results.read_frames(path)
+    for name, key in (("launches", "launch_id"), ("runs", "run_id")):
+        ids = tables[name][key]
+        if ids.duplicated().any():
+            raise InputError(path, f"damaged file: /{name} has duplicate {key} {ids[ids.duplicated()].iloc[0]}")
+    return version, tables
 
 
 def _prefix_clashes(frame, taken, prefix, keep=()):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import h5py
 import numpy as np
 
-from . import schema
+from . import isolate, schema
 from .errors import InputError
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -188,12 +188,26 @@ def read_open(handle, path, version, require_runs=True):
     return ResultsFile(path=str(path), version=version, tables=tables)
 
 
+def _read(path, require_runs):
+    """The read itself: any failure to decode the file (h5py, numpy) is its ``InputError``."""
+    try:
+        handle, version = open_checked(path)
+        with handle:
+            return read_open(handle, str(path), version, require_runs)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a damaged file can fail anywhere in h5py/numpy)
+        raise InputError(path, f"damaged file ({type(exc).__name__}: {_first_line(exc)})") from exc
+
+
 def read(path, require_runs=True):
     """Read a results file with numpy and h5py only: a ``ResultsFile``; raises ``InputError``.
-    ``require_runs``: refuse a file without runs or samples (analysis has nothing to do)."""
-    handle, version = open_checked(path)
-    with handle:
-        return read_open(handle, str(path), version, require_runs)
+    ``require_runs``: refuse a file without runs or samples (analysis has nothing to do).
+    The file is decoded first in a forked child (isolate.py): libhdf5 crashing on a damaged
+    header is an ``InputError`` too."""
+    path = str(path)
+    isolate.run(lambda: _read(path, require_runs), path)
+    return _read(path, require_runs)
 
 
 def read_frames(path, require_runs=True):
