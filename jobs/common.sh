@@ -4,7 +4,8 @@
 # submitting shell's environment to the job):
 #   GILBENCH          the binary; default: `gilbench` on PATH, else <repo>/build/release/bin/gilbench
 #                     (the preset build), else <repo>/build/bin/gilbench
-#   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (tests use a
+#   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (default
+#                     --repeat 6 when it has no --repeat; tests use a
 #                     small --count this way); do not repeat options the script sets itself
 #   GILBENCH_LOCKS    lock policies of the scans (default none,gil,legacy-gil)
 #   GILBENCH_REPORT   the analysis entry point (default analysis/gilbench-report)
@@ -29,6 +30,9 @@ GILBENCH_LOCKS=${GILBENCH_LOCKS:-none,gil,legacy-gil}
 GILBENCH_RESULTS=${GILBENCH_RESULTS:-results}
 GILBENCH_MIN_LEFT=${GILBENCH_MIN_LEFT:-150}
 read -r -a GB_ARGS <<<"${GILBENCH_ARGS:-}"
+# Six repetitions unless GILBENCH_ARGS says otherwise: the median's 95 % order-statistic
+# interval needs n >= 6 (analysis/README.md, "How to read the statistics").
+case " ${GB_ARGS[*]} " in *" --repeat "* | *" --repeat="*) ;; *) GB_ARGS=(--repeat 6 "${GB_ARGS[@]}") ;; esac
 GB_SRUN=()
 GB_STEPS=0
 export OMP_PLACES=cores OMP_PROC_BIND=close

@@ -14,20 +14,22 @@ mkdir -p "$(dirname "$OUT")"
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMP_PLACES=cores OMP_PROC_BIND=close   # threads on distinct cores
 cores=$(nproc)
+# Six repetitions: the fewest with which the median's 95 % order-statistic interval exists.
+REPEAT=${REPEAT:-6}
 
 echo "== sequential and 2 threads, without a lock and under the emulated GILs =="
-# N is calibrated once (about 1 s sequential here) and reused, so every launch does the same work.
-"$GB" --count "${COUNT:-auto:1}" --threads 1,2 --lock none,gil,legacy-gil --repeat 3 --output "$OUT"
+# N is calibrated once (about 0.5 s sequential here) and reused, so every launch does the same work.
+"$GB" --count "${COUNT:-auto:0.5}" --threads 1,2 --lock none,gil,legacy-gil --repeat "$REPEAT" --output "$OUT"
 # Read back through the analysis' reader (the one that checks, decodes and recovers results files).
 READ='import sys; sys.path.insert(0, "analysis"); from gilbench_analysis import results'
 COUNT=$(/usr/bin/python3 -c "$READ"'; print(int(results.read(sys.argv[1]).tables["runs"]["count"][-1]))' "$OUT")
 
 echo "== 2 ranks (processes), N = $COUNT =="
-mpirun --oversubscribe -n 2 --bind-to core "$GB" --count "$COUNT" --threads 1 --lock none,gil --repeat 3 --output "$OUT"
+mpirun --oversubscribe -n 2 --bind-to core "$GB" --count "$COUNT" --threads 1 --lock none,gil --repeat "$REPEAT" --output "$OUT"
 
 echo "== 2 ranks x 2 threads (hybrid) =="
 if [ "$cores" -ge 4 ]; then bind=(--map-by slot:PE=2 --bind-to core); else bind=(--bind-to none); fi
-mpirun --oversubscribe -n 2 "${bind[@]}" "$GB" --count "$COUNT" --threads 2 --lock none,gil --repeat 3 --output "$OUT"
+mpirun --oversubscribe -n 2 "${bind[@]}" "$GB" --count "$COUNT" --threads 2 --lock none,gil --repeat "$REPEAT" --output "$OUT"
 
 echo "results: $OUT  (h5dump -H $OUT; runs as a DataFrame: /usr/bin/python3 -c '$READ; print(results.read_frames(\"$OUT\")[1][\"runs\"])')"
 analysis/gilbench-report report "$OUT" -o "$(dirname "$OUT")/report"

@@ -238,3 +238,21 @@ def mann_whitney(base, new):
         return float(a.size * b.size / 2), 1.0
     result = _scipy.mannwhitneyu(b, a, alternative="two-sided")
     return float(result.statistic), float(result.pvalue)
+
+
+def hierarchical_median_ci(groups, level=0.95, n_boot=N_BOOT, seed=DEFAULT_SEED):
+    """Percentile interval of the median of runs from several launches (``groups``: one
+    sequence of values a launch): resample launches with replacement, then runs within each
+    chosen launch, so between-launch variance is in the interval. NaNs below 2 launches.
+    Not yet used by metrics/report (they still pool launches into one sample)."""
+    gs = [_array(g) for g in groups if len(g)]
+    if len(gs) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    meds = np.empty(n_boot)
+    for b in range(n_boot):
+        pick = rng.integers(0, len(gs), len(gs))
+        meds[b] = np.median(np.concatenate([gs[i][rng.integers(0, gs[i].size, gs[i].size)] for i in pick]))
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(meds, [tail, 100 - tail])
+    return float(lo), float(hi)
