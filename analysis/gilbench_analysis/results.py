@@ -97,12 +97,13 @@ def _attr(handle, name):
     return None if value is None else np.asarray(value).ravel()[0]
 
 
-def open_checked(path):
-    """Recover, check and open ``path`` read-only: ``(h5py.File, schema version)``. The caller
-    closes the file. Raises ``InputError`` for anything that is not a readable gilbench file
-    of a version this analysis reads."""
+def open_checked(path, recover=True):
+    """Recover (unless the caller did), check and open ``path`` read-only: ``(h5py.File,
+    schema version)``. The caller closes the file. Raises ``InputError`` for anything that is
+    not a readable gilbench file of a version this analysis reads."""
     path = str(path)
-    _recover(path)
+    if recover:
+        _recover(path)
     if not os.path.exists(path):
         raise InputError(path, "no such file")
     if os.path.isdir(path):
@@ -152,6 +153,16 @@ def _filled(n, default):
     return np.full(n, default)
 
 
+#: the numpy kinds a column declared with a dtype's kind letter may have in a file (older
+#: versions wrote other sizes and fixed- or variable-length text); anything else is damage
+_KINDS = {"f": "f", "i": "iu", "u": "iu", "S": "SO", "O": "OS"}
+
+
+def _kind(declared):
+    """The kind letter of a schema.json dtype ("<f8" → "f", "S16" → "S", "vlen-utf8" → "O")."""
+    return "O" if declared == "vlen-utf8" else declared.lstrip("<>|=")[0]
+
+
 def _table(handle, path, name):
     node = handle[name]
     if not isinstance(node, h5py.Dataset) or node.dtype.names is None:
@@ -160,6 +171,12 @@ def _table(handle, path, name):
         data = node[()]
     except (OSError, RuntimeError, ValueError) as exc:
         raise InputError(path, f"/{name} cannot be read (truncated or damaged file: {_first_line(exc)})")
+    declared = schema.DTYPES.get(name, {})
+    for col in node.dtype.names:
+        ftype = node.dtype.fields[col][0]
+        if col in declared and h5py.check_enum_dtype(ftype) is None and ftype.kind not in _KINDS[_kind(declared[col])]:
+            raise InputError(path, f"damaged file: /{name} column {col} is {ftype}, "
+                                   f"not the declared {declared[col]}")
     cols = {col: decode(data[col], node.dtype.fields[col][0]) for col in node.dtype.names}
     missing = [c for c in schema.REQUIRED_COLUMNS.get(name, ()) if c not in cols]
     if missing:
@@ -191,7 +208,7 @@ def read_open(handle, path, version, require_runs=True):
 def _read(path, require_runs):
     """The read itself: any failure to decode the file (h5py, numpy) is its ``InputError``."""
     try:
-        handle, version = open_checked(path)
+        handle, version = open_checked(path, recover=False)
         with handle:
             return read_open(handle, str(path), version, require_runs)
     except InputError:
@@ -206,8 +223,8 @@ def read(path, require_runs=True):
     The file is decoded first in a forked child (isolate.py): libhdf5 crashing on a damaged
     header is an ``InputError`` too."""
     path = str(path)
-    isolate.run(lambda: _read(path, require_runs), path)
-    return _read(path, require_runs)
+    _recover(path)  # here, not in the child: it may rewrite or remove the file
+    return isolate.run(lambda: _read(path, require_runs), path)
 
 
 def read_frames(path, require_runs=True):
