@@ -9,5 +9,8 @@ trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # mpi N ARGS...: N ranks, threads free to use every core (the test machine may have fewer cores)
 mpi() { local n=$1; shift; "$MPIEXEC" -n "$n" --oversubscribe --bind-to none "$@"; }
+# rows FILE: rows in FILE's /runs now, 0 while it cannot be read (a writer holds it mid-append)
+rows() { local n; n=$("$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null) || n=0
+         [[ "$n" =~ ^[0-9]+$ ]] || n=0; echo "$n"; }
 # h5check FILE EXPR...: python assertions on the file (see h5check.py)
 h5check() { "$PY" "$HERE/h5check.py" "$@"; }

@@ -3,7 +3,6 @@
 # its workers' next poll (every policy, `none` included), is saved with runs.status = interrupted
 # (valid stays 1: it is no INVALID run) and the launch exits 5 with everything before it saved.
 source "$(dirname "$0")/common.sh"
-rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null || echo 0; }
 # started ERRFILE: wait until the header is out (the sweep is about to start), then a little more
 started() {
   for _ in $(seq 300); do grep -q 'results ->' "$1" 2>/dev/null && break; sleep 0.1; done
@@ -78,8 +77,8 @@ h5check "$f" "runs.status.tolist() == ['interrupted']" "runs.valid.tolist() == [
 f="$W/many.h5"
 rm -f "$W/err"  # started() must not see the previous launch's header
 "$GB" --count 50M --threads 1,2 --repeat 1000 --stop-grace 0 --output "$f" >"$W/out" 2>"$W/err" & pid=$!
-for _ in $(seq 600); do [ "$(rows "$f")" -ge 4 ] && break; sleep 0.1; done
-[ "$(rows "$f")" -ge 4 ] || { kill -9 $pid; fail "many: no rounds written in 60 s"; }
+n=0; for _ in $(seq 600); do n=$(rows "$f"); [ "$n" -ge 4 ] && break; sleep 0.1; done
+[ "$n" -ge 4 ] || { kill -9 $pid; fail "many: no rounds written in 60 s"; }
 stop $pid TERM
 [ "$rc" = 5 ] || fail "many: exit $rc: $(tail -n 2 "$W/err")"
 h5check "$f" "len(runs) >= 4" "runs.valid.all()" "(runs.status.iloc[:-1] == 'complete').all()" \

@@ -49,7 +49,6 @@ grep -q '^gilbench: rank 1: MPI error: MPI_ERR_RANK' "$W/err" || fail "MPI error
 h5check "$W/e.h5" "len(runs) == 2" "runs.valid.all()" "set(samples.run_id) == set(runs.run_id)"
 
 # SIGTERM to rank 1 only: every rank stops after the run in flight, exit 5, the line names both.
-rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null || echo 0; }
 # started PID FILE: wait (up to 60 s) until FILE holds 2 rounds; prints rank 1's pid (a read
 # during an append may fail: the loop remembers it has seen them)
 started() {

@@ -3,7 +3,6 @@
 # Directly with SIGTERM; through mpirun with SIGUSR1 (mpirun forwards USR1 to every rank, while
 # it turns TERM into a kill of the job after 1 s); and mpirun + TERM must still leave a good file.
 source "$(dirname "$0")/common.sh"
-rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$1" 2>/dev/null || echo 0; }
 for launcher in direct mpirun mpirun-term; do
   f="$W/$launcher.h5"
   if [ $launcher = direct ]; then
@@ -13,8 +12,8 @@ for launcher in direct mpirun mpirun-term; do
     "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$GB" --count 50M --repeat 1000 --output "$f" >"$W/out" 2>"$W/err" &
     pid=$!
   fi
-  for _ in $(seq 600); do [ "$(rows "$f")" -ge 4 ] && break; sleep 0.1; done
-  [ "$(rows "$f")" -ge 4 ] || { kill -9 $pid; fail "$launcher: no rounds written in 60 s"; }
+  n=0; for _ in $(seq 600); do n=$(rows "$f"); [ "$n" -ge 4 ] && break; sleep 0.1; done
+  [ "$n" -ge 4 ] || { kill -9 $pid; fail "$launcher: no rounds written in 60 s"; }
   if [ $launcher = mpirun ]; then kill -USR1 $pid; else kill -TERM $pid; fi
   set +e; wait $pid; rc=$?; set -e
   # every rank exits 5; mpirun itself reports its own code for a signalled job (non-zero)
