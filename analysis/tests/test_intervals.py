@@ -121,3 +121,21 @@ def test_ratio_ci_at_a_lower_level_says_its_level():
     ci = stats.ratio_ci([[1.0, 1.1, 0.9]], [[2.0, 2.1, 1.9]], level=0.9)
     assert ci.method == "n too small for a 90% interval: needs 5 runs a side"
     assert stats.ratio_ci([[1.0]], [[2.0, 2.1]]).method == "fewer than 2 runs"
+
+
+def test_demo_repetitions_are_enough_for_every_printed_claim(tmp_path):
+    """scripts/demo.sh's default --repeat supports the median interval, the ratio intervals and
+    the compare gate over its 10 configurations (Holm's first threshold alpha / 10)."""
+    import re
+    from conftest import REPO
+    text = open(os.path.join(REPO, "scripts", "demo.sh"), encoding="utf-8").read()
+    repeat = int(re.search(r"REPEAT=\$\{REPEAT:-(\d+)\}", text).group(1))
+    assert repeat >= stats.min_n_for_median_ci(0.95) and repeat >= stats.MIN_N_RATIO
+    assert repeat >= stats.min_repetitions(0.05)
+    assert stats.min_two_sided_p(repeat, repeat) < 0.05 / 10
+    b = Builder()
+    for threads in (1, 2):
+        b.add(1, threads, [1.0 / threads + 0.01 * i for i in range(repeat)])
+    ds = load([str(b.write(tmp_path / "demo-reps.h5"))], progress=False)
+    frame = compare.compare(ds, ds)
+    assert compare.gate_testable(frame).all() and compare.untested(frame) == ""
