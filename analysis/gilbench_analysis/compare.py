@@ -1,5 +1,6 @@
 """Compare two sets of results configuration by configuration: ratio of medians with a
-bootstrap CI, a two-sided Mann–Whitney U test on the repetitions' wall times, and a verdict.
+bootstrap CI (stats.ratio_ci: none below 5 repetitions a side; launches resampled first when a
+side's runs come from several launches or files), a two-sided Mann–Whitney U test on the repetitions' wall times, and a verdict.
 
 One sample = one measured (non-warm-up, valid) repetition's run ``wall_s``. The exact U test
 cannot reach p < alpha with too few repetitions: its smallest two-sided p is 2 / C(m+n, m)
@@ -32,7 +33,9 @@ def _match_key(key, auto_s):
 
 
 def _samples(ds):
-    """``{match key: (wall times, configuration key, sorted Ns)}`` of the valid measured runs."""
+    """``{match key: (wall times a launch, configuration key, sorted Ns)}`` of the valid
+    measured runs (one array per launch of any file: launches are resampled first when a side
+    has several)."""
     runs = configs.normalise(ds.runs)
     runs = runs[(runs["warmup"].astype(int) == 0) & metrics.measurement(runs)]
     auto = runs["count_auto_s"].astype(float).fillna(0.0) if "count_auto_s" in runs.columns else 0.0
@@ -40,8 +43,8 @@ def _samples(ds):
     for full, g in runs.assign(_auto=auto).groupby([*configs.KEYS, "_auto"], sort=False):
         key, auto_s = tuple(full[:-1]), float(full[-1])
         mk = _match_key(key, auto_s)
-        t, first, counts = out.get(mk, (np.array([]), key, []))
-        out[mk] = (np.concatenate([t, g["wall_s"].to_numpy(float)]), first, sorted({*counts, int(key[_COUNT])}))
+        groups, first, counts = out.get(mk, ([], key, []))
+        out[mk] = (groups + metrics.launch_groups(g), first, sorted({*counts, int(key[_COUNT])}))
     return out
 
 
@@ -67,7 +70,9 @@ def compare(base_ds, new_ds, alpha=0.05, level=0.95, seed=stats.DEFAULT_SEED):
     keys = list(base) + [k for k in new if k not in base]
     rows = []
     for mk in keys:
-        a, b = (base[mk][0] if mk in base else None), (new[mk][0] if mk in new else None)
+        ga, gb = (base[mk][0] if mk in base else None), (new[mk][0] if mk in new else None)
+        a = None if ga is None else np.concatenate(ga)
+        b = None if gb is None else np.concatenate(gb)
         row = dict(zip(configs.KEYS, (base.get(mk) or new.get(mk))[1]))
         row.update(n_base=0 if a is None else len(a), n_new=0 if b is None else len(b),
                    count_base=",".join(map(str, base[mk][2])) if mk in base else "",
@@ -77,17 +82,18 @@ def compare(base_ds, new_ds, alpha=0.05, level=0.95, seed=stats.DEFAULT_SEED):
             row.update(verdict=ONLY_NEW if a is None else ONLY_BASE)
             rows.append(row)
             continue
-        lo, hi = stats.bootstrap_ratio_ci(a, b, level=level, seed=seed)
+        lo, hi, how = stats.ratio_ci(ga, gb, level=level, seed=seed)
         ratio = stats.median(b) / stats.median(a)
         v, u, p = verdict(a, b, alpha)
         row.update(median_base_s=stats.median(a), median_new_s=stats.median(b), ratio=ratio,
-                   ratio_lo=lo, ratio_hi=hi, change_pct=100 * (ratio - 1), U=u, p=p,
+                   ratio_lo=lo, ratio_hi=hi, ratio_ci=how, change_pct=100 * (ratio - 1), U=u, p=p,
                    min_p=stats.min_two_sided_p(len(a), len(b)), verdict=v)
         rows.append(row)
     frame = configs.frame_of(rows)
     for col in ("median_base_s", "median_new_s", "ratio", "ratio_lo", "ratio_hi", "change_pct", "U", "p", "min_p"):
         if col not in frame.columns:
             frame[col] = float("nan")
+    frame["ratio_ci"] = frame["ratio_ci"].fillna("") if "ratio_ci" in frame.columns else ""
     frame = adjust(frame, alpha)
     frame = configs.normalise(frame.assign(warmup=0))        # workers/mode for sorting and labels
     frame = configs.with_labels(configs.sort(frame))
@@ -172,8 +178,9 @@ def display(frame, level=0.95):
            if frame["count_auto"].any() else {}),
         "median base": frame["median_base_s"].map(tables.seconds),
         "median new": frame["median_new_s"].map(tables.seconds),
-        f"ratio [{level:.0%} CI]": [tables.times(r, lo, hi) for r, lo, hi in
-                                   zip(frame["ratio"], frame["ratio_lo"], frame["ratio_hi"])],
+        f"ratio [{level:.0%} CI]": [tables.ratio_interval(r, lo, hi, m) for r, lo, hi, m in
+                                   zip(frame["ratio"], frame["ratio_lo"], frame["ratio_hi"],
+                                       frame.get("ratio_ci", pd.Series("", index=frame.index)))],
         "change": frame["change_pct"].map(lambda v: tables.DASH if pd.isna(v) else f"{v:+.1f}%"),
         "p": frame["p"].map(lambda v: tables.number(v, 2)),
         "p (BH)": frame["p_bh"].map(lambda v: tables.number(v, 2)),

@@ -212,8 +212,9 @@ def speedup_against(base_t, row, median_s):
 # --------------------------------------------------------------------------- per configuration
 
 def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
-    """One row per configuration: repetitions, median wall time with its bootstrap CI, min,
-    CV, outliers, speedup (with CI) and efficiency against the 1×1 baseline, speedup against
+    """One row per configuration: repetitions, median wall time with its CI (``ci_method``:
+    order statistic, or hierarchical over the launches its runs come from), min, CV, outliers,
+    speedup (with CI, ``speedup_ci`` saying how it was made or why there is none) and efficiency against the 1×1 baseline, speedup against
     the lock-free 1×1 (``speedup_vs_none``), where each baseline came from (``baseline``,
     ``baseline_none``: '' when there is none), Karp–Flatt serial fraction (strong scaling),
     median load imbalance and lock metrics.
@@ -235,7 +236,7 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
                    n_invalid=len(group) - len(g) - n_cut, n_interrupted=n_cut,
                    n_outliers=int(g["outlier"].sum()), launches=group["launch_key"].nunique(),
                    files=group["file"].nunique())
-        row.update(_time_summary(g["wall_s"].to_numpy(float), level, seed))
+        row.update(_time_summary(g, level, seed))
         own = set(group["launch_key"]), set(group["file"])
         base, row["baseline"] = baseline_runs(valid, row, *own)
         row.update(_scaling_view(row, g, base, row["baseline"] == "same launch", level, seed))
@@ -264,38 +265,58 @@ def pooled_lock_metrics(samples, g):
                 wait_share=wait_share(mine["wait_s"], mine["wall_s"]))
 
 
-def _time_summary(t, level, seed):
-    """Median with its order-statistic CI (``ci_level``: the coverage it actually has; NaN
-    when n is too small for ``level``), min, max and CV of a configuration's wall times."""
+def launch_groups(runs, column="wall_s"):
+    """``column`` of ``runs`` as one array a launch (file and launch), in round order."""
+    return [g.sort_values("round", kind="stable")[column].to_numpy(float)
+            for _, g in runs.groupby("launch_key", sort=True)]
+
+
+def _time_summary(g, level, seed):
+    """Median with its CI, min, max and CV of a configuration's valid runs ``g``. One launch:
+    the order-statistic CI (``ci_level``: the coverage it actually has). Runs from several
+    launches (or files): the hierarchical bootstrap, launches then runs (``ci_level`` NaN: a
+    percentile bootstrap's level is nominal). ``ci_method`` says which, or why there is none
+    (n too small for ``level``: the same floor for both)."""
+    t = g["wall_s"].to_numpy(float)
     if t.size == 0:
-        return dict.fromkeys(("median_s", "ci_lo_s", "ci_hi_s", "ci_level", "min_s", "max_s", "cv"), float("nan"))
+        out = dict.fromkeys(("median_s", "ci_lo_s", "ci_hi_s", "ci_level", "min_s", "max_s", "cv"), float("nan"))
+        return dict(out, ci_method="")
+    groups = launch_groups(g)
     lo, hi, reached = stats.median_ci(t, level=level)
-    return dict(median_s=stats.median(t), ci_lo_s=lo, ci_hi_s=hi, ci_level=reached, min_s=float(t.min()),
-                max_s=float(t.max()), cv=stats.cv(t))
+    method = "order statistic" if reached == reached else stats.too_small(level)
+    if len(groups) > 1 and reached == reached:
+        (lo, hi), reached = stats.hierarchical_median_ci(groups, level=level, seed=seed), float("nan")
+        method = f"hierarchical over {len(groups)} launches"
+    return dict(median_s=stats.median(t), ci_lo_s=lo, ci_hi_s=hi, ci_level=reached, ci_method=method,
+                min_s=float(t.min()), max_s=float(t.max()), cv=stats.cv(t))
 
 
 def _scaling_view(row, g, base, same_launch, level, seed):
-    """Speedup, its CI, efficiency and Karp–Flatt for one configuration (strong or weak).
+    """Speedup, its CI (``speedup_ci``: how it was made, stats.ratio_ci), efficiency and
+    Karp–Flatt for one configuration (strong or weak).
 
     ``g``: the configuration's valid measured runs, ``base``: its baseline's. The baseline's
     own row has speedup exactly 1 and no interval. A baseline from the same launch is paired
     with the row by round (each round ran every configuration once): rounds are resampled,
-    the same ones on both sides; a baseline from other launches is resampled independently.
-    No interval when fewer than 2 runs (or pairs) are behind it."""
+    the same ones on both sides; a baseline from other launches is resampled independently;
+    runs from several launches: launches first (hierarchical)."""
     nan = float("nan")
     t, base_t = g["wall_s"].to_numpy(float), base["wall_s"].to_numpy(float)
     if base_t.size == 0 or t.size == 0:
         return dict(baseline_s=nan, n_baseline=base_t.size, time_ratio=nan, speedup=nan, speedup_lo=nan,
-                    speedup_hi=nan, efficiency=nan, karp_flatt=nan)
+                    speedup_hi=nan, speedup_ci="", efficiency=nan, karp_flatt=nan)
     p = row["workers"]
     t1, tp = stats.median(base_t), stats.median(t)
     if set(base["run_key"]) == set(g["run_key"]):
         r_lo = r_hi = nan                                     # the baseline itself: exactly 1
+        how = "exactly 1 (the baseline itself)"
     elif same_launch:
         pairs = g.merge(base, on=["launch_key", "round"], suffixes=("", "_base"))
-        r_lo, r_hi = stats.paired_ratio_ci(pairs["wall_s_base"], pairs["wall_s"], level=level, seed=seed)
+        ci = stats.ratio_ci(launch_groups(pairs, "wall_s_base"), launch_groups(pairs), level=level, seed=seed,
+                            paired=True)
+        r_lo, r_hi, how = ci
     else:
-        r_lo, r_hi = stats.bootstrap_ratio_ci(base_t, t, level=level, seed=seed)   # Tp / T1
+        r_lo, r_hi, how = stats.ratio_ci(launch_groups(base), launch_groups(g), level=level, seed=seed)  # Tp / T1
     if row["scaling"] == "weak":
         s, s_lo, s_hi = scaled_speedup(t1, tp, p), p / r_hi, p / r_lo
         kf = nan
@@ -303,7 +324,7 @@ def _scaling_view(row, g, base, same_launch, level, seed):
         s, s_lo, s_hi = speedup(t1, tp), 1 / r_hi, 1 / r_lo
         kf = karp_flatt(s, p)
     return dict(baseline_s=t1, n_baseline=base_t.size, time_ratio=tp / t1, speedup=s, speedup_lo=s_lo,
-                speedup_hi=s_hi, efficiency=efficiency(s, p), karp_flatt=kf)
+                speedup_hi=s_hi, speedup_ci=how, efficiency=efficiency(s, p), karp_flatt=kf)
 
 
 # --------------------------------------------------------------------------- the summary

@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from . import schema
+from . import schema, stats
 
 DASH = "–"
 
@@ -32,16 +32,31 @@ def interval(lo, hi):
 
 
 def too_small(level):
-    """What an interval cell says when n cannot reach ``level``."""
-    return f"n too small for a {level:.0%} interval"
+    """What an interval cell says when n cannot reach ``level`` (stats.too_small)."""
+    return stats.too_small(level)
 
 
-def median_interval(lo, hi, reached, n, level=0.95):
-    """The median's interval with the coverage it reaches: '[1.2 s, 1.31 s] (97.9%)';
-    'n too small for a 95% interval' when there is none (``n`` ≥ 1)."""
+def median_interval(lo, hi, reached, n, level=0.95, method=""):
+    """The median's interval with the coverage it reaches: '[1.2 s, 1.31 s] (97.9%)', or how
+    it was made when that is not known exactly: '[1.2 s, 1.31 s] (hierarchical over 3
+    launches)'; 'n too small for a 95% interval' when there is none (``n`` ≥ 1)."""
     if not (_ok(lo) and _ok(hi)):
         return too_small(level) if n and n > 0 else DASH
-    return f"{interval(lo, hi)} ({percent(reached)})"
+    return f"{interval(lo, hi)} ({percent(reached) if _ok(reached) else method})"
+
+
+def ratio_interval(x, lo, hi, method):
+    """A ratio with its interval and, when launches were resampled, how: '1.92× [1.73, 2.12]',
+    '1.92× [1.7, 2.2] (hierarchical over 3 launches)'; without an interval because n is too
+    small, that reason: '1.92× (n too small for a 95% interval)'."""
+    text = times(x, lo, hi)
+    if not _ok(x) or not isinstance(method, str):
+        return text
+    if _ok(lo) and _ok(hi) and method.startswith("hierarchical"):
+        return f"{text} ({method})"
+    if not (_ok(lo) and _ok(hi)) and method.startswith("n too small"):
+        return f"{text} ({method.split(':')[0]})"
+    return text
 
 
 def number(x, digits=3):
@@ -87,13 +102,13 @@ def configurations(table, level=0.95):
                  for n, i, c in zip(table["n"], table["n_invalid"],
                                     table["n_interrupted"] if "n_interrupted" in table else [0] * len(table))],
         "median": table["median_s"].map(seconds),
-        ci: [median_interval(lo, hi, reached, n, level)
-             for lo, hi, reached, n in zip(table["ci_lo_s"], table["ci_hi_s"], table["ci_level"], table["n"])],
+        ci: [median_interval(lo, hi, reached, n, level, m) for lo, hi, reached, n, m in
+             zip(table["ci_lo_s"], table["ci_hi_s"], table["ci_level"], table["n"], table["ci_method"])],
         "min": table["min_s"].map(seconds),
         "CV": table["cv"].map(lambda v: percent(v, 2)),
         "outliers": table["n_outliers"].astype(int),
-        "speedup [CI]": [times(s, lo, hi)
-                         for s, lo, hi in zip(table["speedup"], table["speedup_lo"], table["speedup_hi"])],
+        "speedup [CI]": [ratio_interval(s, lo, hi, m) for s, lo, hi, m in
+                         zip(table["speedup"], table["speedup_lo"], table["speedup_hi"], table["speedup_ci"])],
         "efficiency": table["efficiency"].map(percent),
         "baseline": table["baseline"].map(_origin),
         "vs none": table["speedup_vs_none"].map(times),

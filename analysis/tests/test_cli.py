@@ -41,10 +41,19 @@ def test_usage_errors_are_one_line_exit_2(argv, fragment):
     assert err.startswith("gilbench-report: ")
 
 
-def test_summary_prints_table_and_reading(good):
+def test_summary_prints_table_and_reading(good, tmp_path):
+    # 3 runs a side: the reading prints the time ratio, and no interval nor verdict
     code, out, _ = run_cli("summary", good)
     assert code == 0
-    assert "1x2 none" in out and "threads without a lock (1×2): 0.55× (faster)" in out
+    assert "1x2 none" in out and ("threads without a lock (1×2): 0.55× (n too small for a 95% interval: "
+                                  "needs 5 runs a side, n = 3, baseline 3)") in out
+    assert "faster" not in out
+    # 5 runs a side: the interval exists, and the verdict with it
+    b = Builder()
+    b.add(1, 1, [1.0, 1.1, 0.9, 1.05, 0.95])
+    b.add(1, 2, [0.5, 0.55, 0.6, 0.52, 0.58])
+    code, out, _ = run_cli("summary", b.write(tmp_path / "five.h5"))
+    assert code == 0 and "threads without a lock (1×2): 0.55× (faster)" in out
 
 
 def test_entry_point_runs_under_debian_python_from_anywhere(good, tmp_path):

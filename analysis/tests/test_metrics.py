@@ -31,7 +31,7 @@ def table(tmp_path_factory):
     path = tmp_path_factory.mktemp("m") / "hand.h5"
     b = Builder()
     b.add(1, 1, [1.0, 1.2, 1.1, 0.9, 1.0], warmups=1)                      # median 1.0
-    b.add(1, 4, [0.32, 0.3125, 0.3125, 0.30, 0.33], worker=_uneven)        # median 0.3125
+    b.add(1, 4, [0.32, 0.3125, 0.3125, 0.30, 0.33], worker=_uneven, warmups=1)  # median 0.3125; 5 rounds paired
     b.add(1, 2, [1.0] * 5, lock="gil", worker=_hold)
     b.add(1, 1, [1.0, 1.01, 0.99, 1.0, 5.0], lock="gil")                    # one outlier
     b.add(2, 1, [0.5] * 4, valid=0)                                         # all invalid
