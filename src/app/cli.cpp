@@ -59,6 +59,7 @@ constexpr const char* kFooter =
     "  OMP_NUM_THREADS  default for --threads, checked like it (4,2: the outer level, 4)\n"
     "  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"
     "  HDF5_USE_FILE_LOCKING=FALSE  on file systems without locks (some NFS/Lustre mounts)\n"
+    "  GILBENCH_LOCKING=none  where flock is unsupported: write without gilbench's FILE.lock (warned)\n"
     "  SLURM_*  recorded as provenance when run under Slurm\n";
 
 using Apply = std::function<void(const std::string&)>;
