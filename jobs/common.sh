@@ -2,8 +2,11 @@
 #
 # Edit here, or set in the environment before `sbatch` / `jobs/workstation.sh` (sbatch passes the
 # submitting shell's environment to the job):
-#   GILBENCH          the binary; default: `gilbench` on PATH, else <repo>/build/release/bin/gilbench
-#                     (the preset build), else <repo>/build/bin/gilbench
+#   GILBENCH          the binary; default: this repository's build (<repo>/build/release/bin/gilbench,
+#                     the preset build, else <repo>/build/bin/gilbench), else `gilbench` on PATH, else
+#                     <prefix>/bin for the installed copy (the same order as GILBENCH_REPORT)
+#   GILBENCH_SRUN_MPI the srun --mpi plugin of each step (default: pmix when `srun --mpi=list` lists
+#                     it, else none: no --mpi option, the site's default); "none" passes no option
 #   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (default
 #                     --repeat 6 when it has no --repeat; tests use a
 #                     small --count this way); do not repeat options the script sets itself
@@ -39,12 +42,12 @@ export OMP_PLACES=cores OMP_PROC_BIND=close
 
 mkdir -p "$GILBENCH_RESULTS"
 
-# The binary: $GILBENCH, else gilbench on PATH, else this repository's build (or, for the
-# installed copy in <prefix>/share/gilbench/jobs, <prefix>/bin).
+# The binary: $GILBENCH, else this repository's build, else gilbench on PATH, else (for the
+# installed copy in <prefix>/share/gilbench/jobs) <prefix>/bin: the order of gb_report.
 gb_binary() {
   local c
   if [ -z "${GILBENCH:-}" ]; then
-    for c in "$(command -v gilbench)" "$GB_REPO/build/release/bin/gilbench" "$GB_REPO/build/bin/gilbench" \
+    for c in "$GB_REPO/build/release/bin/gilbench" "$GB_REPO/build/bin/gilbench" "$(command -v gilbench)" \
              "$GB_REPO/../../bin/gilbench"; do
       [ -n "$c" ] && [ -x "$c" ] && { GILBENCH=$c; break; }
     done
@@ -60,6 +63,18 @@ gb_report() {
            "$GB_REPO/../../bin/gilbench-report"; do
     [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
   done
+}
+
+# The srun --mpi option (as array GB_SRUN_MPI): --mpi=$GILBENCH_SRUN_MPI, none for "none";
+# unset: --mpi=pmix when `srun --mpi=list` lists pmix, else none (the site's default plugin).
+gb_srun_mpi() {
+  local m=${GILBENCH_SRUN_MPI-}
+  if [ -z "${GILBENCH_SRUN_MPI+set}" ]; then
+    if srun --mpi=list 2>&1 | grep -qw pmix; then m=pmix; else m=none; fi
+  fi
+  GB_SRUN_MPI=()
+  [ -n "$m" ] && [ "$m" != none ] && GB_SRUN_MPI=("--mpi=$m")
+  return 0
 }
 
 # gb_list MAX -> 1,2,4,...,MAX (powers of two, MAX itself last)
@@ -116,8 +131,9 @@ gb_step() {
   fi
   GB_STEPS=$((GB_STEPS + 1))
   local grace; grace=$(gb_stop_grace)
-  echo "+ srun ${GB_SRUN[*]} -n $n --cpus-per-task=$c --cpu-bind=cores gilbench $* $grace ${GB_ARGS[*]}" >&2
-  OMP_NUM_THREADS=$c srun --mpi=pmix "${GB_SRUN[@]}" --ntasks="$n" --cpus-per-task="$c" --cpu-bind=cores \
+  gb_srun_mpi
+  echo "+ srun ${GB_SRUN_MPI[*]} ${GB_SRUN[*]} -n $n --cpus-per-task=$c --cpu-bind=cores gilbench $* $grace ${GB_ARGS[*]}" >&2
+  OMP_NUM_THREADS=$c srun "${GB_SRUN_MPI[@]}" "${GB_SRUN[@]}" --ntasks="$n" --cpus-per-task="$c" --cpu-bind=cores \
     "$GILBENCH" "$@" ${grace:+"$grace"} "${GB_ARGS[@]}"
   rc=$?
   case $rc in

@@ -1,7 +1,8 @@
 #!/bin/bash
 # submit-all.sh — submits the whole Slurm set (threads-scan, ranks-scan, hybrid, lock-array)
-# and chains report.sbatch behind them with --dependency=afterok, so the report is made only
-# when every job has finished well. Prints the job ids.
+# and chains report.sbatch behind them with --dependency=afterany: the report runs once every job
+# has ended, however it ended (a job cut short by its time limit exits 5 with its finished
+# rounds saved), over the files there are, and lists each job's state. Prints the job ids.
 # usage: jobs/submit-all.sh [sbatch options for every job, e.g. -A myaccount -p mypartition]
 #   GILBENCH_SCRIPTS="threads-scan lock-array" submits only those.
 # Results: results/<name>-<jobid>.h5 (arrays: <name>-<arrayjobid>_<index>.h5) and
@@ -18,5 +19,7 @@ for s in ${GILBENCH_SCRIPTS:-threads-scan ranks-scan hybrid lock-array}; do
   echo "$s $id"
 done
 dep=$(IFS=:; echo "${ids[*]}")
-id=$(sbatch --parsable "$@" --dependency="afterok:$dep" "$J/report.sbatch" "${files[@]}"); id=${id%%;*}
+GILBENCH_MEASURED=$dep
+export GILBENCH_MEASURED
+id=$(sbatch --parsable "$@" --dependency="afterany:$dep" "$J/report.sbatch" "${files[@]}"); id=${id%%;*}
 echo "report $id"

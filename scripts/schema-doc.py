@@ -4,13 +4,16 @@ of `gilbench --schema`), between the markers <!-- schema:begin --> and <!-- sche
 
   scripts/schema-doc.py --write            regenerate docs/schema.md from schema.json
   scripts/schema-doc.py --check [--binary B]
-      exit 1 (naming what differs) unless B --schema == schema.json and docs/schema.md's
-      generated part is what schema.json gives (ctest schema.in_sync)
+      exit 1 (naming what differs) unless B --schema == schema.json, docs/schema.md's
+      generated part is what schema.json gives, every Markdown table of docs/schema.md renders
+      (contiguous rows, one cell count) and every root attribute the store writes is documented
+      (ctest schema.in_sync)
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -81,6 +84,39 @@ def rendered(doc_text, schema):
     return head + BEGIN + "\n" + generated(schema) + END + tail
 
 
+def cells(row):
+    return len(re.findall(r"(?<!\\)\|", re.sub(r"`[^`]*`", "``", row))) - 1
+
+
+def table_problems(doc_text):
+    """Markdown tables that would not render: a row cut off its table by a blank or other line
+    (it then shows as text), or rows whose cell count differs from the header's."""
+    out, lines, width = [], doc_text.split("\n"), None
+    for i, line in enumerate(lines):
+        if not line.startswith("|"):
+            width = None
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if width is None:
+            if not re.match(r"^\|(\s*:?-+:?\s*\|)+\s*$", nxt):
+                out.append(f"docs/schema.md:{i + 1}: a table row outside a table (blank line above?): {line[:60]}")
+                continue
+            width = cells(line)
+        elif cells(line) != width:
+            out.append(f"docs/schema.md:{i + 1}: {cells(line)} cells, the table's header has {width}")
+    return out
+
+
+def root_attribute_problems(doc_text):
+    """Root attributes written by write_file_attributes (h5_store.cpp) missing from the doc."""
+    src = open(os.path.join(ROOT, "src", "results", "h5_store.cpp")).read()
+    body = src[src.index("void write_file_attributes"):]
+    body = body[:body.index("\n}\n")]
+    section = doc_text.split("## Root attributes", 1)[-1].split("\n## ", 1)[0]
+    return [f"docs/schema.md: root attribute `{n}` (written by h5_store.cpp) is not in *Root attributes*"
+            for n in re.findall(r'write_\w+_attr\(file, "(\w+)"', body) if f"| `{n}` |" not in section]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true")
@@ -103,6 +139,7 @@ def main():
             f.write(new)
     elif new != doc:
         problems.append("docs/schema.md's column tables differ from schema.json (regenerate: scripts/schema-doc.py --write)")
+    problems += table_problems(new) + root_attribute_problems(new)
     for p in problems:
         print("schema.in_sync:", p)
     if not problems:

@@ -24,7 +24,7 @@ preset tsan "ThreadSanitizer preset (lock tests)"
 preset phdf5 "parallel HDF5 flavour (unit, MPI and smoke tests)"
 [ $rc -eq 0 ] || echo "!! a preset above FAILED (see its log tail); the run will exit non-zero"
 echo "== release: the whole suite =="
-cmake --preset release >/dev/null && cmake --build --preset release || exit 1
+cmake --preset release -DGILBENCH_SLURM_TESTS=ON >/dev/null && cmake --build --preset release || exit 1
 ctest --preset release
 trc=$?
 exit $(( trc != 0 || rc != 0 ))

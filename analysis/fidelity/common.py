@@ -54,18 +54,30 @@ def gb_exe_missing(explicit):
     return bool(explicit) and not (os.path.isfile(explicit) and os.access(explicit, os.X_OK))
 
 
+def gilbench_candidates():
+    """Where gilbench is looked for after --gilbench and $GILBENCH, in order: this checkout's
+    preset build (build/release/bin), its build/bin, `gilbench` on PATH, the installed copy's
+    PREFIX/bin (this file in PREFIX/share/gilbench/analysis/fidelity), then the newest other
+    build*/bin/gilbench of the checkout (the jobs' order: the repository's build first)."""
+    cands = [ROOT / "build" / "release" / "bin" / "gilbench", ROOT / "build" / "bin" / "gilbench"]
+    exe = shutil.which("gilbench")
+    if exe:
+        cands.append(exe)
+    cands.append(ROOT.parent.parent / "bin" / "gilbench")
+    others = [p for pattern in ("build*/bin/gilbench", "build*/*/bin/gilbench") for p in ROOT.glob(pattern)
+              if os.access(p, os.X_OK)]
+    cands += sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(c) for c in cands]
+
+
 def find_gilbench(explicit):
     if explicit:
         return explicit
     if os.environ.get("GILBENCH"):
         return os.environ["GILBENCH"]
-    exe = shutil.which("gilbench")
-    if exe:
-        return exe
-    cands = [p for pattern in ("build*/bin/gilbench", "build*/gilbench", "build*/src/gilbench")
-             for p in ROOT.glob(pattern) if os.access(p, os.X_OK)]
-    if cands:
-        return str(max(cands, key=lambda p: p.stat().st_mtime))
+    for c in gilbench_candidates():
+        if os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
     return None
 
 

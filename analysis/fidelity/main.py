@@ -26,7 +26,7 @@ import tempfile
 from .common import Gilbench, count, find_gilbench, find_python, gb_exe_missing, loadavg
 
 PROG = "gilbench-fidelity"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_GILBENCH = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -70,8 +70,10 @@ def parse_args(argv):
         epilog="Interpreters: CPython 3 = the newest pyenv 3.11 (--python3; else /usr/bin/python3); CPython 2.7 = "
                "pyenv 2.7 (--python2); subinterpreters: the newest pyenv 3.12 and 3.13 (--python312, "
                "--python313). An absent interpreter is reported and its comparison skipped. gilbench: "
-               "--gilbench, $GILBENCH, `gilbench` on PATH, else the newest build*/bin/gilbench of this checkout. "
-               "Exit status: 0 ok, 1 a comparison failed or no interpreter was found, 2 bad options.")
+               "--gilbench, $GILBENCH, this checkout's build/release/bin/gilbench (the preset build), build/bin/gilbench, "
+               "`gilbench` on PATH, the installed PREFIX/bin/gilbench, else the newest build*/bin/gilbench. "
+               "Exit status: 0 ok, 1 a comparison failed or no interpreter was found, 2 bad options, "
+               "3 no gilbench binary.")
     sel = p.add_argument_group("sections (all when none is given)")
     sel.add_argument("--throughput", action="store_true", help="threads and processes vs sequential")
     sel.add_argument("--latency", action="store_true", help="I/O-thread latency behind CPU-bound threads")
@@ -144,6 +146,8 @@ def main(argv=None):
         args = parse_args(sys.argv[1:] if argv is None else argv)
         if gb_exe_missing(args.gilbench):
             raise UsageError("--gilbench: %s is not an executable" % args.gilbench)
+        if not args.gilbench and gb_exe_missing(os.environ.get("GILBENCH")):
+            raise UsageError("GILBENCH=%s is not an executable" % os.environ["GILBENCH"])
     except UsageError as e:
         sys.stderr.write("%s: error: %s (see --help)\n" % (PROG, e))
         return EXIT_USAGE
@@ -168,6 +172,10 @@ def main(argv=None):
         py312 = usable(args.python312) if args.python312 else find_python("3.12", [])
         py313 = usable(args.python313) if args.python313 else find_python("3.13", [])
     gb_exe = find_gilbench(args.gilbench)
+    if gb_exe is None:
+        sys.stderr.write("%s: no gilbench binary: pass --gilbench PATH, set GILBENCH, or build it "
+                         "(cmake --workflow --preset release gives build/release/bin/gilbench)\n" % PROG)
+        return EXIT_NO_GILBENCH
     mpirun = args.mpirun or shutil.which("mpirun") or shutil.which("mpiexec")
     sections = [s for s in ("throughput", "latency", "interpreters") if getattr(args, s)]
     print("gilbench-fidelity: %s; %d CPUs available; gilbench: %s; mpirun: %s" % (

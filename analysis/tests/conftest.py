@@ -48,7 +48,8 @@ def _find_binary():
     env = os.environ.get("GILBENCH")
     if env:
         return env, "GILBENCH"
-    for cand in ("/tmp/lead-build/bin/gilbench", os.path.join(REPO, "build", "bin", "gilbench")):
+    for cand in (os.path.join(REPO, "build", "release", "bin", "gilbench"),  # the preset build
+                 os.path.join(REPO, "build", "bin", "gilbench")):
         if os.access(cand, os.X_OK):
             return cand, "fallback"
     return None, None
@@ -68,12 +69,12 @@ def mpi_env():
 
 @pytest.fixture(scope="session")
 def gilbench():
-    """Path of the real gilbench binary: $GILBENCH, else /tmp/lead-build/bin/gilbench, else
-    the repository's build/bin/gilbench. Fails (never skips) when there is none."""
+    """Path of the real gilbench binary: $GILBENCH, else the repository's preset build
+    build/release/bin/gilbench, else build/bin/gilbench. Fails (never skips) when there is none."""
     path, how = _find_binary()
     if path is None:
         pytest.fail("no gilbench binary: set GILBENCH=/path/to/gilbench (ctest does), or build it "
-                    "into build/bin/gilbench", pytrace=False)
+                    "with cmake --workflow --preset release (build/release/bin/gilbench)", pytrace=False)
     if not os.access(path, os.X_OK):
         pytest.fail(f"GILBENCH={path} is not an executable file", pytrace=False)
     return path

@@ -45,7 +45,9 @@ constexpr const char* kFooter =
     "          against the 1x1 run of the launch; switches/s and slice length for locked runs).\n"
     "          With --format csv|json stdout holds only the summary (VALID goes to stderr).\n"
     "  FILE:   every raw per-worker sample, appended to --output; schema in docs/schema.md:\n"
-    "          python3 -c 'import h5py,pandas as pd; print(pd.DataFrame(h5py.File(\"gilbench.h5\")[\"runs\"][()]))'\n"
+    "          /usr/bin/python3 -c 'import h5py,pandas as pd; "
+    "print(pd.DataFrame(h5py.File(\"gilbench.h5\")[\"runs\"][()]))'\n"
+    "          (a python3 that has h5py and pandas: the system's, or your environment's)\n"
     "\n"
     "EXIT CODES\n"
     "  0 success   2 bad argument   3 INVALID (work not done as asked)   4 results file error\n"
@@ -57,6 +59,7 @@ constexpr const char* kFooter =
     "  OMP_NUM_THREADS  default for --threads, checked like it (4,2: the outer level, 4)\n"
     "  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"
     "  HDF5_USE_FILE_LOCKING=FALSE  on file systems without locks (some NFS/Lustre mounts)\n"
+    "  GILBENCH_LOCKING=none  where flock is unsupported: write without gilbench's FILE.lock (warned)\n"
     "  SLURM_*  recorded as provenance when run under Slurm\n";
 
 using Apply = std::function<void(const std::string&)>;
@@ -316,7 +319,8 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->default_str(join(d.switch_intervals, [](auto ns) { return units::format_duration(to_seconds(ns)); }))
       ->group(lock)
       ->type_name("DURS");
-  add_parsed(app, "--check-interval", "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval)",
+  add_parsed(app, "--check-interval",
+             "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval); a list to sweep",
              [&cfg](const std::string& t) { cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer); })
       ->default_str(join(d.check_intervals, [](std::int64_t v) { return std::to_string(v); }))
       ->group(lock)

@@ -76,6 +76,22 @@ void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool 
   if (json) out << "]}\n";
 }
 
+/// Below a table with locked rows: what the lock parameters of the labels ("gil 5ms",
+/// "legacy-gil 100t") and the lock columns mean (their meanings from the column declarations).
+void print_lock_legend(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  bool gil = false, legacy = false;
+  for (const SummaryRow& r : rows) gil = gil || r.lock == "gil", legacy = legacy || r.lock == "legacy-gil";
+  std::string text = "legend:";
+  if (gil) text += " gil DUR: the switch interval DUR (--switch-interval);";
+  if (legacy) text += " legacy-gil Nt: the check interval, N ticks (--check-interval);";
+  summary::visit(kEmptyRow, [&](const summary::Column& c, const auto&) {
+    if (c.group == summary::Group::lock && *c.header != '\0')
+      text += std::string(" ") + c.header + ": " + c.meaning + ";";
+  });
+  text.back() = '\n';
+  out << text;
+}
+
 void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
   bool locked = false, probed = false;
   for (const SummaryRow& r : rows) locked = locked || r.lock != "none", probed = probed || r.latency_events > 0;
@@ -104,6 +120,7 @@ void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
     while (!text.empty() && text.back() == ' ') text.pop_back();
     out << text << '\n';
   }
+  if (locked) print_lock_legend(out, rows);
 }
 
 }  // namespace

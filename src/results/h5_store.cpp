@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
@@ -24,6 +25,7 @@
 #include <utility>
 
 #include "app/exit_codes.hpp"
+#include "results/file_lock.hpp"
 #include "results/isolated.hpp"
 #include "results/undo_journal.hpp"
 
@@ -484,12 +486,26 @@ ResultsStore::ResultsStore(std::string path) : path_(resolve_links(path)), lock_
   if (info_.exists && info_.schema_version != kSchemaVersion)
     io_error(path_ + " has schema version " + std::to_string(info_.schema_version) + "; this gilbench writes version " +
              std::to_string(kSchemaVersion) + " and never mixes versions in one file: use a new --output file");
-  lock_fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) io_error("cannot create lock file " + lock_path_ + ": " + std::strerror(errno));
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    io_error("another gilbench is writing " + path_ + " (lock " + lock_path_ + " is held); use another --output");
+  if (file_lock::disabled()) {
+    std::fprintf(stderr,
+                 "gilbench: warning: GILBENCH_LOCKING=none: %s is written without gilbench's lock; no other "
+                 "gilbench may write it at the same time\n",
+                 path_.c_str());
+  } else {
+    lock_fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0) io_error("cannot create lock file " + lock_path_ + ": " + std::strerror(errno));
+    const file_lock::Outcome got = file_lock::try_exclusive(lock_fd_);
+    const int err = errno;
+    if (got != file_lock::Outcome::taken) {
+      ::close(lock_fd_);
+      lock_fd_ = -1;
+      if (got == file_lock::Outcome::held)
+        io_error("another gilbench is writing " + path_ + " (lock " + lock_path_ + " is held); use another --output");
+      ::unlink(lock_path_.c_str());  // ours: nobody can hold a lock there
+      if (got == file_lock::Outcome::unsupported)
+        io_error("cannot lock " + lock_path_ + ": " + file_lock::unsupported_hint(err));
+      io_error("cannot lock " + lock_path_ + ": " + std::strerror(err));
+    }
   }
   info_ = inspect(path_);  // ids again, now that no other writer can change them
 }

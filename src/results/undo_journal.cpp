@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "results/file_lock.hpp"
 
 namespace gilbench::undo_journal {
 namespace {
@@ -148,9 +149,17 @@ void sync_directory_of(const std::string& file) {
 /// Takes the flock of a journal (or of its half-made .new) when its writer is dead, and checks
 /// the name still refers to the same inode (not already recovered and replaced meanwhile).
 bool lock_abandoned(int fd, const std::string& path) {
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) return false;  // its writer is alive
-    sys_error("cannot lock " + path);
+  // GILBENCH_LOCKING=none: no writer holds a lock, and the user makes sure no other writes now
+  if (!file_lock::disabled()) {
+    const file_lock::Outcome got = file_lock::try_exclusive(fd);
+    const int err = errno;
+    if (got == file_lock::Outcome::held) return false;  // its writer is alive
+    if (got == file_lock::Outcome::unsupported)
+      io_error("cannot lock " + path + ": " + file_lock::unsupported_hint(err));
+    if (got != file_lock::Outcome::taken) {
+      errno = err;
+      sys_error("cannot lock " + path);
+    }
   }
   struct stat a {
   }, b{};
@@ -268,7 +277,16 @@ Fd create_journal(const std::string& file, std::uint64_t orig_eof, bool created)
   Fd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) sys_error("cannot create the journal " + tmp);
   try {
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) sys_error("cannot lock the journal " + tmp);
+    if (!file_lock::disabled()) {
+      const file_lock::Outcome got = file_lock::try_exclusive(fd.get());
+      const int err = errno;
+      if (got == file_lock::Outcome::unsupported)
+        io_error("cannot lock the journal " + tmp + ": " + file_lock::unsupported_hint(err));
+      if (got != file_lock::Outcome::taken) {
+        errno = err;
+        sys_error("cannot lock the journal " + tmp);
+      }
+    }
     const Bytes h = header_bytes(orig_eof, created);
     write_all(fd.get(), h.data(), h.size(), 0, tmp);
     sync_fd(fd.get(), tmp);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # jobs/submit-all.sh on the 2-node lab: the whole set (threads-scan, ranks-scan, hybrid,
-# lock-array) is submitted, report.sbatch is chained with --dependency=afterok and runs only
+# lock-array) is submitted, report.sbatch is chained with --dependency=afterany and runs only
 # after all of them; every job COMPLETED, every results file valid with its provenance, and the
 # report (report.html over exactly those files) exists.
 : "${LAB_TIMEOUT:=240}"  # the whole set, queued on 2 nodes, may take this long
@@ -17,7 +17,7 @@ for n in threads-scan ranks-scan hybrid lock-array report; do
   [[ "${id[$n]:-}" =~ ^[0-9]+$ ]] || lab_fail "submit-all.sh printed no id for $n"
 done
 dep=$(scontrol show job "${id[report]}" | grep -o 'Dependency=[^ ]*')
-[[ "$dep" == *afterok:${id[threads-scan]}* && "$dep" == *afterok:${id[lock-array]}* ]] \
+[[ "$dep" == *afterany:${id[threads-scan]}* && "$dep" == *afterany:${id[lock-array]}* ]] \
   || lab_fail "report job dependency: $dep"
 # until the queue is empty, or only the report is left, never to run (a job failed)
 deadline=$((SECONDS + LAB_TIMEOUT))

@@ -153,3 +153,18 @@ TEST(Summary, LockMetricsPoolTheRunsTotals) {
   EXPECT_DOUBLE_EQ(rows[0].switches_per_s, 70.0 / 4.0);
   EXPECT_DOUBLE_EQ(rows[0].mean_slice_s, 2.5 / 70.0);
 }
+
+// Issue 13, item 18: "100t" and "slice" are explained below a table with locked rows.
+TEST(Summary, LegendExplainsTicksAndSlice) {
+  RunRecord g = run(0, 0, 1, "gil", 1.0), l = run(1, 1, 1, "legacy-gil", 1.0);
+  std::ostringstream table;
+  print_summary(table, summarise({g, l}, {}, {}), OutputFormat::table);
+  const std::string t = table.str();
+  EXPECT_NE(t.find("legend:"), std::string::npos) << t;
+  EXPECT_NE(t.find("legacy-gil Nt: the check interval, N ticks (--check-interval)"), std::string::npos) << t;
+  EXPECT_NE(t.find("slice: mean time a thread held the lock per acquisition"), std::string::npos) << t;
+  EXPECT_NE(t.find("gil DUR: the switch interval DUR (--switch-interval)"), std::string::npos) << t;
+  std::ostringstream unlocked;
+  print_summary(unlocked, summarise({run(0, 0, 1, "none", 1.0)}, {}, {}), OutputFormat::table);
+  EXPECT_EQ(unlocked.str().find("legend:"), std::string::npos) << unlocked.str();
+}
