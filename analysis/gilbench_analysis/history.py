@@ -50,14 +50,15 @@ def history(ds, alpha=0.05, level=0.95):
     runs = runs[metrics.measurement(runs)]
     rank = {k: i for i, k in enumerate(order["launch_key"])}
     records = []
-    for key, group in runs.groupby(list(configs.KEYS), sort=False):
+    for key_id, (key, group) in enumerate(runs.groupby(list(configs.KEYS), sort=False)):
         prev = None
+        label = group["config"].iloc[0]          # measured_runs' unique label (count, probe… when they vary)
         for lk in sorted(group["launch_key"].unique(), key=rank.get):
             t = group.loc[group["launch_key"] == lk, "wall_s"].to_numpy(float)
             launch = order.loc[rank[lk]]
             lo, hi, _ = stats.median_ci(t, level=level)
             row = dict(zip(configs.KEYS, key))
-            row.update(config=configs.summary_label(row), launch_key=lk, file=launch["file"],
+            row.update(config=label, key_id=key_id, launch_key=lk, file=launch["file"],
                        launch_id=int(launch["launch_id"]), when_s=float(launch["when_s"]), n=t.size,
                        median_s=stats.median(t), ci_lo_s=lo, ci_hi_s=hi, changes="", shift="", change_point=False)
             if prev is not None:
@@ -114,7 +115,8 @@ def write_history(ds, outdir, alpha=0.05, level=0.95):
                   f"significant shift from the previous launch (Mann–Whitney U, alpha = {alpha:g}, the test "
                   "of `compare`; fewer than 4 repetitions a side: insufficient data).")
     written = []
-    for i, (cfg, part) in enumerate(frame.groupby("config", sort=False) if len(frame) else []):
+    for i, (_, part) in enumerate(frame.groupby("key_id", sort=False) if len(frame) else []):
+        cfg = part["config"].iloc[0]
         png = os.path.join(outdir, f"history_{i:02d}_{_slug(cfg)}.png")
         written.append(_plot(part, png, level))
         doc.heading(cfg)

@@ -81,3 +81,12 @@ def test_command_writes_markdown_and_pngs(months, tmp_path):
 def test_unmatched_glob_is_exit_3(tmp_path):
     code, _, err = run_cli("history", str(tmp_path / "none*.h5"), "-o", tmp_path / "h")
     assert code == 3 and "no file matches this pattern" in err
+
+
+def test_other_count_is_another_configuration(months, tmp_path):
+    b = Builder()
+    b.add(1, 1, BASE, count=5_000_000)
+    b.write(tmp_path / "other.h5", launches=[launch(start_unix=1.8e9)], version=_version())
+    frame = history.history(load([str(months / "m1.h5"), str(tmp_path / "other.h5")], progress=False))
+    assert sorted(frame["config"]) == ["1x1 none N=1M", "1x1 none N=5M", "1x2 none N=1M"]
+    assert frame.groupby("key_id").size().tolist() == [1, 1, 1]
