@@ -40,6 +40,10 @@ if(GILBENCH_INSTALL_ANALYSIS)
   install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/gilbench-fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/fidelity DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis
           PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
+  # The classroom notebook and the example reference file of `gilbench-report check`.
+  install(FILES ${PROJECT_SOURCE_DIR}/analysis/notebooks/gil-experiment.ipynb
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis/notebooks)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/analysis/references DESTINATION ${CMAKE_INSTALL_DATADIR}/gilbench/analysis)
 endif()
 
 # Executable scripts whatever the checkout's file modes (sbatch files too: `./x.sbatch` runs

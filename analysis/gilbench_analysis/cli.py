@@ -1,8 +1,9 @@
-"""Command line: ``gilbench-report report|summary|compare|export|recover``.
+"""Command line: ``gilbench-report report|summary|compare|export|check|history|recover``.
 
 Every error is one line on stderr, no traceback, and an exit code from errors.py:
 2 usage, 3 bad input file, 4 output not writable, 1 compare found a slow-down above
---fail-above, 5 compare --fail-above could test no configuration. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
+--fail-above, 5 compare --fail-above could test no configuration; check: 1 a reference FAILed, 5 nothing
+failed but a system selected no launch or a reference found no data. Set GILBENCH_REPORT_DEBUG=1 to see tracebacks of unexpected errors.
 """
 
 import argparse
@@ -10,8 +11,8 @@ import math
 import os
 import sys
 
-from . import __version__, compare, export, journal, metrics, report, stats, tables
-from .errors import EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
+from . import __version__, compare, export, history, journal, metrics, references, report, stats, tables
+from .errors import EXIT_CHECK_FAILED, EXIT_CHECK_UNMATCHED, EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
 PROG = "gilbench-report"
@@ -100,6 +101,21 @@ def _parser():
                         "configs (metrics), trace, latency")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, '-' for stdout")
 
+    p = sub.add_parser("check", parents=[common],
+                       help="PASS/FAIL against per-system reference values (ReFrame style): exit 1 on a FAIL")
+    p.add_argument("files", nargs="+", metavar="FILES")
+    p.add_argument("--reference", required=True, metavar="REFS.yaml",
+                   help="reference file: systems (provenance patterns) × configuration × metric (analysis/README.md)")
+
+    p = sub.add_parser("history", parents=[common],
+                       help="median and CI per launch over time, provenance changes, change points: history.md + PNGs")
+    p.add_argument("files", nargs="+", metavar="FILES")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="history directory (created)")
+    p.add_argument("--alpha", type=_fraction("--alpha"), default=0.05,
+                   help="significance level of the change-point test (default 0.05)")
+    p.add_argument("--level", type=_fraction("--level"), default=0.95,
+                   help="confidence level of the medians' intervals (default 0.95)")
+
     p = sub.add_parser("recover", help="roll back an append gilbench did not finish (kill -9), so that "
                        "plain h5py and h5dump open the file; the other commands do this themselves")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -178,6 +194,36 @@ def _export(args):
     return EXIT_OK
 
 
+def _check(args):
+    systems = references.load_file(args.reference)      # bad reference file: exit 2 before reading
+    ds = _load(args, args.files)
+    frame, unmatched = references.check(ds, systems)
+    if len(frame):
+        print(tables.plain_text(references.display(frame)))
+    for name in unmatched:
+        print(f"{PROG}: check: system '{name}' selects no launch of the files (its match: "
+              f"{next(s['match'] for s in systems if s['name'] == name) or 'none'})", file=sys.stderr)
+    failed = int((frame["result"] == references.FAIL).sum())
+    missing = int((frame["result"] == references.NO_DATA).sum())
+    passed = int((frame["result"] == references.PASS).sum())
+    print(f"\n{passed} passed, {failed} failed, {missing} without data, {len(unmatched)} system(s) unmatched")
+    if failed:
+        return EXIT_CHECK_FAILED
+    if unmatched or missing:
+        print(f"{PROG}: check: nothing failed, but not every reference could be checked (exit "
+              f"{EXIT_CHECK_UNMATCHED})", file=sys.stderr)
+        return EXIT_CHECK_UNMATCHED
+    return EXIT_OK
+
+
+def _history(args):
+    ds = _load(args, args.files)
+    written = history.write_history(ds, args.output, alpha=args.alpha, level=args.level)
+    pngs = sum(p.endswith(".png") for p in written)
+    print(f"history: {os.path.join(args.output, 'history.md')} ({pngs} plots)")
+    return EXIT_OK
+
+
 def _recover(args):
     for path in args.files:
         if not os.path.exists(path) and not os.path.exists(journal.journal_path(path)):
@@ -190,7 +236,8 @@ def _recover(args):
     return EXIT_OK
 
 
-_COMMANDS = {"report": _report, "summary": _summary, "compare": _compare, "export": _export, "recover": _recover}
+_COMMANDS = {"report": _report, "summary": _summary, "compare": _compare, "export": _export, "check": _check,
+             "history": _history, "recover": _recover}
 
 
 def main(argv=None):

@@ -2,8 +2,12 @@
 
 EXIT_OK = 0
 EXIT_COMPARE_FAILED = 1   #: compare found a significant slow-down above --fail-above
+EXIT_CHECK_FAILED = 1     #: check: a reference FAILed (value outside its tolerances)
 EXIT_USAGE = 2            #: bad argument or option
 EXIT_COMPARE_UNTESTED = 5  #: compare --fail-above could test none of the configurations it guards
+#: check: nothing failed, but a system of the reference file selected no launch (no provenance
+#: matched) or a reference found no configuration / no value: not everything could be checked
+EXIT_CHECK_UNMATCHED = 5
 EXIT_BAD_INPUT = 3        #: an input file is missing, not a gilbench file, truncated, of unknown version…
 EXIT_IO = 4               #: an output (report directory, export file) cannot be written
 EXIT_ENVIRONMENT = 6      #: the Python interpreter lacks a required Debian package
