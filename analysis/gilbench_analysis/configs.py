@@ -75,7 +75,7 @@ def duration_text(seconds):
 def summary_label(row):
     """The configuration as gilbench's summary names it (sweep/plan.cpp describe()): ranks x
     threads, the lock, '/Ki' for K > 1 interpreters, the gil's switch interval or the legacy
-    gil's check interval in ticks: '1x2 gil 5ms', '2x1 none', '1x4 gil/2i 5ms', '1x2 legacy-gil 100t'."""
+    gil's check interval in ticks, ' job-wide' for one lock of the job: '1x2 gil 5ms', '2x1 none', '1x4 gil/2i 5ms', '1x2 legacy-gil 100t'."""
     lock = str(row["lock"])
     text = f"{int(row['ranks'])}x{int(row['threads'])} {lock}"
     if int(row["interpreters"]) > 1:
@@ -84,6 +84,8 @@ def summary_label(row):
         text += " " + duration_text(float(row["switch_interval_s"]))
     if lock == "legacy-gil":
         text += f" {int(row['check_interval'])}t"
+    if lock != "none" and row.get("lock_scope", "rank") == "job":
+        text += " job-wide"
     return text
 
 
@@ -125,8 +127,6 @@ def label(row, varying=KEYS):
     for the job), ' probe 3ms' (a latency probe every 3 ms), and the tick size, count (per
     worker for weak scaling) and scaling when those vary in the data set (``varying``)."""
     parts = [summary_label(row)]
-    if row["lock"] != "none" and row.get("lock_scope", "rank") == "job":
-        parts.append("job-wide")
     if float(row.get("probe_period_s", 0.0)) > 0:
         parts.append(f"probe {duration_text(float(row['probe_period_s']))}")
     if "tick_iterations" in varying and row["lock"] != "none":

@@ -38,13 +38,15 @@ def sides(gilbench, tmp_path_factory):
     preflags = shlex.split(os.environ.get("GILBENCH_MPIEXEC_PREFLAGS", "--oversubscribe --bind-to none"))
     threads = _run([gilbench, *COMMON, "--threads", "1,2", "-o", path])
     ranks = _run([mpirun, "-n", "2", *preflags, gilbench, *COMMON, "--threads", "1", "-o", path], env=mpi_env())
+    job = ["gil" if a == "none,gil" else a for a in COMMON]
+    scoped = _run([mpirun, "-n", "2", *preflags, gilbench, *job, "--lock-scope", "job", "-o", path], env=mpi_env())
     report = _run([ENTRY, "summary", path, "--format", "json", "-q"])
-    return _configurations(threads) + _configurations(ranks), _configurations(report)
+    return _configurations(threads) + _configurations(ranks) + _configurations(scoped), _configurations(report)
 
 
 def test_every_configuration_agrees(sides):
     binary, report = sides
-    assert len(binary) == 6 and len(report) == 6, (binary, report)
+    assert len(binary) == 7 and len(report) == 7, (binary, report)
     by_key = {tuple(r[k] for k in KEY): r for r in report}
     for b in binary:
         r = by_key.get(tuple(b[k] for k in KEY))
@@ -57,9 +59,19 @@ def test_every_configuration_agrees(sides):
 
 def test_the_ranks_launch_takes_its_baselines_from_the_threads_launch(sides):
     binary, report = sides
-    processes = [r for r in report if r["mode"] == "processes"]
+    processes = [r for r in report if r["mode"] == "processes" and r["lock_scope"] == "rank"]
     assert len(processes) == 2
     for r in processes:
         assert r["baseline"] == "launch 0" and r["baseline_none"] == "launch 0", r
         assert r["speedup"] is not None and r["speedup_vs_none"] is not None
     assert {r["baseline"] for r in report if r["ranks"] == 1} == {"same launch"}
+
+
+def test_the_lock_scope_is_in_both_labels_and_columns(sides):
+    binary, report = sides
+    for side in (binary, report):
+        scoped = [r for r in side if r["lock_scope"] == "job"]
+        assert [r["label"] for r in scoped] == ["2x1 gil 5ms job-wide"], side
+        assert scoped[0]["count"] == 20_000_000 and scoped[0]["scaling"] == "strong"
+        assert scoped[0]["probe_period_s"] == 0.0
+        assert all("job-wide" not in r["label"] for r in side if r["lock_scope"] == "rank")

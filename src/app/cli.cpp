@@ -57,7 +57,7 @@ constexpr const char* kFooter =
     "\n"
     "ENVIRONMENT\n"
     "  OMP_NUM_THREADS  default for --threads, checked like it (4,2: the outer level, 4)\n"
-    "  OMP_PLACES/OMP_PROC_BIND  thread binding (recorded)\n"
+    "  OMP_PLACES/OMP_PROC_BIND/GOMP_CPU_AFFINITY  thread binding (recorded); set, --bind auto leaves it\n"
     "  HDF5_USE_FILE_LOCKING=FALSE  on file systems without locks (some NFS/Lustre mounts)\n"
     "  GILBENCH_LOCKING=none  where flock is unsupported: write without gilbench's FILE.lock (warned)\n"
     "  SLURM_*  recorded as provenance when run under Slurm\n";
@@ -159,6 +159,9 @@ template <class E>
 using Choices = std::vector<std::pair<const char*, E>>;
 const Choices<Scaling> kScalings = {{"strong", Scaling::strong}, {"weak", Scaling::weak}};
 const Choices<LockScope> kScopes = {{"rank", LockScope::rank}, {"job", LockScope::job}};
+const Choices<binding::Mode> kBinds = {{"auto", binding::Mode::automatic},
+                                       {"cores", binding::Mode::cores},
+                                       {"none", binding::Mode::none}};
 const Choices<OutputFormat> kFormats = {{"table", OutputFormat::table},
                                         {"csv", OutputFormat::csv},
                                         {"json", OutputFormat::json}};
@@ -264,6 +267,12 @@ void add_work_options(CLI::App& app, Config& cfg) {
       ->default_str(std::to_string(d.warmup))
       ->group(work)
       ->type_name("W");
+  add_choice(app, "--bind", cfg.bind, kBinds,
+             "Pin worker t of a rank to its t-th allowed CPU (sched_setaffinity). auto: unless OMP_PLACES/"
+             "OMP_PROC_BIND/GOMP_CPU_AFFINITY or the launcher (a narrower CPU set, mpirun/srun binding) bound "
+             "them, or the host's workers outnumber its CPUs; cores: always; none: never. Recorded per worker "
+             "(/samples bound_cpu) and per run (/runs bind)")
+      ->group(work);
 }
 
 void add_trace_and_probe_options(CLI::App& app, Config& cfg) {

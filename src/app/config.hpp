@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gil/lock.hpp"
+#include "machine/binding.hpp"
 
 namespace gilbench {
 
@@ -26,6 +27,9 @@ struct Config {
   std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
   LockScope lock_scope = LockScope::rank;
+
+  /// --bind: pin worker t of a rank to its t-th allowed CPU (auto: when nothing else bound them)
+  binding::Mode bind = binding::Mode::automatic;
 
   int repeat = 5;  ///< measured repetitions per configuration
   int warmup = 1;  ///< warm-up repetitions per configuration (first)

@@ -19,6 +19,7 @@
 #include "app/agreement.hpp"
 #include "app/cli.hpp"
 #include "app/long_run.hpp"
+#include "app/short_run.hpp"
 #include "app/config.hpp"
 #include "machine/provenance.hpp"
 #include "app/exit_codes.hpp"
@@ -174,6 +175,7 @@ LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore*
   launch.ranks = w.size;
   launch.count_auto_s = cfg.count_auto_s;
   launch.calibrated_rate = calibrated_rate;
+  launch.bind = binding::to_string(cfg.bind);
   launch.exit_status = "incomplete";
   return launch;
 }
@@ -294,10 +296,15 @@ void Sweep::keep(const RunConfig& rc, const PlannedRun& pr, const RunOutcome& ou
             "gilbench: warning: %s has more workers than allowed CPUs on a host (oversubscribed): timings include "
             "time-sharing, not only parallel work\n",
             rc);
-  warn_once(warned_shared_, r.shared_cores,
-            "gilbench: warning: workers of %s shared a CPU (see cpu_start/cpu_end in /samples); bind them apart "
-            "(OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
-            rc);
+  if (r.shared_cores && !warned_shared_) {
+    warned_shared_ = true;
+    progress_.finish();
+    std::fprintf(stderr,
+                 "gilbench: warning: workers of %s shared a CPU (see cpu_start/cpu_end in /samples)%s; bind them "
+                 "apart (--bind cores, OMP_PLACES=cores OMP_PROC_BIND=close, mpirun --map-by slot:PE=T)\n",
+                 describe(rc, w_.size).c_str(),
+                 out.unpinned_reason.empty() ? "" : (", not pinned: " + out.unpinned_reason).c_str());
+  }
   warn_once(warned_probe_, out.probe_coalesced > 0,
             "gilbench: warning: the latency probe of %s fell behind its period and skipped deadlines (the "
             "latency figures cover the events it sent); use a longer --probe period\n",
@@ -367,6 +374,8 @@ int Sweep::report(bool interrupted) {
                  describe(stop_, w_.size).c_str(), runs_.size(), total_runs(), cfg_.output.c_str(), cut_note.c_str());
     code = static_cast<int>(ExitCode::interrupted);
   }
+  if (const std::string w = short_run_warning(runs_); !w.empty())
+    std::fprintf(stderr, "gilbench: warning: %s\n", w.c_str());
   FILE* verdict_stream = cfg_.format == OutputFormat::table ? stdout : stderr;
   if (invalid == 0)
     std::fprintf(verdict_stream, "VALID: %zu runs, every worker counted its share exactly (%s iterations in all)%s\n",

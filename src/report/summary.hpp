@@ -27,7 +27,7 @@ namespace gilbench {
 // clang-format off
 #define GILBENCH_SUMMARY_COLUMNS(X) \
   X(mode, str, "", "mode", text, all, "sequential (1x1), threads (1xT), processes (Px1) or hybrid (PxT)") \
-  X(label, str, "", "configuration", text, all, "ranks x threads, lock and its parameter, e.g. 1x2 gil 5ms") \
+  X(label, str, "", "configuration", text, all, "ranks x threads, lock and its parameter, job-wide for --lock-scope job, e.g. 1x2 gil 5ms, 2x1 gil 1ms job-wide") \
   X(ranks, i64, "", "", text, all, "MPI ranks") \
   X(threads, i64, "", "", text, all, "OpenMP threads per rank") \
   X(interpreters, i64, "", "", text, all, "emulated interpreters per rank") \

@@ -16,7 +16,7 @@
 
 namespace gilbench {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read versions 1..current
 
 // clang-format off
@@ -61,7 +61,8 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(slurm_nodelist, vtext, 0, "", 3, false, "", "SLURM_JOB_NODELIST") \
   X(slurm_partition, vtext, 0, "", 3, false, "", "SLURM_JOB_PARTITION") \
   X(slurm_ntasks, i32, 0, "", 3, false, 0, "SLURM_NTASKS, 0 outside Slurm") \
-  X(slurm_cpus_per_task, i32, 0, "", 3, false, 0, "SLURM_CPUS_PER_TASK, 0 outside Slurm")
+  X(slurm_cpus_per_task, i32, 0, "", 3, false, 0, "SLURM_CPUS_PER_TASK, 0 outside Slurm") \
+  X(bind, vtext, 0, "", 5, false, "none", "--bind asked: auto, cores or none (before version 5 gilbench never pinned: none)")
 
 #define GILBENCH_RUN_COLUMNS(X) \
   X(run_id, i64, 0, "", 1, true, 0, "unique in the file") \
@@ -87,7 +88,8 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(interpreters, i32, 0, "", 3, false, 1, "emulated interpreters per rank, each with its own lock") \
   X(probe_period_s, f64, 0, "s", 3, false, 0.0, "latency-probe period; 0 when no probe ran") \
   X(cpu_s, f64, 0, "s", 3, false, ::gilbench::kUnknown, "CPU time of every worker of the run, plus the probe thread") \
-  X(status, text, 16, "", 4, false, "complete", "complete, or interrupted: a signal's --stop-grace ran out before the workers finished (each worker's iterations in /samples; valid then means no worker counted more than its share); neither a measurement nor INVALID")
+  X(status, text, 16, "", 4, false, "complete", "complete, or interrupted: a signal's --stop-grace ran out before the workers finished (each worker's iterations in /samples; valid then means no worker counted more than its share); neither a measurement nor INVALID") \
+  X(bind, text, 8, "", 5, false, "none", "binding used: cores (gilbench pinned every worker to one CPU, /samples bound_cpu) or none (left to OpenMP, the launcher and the OS)")
 
 /// The columns of a worker's own; the lock counters (gil/lock.hpp) follow them in /samples.
 #define GILBENCH_SAMPLE_COLUMNS(X) \
@@ -98,6 +100,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(host, text, 64, "", 1, false, "", "hostname of the rank (inside Slurm: SLURMD_NODENAME)") \
   X(cpu_start, i32, 0, "", 1, false, -1, "CPU the worker ran on at its start (sched_getcpu)") \
   X(cpu_end, i32, 0, "", 1, false, -1, "CPU the worker ran on at its end") \
+  X(bound_cpu, i32, 0, "", 5, false, -1, "CPU gilbench pinned the worker to (--bind), -1 when it did not pin it") \
   X(allowed_cpus, text, 256, "", 1, false, "", "the worker's allowed CPU set, list form (0-3,8)") \
   X(n_allowed, i32, 0, "", 1, false, 0, "number of CPUs in that set") \
   X(iterations, u64, 0, "iterations", 1, false, 0, "iterations this worker did") \

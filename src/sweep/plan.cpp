@@ -47,22 +47,24 @@ std::string mode_name(int ranks, int threads) {
 
 namespace {
 std::string label(int ranks, int threads, std::string_view lock, int interpreters, double switch_interval_s,
-                  std::int64_t check_interval) {
+                  std::int64_t check_interval, bool job_wide) {
   std::string s = std::to_string(ranks) + "x" + std::to_string(threads) + " " + std::string(lock);
   if (interpreters > 1) s += "/" + std::to_string(interpreters) + "i";
   if (lock == "gil") s += " " + units::format_duration(switch_interval_s);
   if (lock == "legacy-gil") s += " " + std::to_string(check_interval) + "t";
+  if (job_wide && lock != "none") s += " job-wide";  // one lock for every thread of every rank
   return s;
 }
 }  // namespace
 
 std::string describe(const RunConfig& c, int ranks, int interpreters) {
   return label(ranks, c.threads, gil::to_string(c.lock), interpreters,
-               static_cast<double>(c.switch_interval.count()) * 1e-9, c.check_interval);
+               static_cast<double>(c.switch_interval.count()) * 1e-9, c.check_interval, false);
 }
 
 std::string describe(const RunRecord& r) {
-  return label(r.ranks, r.threads, r.lock.view(), r.interpreters, r.switch_interval_s, r.check_interval);
+  return label(r.ranks, r.threads, r.lock.view(), r.interpreters, r.switch_interval_s, r.check_interval,
+               r.lock_scope.view() == "job");
 }
 
 }  // namespace gilbench

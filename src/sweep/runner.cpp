@@ -58,9 +58,20 @@ std::vector<T> gather_varying(const std::vector<T>& mine, MPI_Comm comm, int ran
 
 Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start,
                const std::atomic<bool>* stop)
-    : cfg_(cfg), comm_(comm), launch_start_(launch_start), stop_(stop), host_(provenance::hostname()) {
+    : cfg_(cfg),
+      comm_(comm),
+      launch_start_(launch_start),
+      stop_(stop),
+      host_(provenance::hostname()),
+      rank_cpus_(affinity::allowed_cpus()),
+      bind_env_(binding::read_environment()) {
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
+  MPI_Comm host;  // the ranks of this host: where this rank's workers go among theirs
+  MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host);
+  MPI_Comm_rank(host, &place_.local_rank);
+  MPI_Comm_size(host, &place_.local_ranks);
+  MPI_Comm_free(&host);
 }
 
 namespace {
@@ -87,8 +98,9 @@ struct Runner::RankWork {
   double probe_cpu = 0;
   std::uint64_t probe_sent = 0;
   std::uint64_t probe_coalesced = 0;
-  std::string failure;  // a lock's exception, from any worker
-  int stopped = 0;      // the stop flag was set when the workers ended (1) or not (0)
+  std::string failure;          // a lock's exception, from any worker
+  std::string unpinned_reason;  // why --bind left the workers where they were (empty: pinned)
+  int stopped = 0;              // the stop flag was set when the workers ended (1) or not (0)
   int team_size = 0;
   std::chrono::steady_clock::time_point start{};
 };
@@ -146,12 +158,18 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
                          RankWork& work) const {
   const int threads = rc.threads, interpreters = cfg_.interpreters;
   work.team_size = threads;
+  const binding::Plan pins = binding::plan(cfg_.bind, bind_env_, rank_cpus_, threads, place_);
+  work.unpinned_reason = pins.pinned() ? "" : pins.reason;
 #pragma omp parallel num_threads(threads) default(shared)
   {
     const int tid = omp_get_thread_num();
 #pragma omp single
     work.team_size = omp_get_num_threads();
     Sample& s = work.samples[static_cast<std::size_t>(tid)];
+    s.bound_cpu = -1;
+    if (pins.pinned() && tid < static_cast<int>(pins.cpus.size()) &&
+        binding::pin_current_thread({pins.cpus[static_cast<std::size_t>(tid)]}))
+      s.bound_cpu = pins.cpus[static_cast<std::size_t>(tid)];
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
@@ -181,6 +199,9 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
       s.cpu_end = affinity::current_cpu();
     }
   }
+  // The main thread is worker 0: back to the rank's CPUs, so that the probe and lock-server
+  // threads it starts later are not tied to worker 0's CPU.
+  if (pins.pinned()) binding::pin_current_thread(rank_cpus_);
 }
 
 void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const {
@@ -258,6 +279,10 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   for (const Sample& s : out.samples) r.cpu_s += s.cpu_s;
   r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;
   r.shared_cores = shares_cpus(out.samples) ? 1 : 0;
+  bool pinned = !out.samples.empty();
+  for (const Sample& s : out.samples) pinned = pinned && s.bound_cpu >= 0;
+  r.bind = pinned ? "cores" : "none";
+  out.unpinned_reason = work.unpinned_reason;
 }
 
 bool shares_cpus(const std::vector<Sample>& samples) {

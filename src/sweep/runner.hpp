@@ -12,6 +12,7 @@
 
 #include "app/config.hpp"
 #include "gil/lock.hpp"
+#include "machine/binding.hpp"
 #include "sweep/plan.hpp"
 #include "results/schema.hpp"
 
@@ -28,6 +29,7 @@ struct RunOutcome {
   std::uint64_t probe_coalesced = 0;   ///< rank 0: probe deadlines skipped (sender behind), summed
   double gather_s = 0;                 ///< time this rank spent in the gathers after the run
   bool stopped = false;                ///< rank 0: some rank's stop flag was set when its workers ended
+  std::string unpinned_reason;         ///< why --bind left rank 0's workers unpinned (empty: pinned)
 };
 
 /// Thread t of a rank belongs to interpreter t % K, with local id t / K in that interpreter's lock.
@@ -68,6 +70,9 @@ class Runner {
   std::chrono::steady_clock::time_point launch_start_;
   const std::atomic<bool>* stop_;
   std::string host_;
+  std::vector<int> rank_cpus_;  ///< the rank's allowed CPUs at the start, before any pinning
+  binding::Environment bind_env_;
+  binding::Place place_;  ///< this rank among the ranks of its host
 };
 
 /// Workers of a run that share a CPU: two workers on one host pinned to the same single CPU, or

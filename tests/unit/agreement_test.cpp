@@ -69,6 +69,7 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
       {"--check-interval", {"--check-interval", "10"}},
       {"--tick-iterations", {"--tick-iterations", "7"}},
       {"--lock-scope", {"--lock-scope", "job"}},
+      {"--bind", {"--bind", "none"}},
       {"--trace", {"--trace"}},
       {"--trace-window", {"--trace-window", "1s"}},
       {"--trace-events", {"--trace-events", "5"}},
