@@ -82,6 +82,13 @@ def main(gilbench, outdir):
         for want in ("Inputs", "Plots", "Latency probe"):
             if not any(want in h for h in headings):
                 problems.append(f"no '{want}' heading (have {headings})")
+        # A page wider than the window makes the whole report scroll sideways: wide tables
+        # must scroll in their own box instead.
+        driver.set_window_size(1100, 760)
+        wide = driver.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+        if wide[0] > wide[1]:
+            problems.append(f"the page is {wide[0]} px wide in a {wide[1]} px window (horizontal scrolling)")
         title = driver.title
         if "gilbench" not in title:
             problems.append(f"page title {title!r}")
