@@ -110,9 +110,9 @@ void BM_Uncontended(benchmark::State& state) {
     mutex_ns.push_back(since(t0) * 1e9 / kOps);
     t0 = Clock::now();
     for (int i = 0; i < kOps; ++i) {
-      lock->take(0, c);
+      lock->take(0, c, nullptr);
       benchmark::ClobberMemory();
-      lock->release(0, c);
+      lock->release(0, c, nullptr);
     }
     lock_ns.push_back(since(t0) * 1e9 / kOps);
   }

@@ -7,6 +7,7 @@ PKGS=(build-essential cmake git pkg-config
       libgtest-dev libgmock-dev googletest libbenchmark-dev
       python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy python3-pytest python3-yaml
       jupyter-nbconvert python3-ipykernel  # the notebook test (analysis/notebooks)
+      chromium chromium-driver python3-selenium  # ctest analysis.browser_report: the HTML report in a real browser
       munge slurmctld slurmd slurm-client
       clang-format pyflakes3  # scripts/lint.sh
       gdb)  # the Slurm tests print the stacks of a hung job with it

@@ -11,7 +11,7 @@ import math
 import os
 import sys
 
-from . import __version__, compare, export, history, journal, metrics, references, report, stats, tables
+from . import __version__, compare, export, history, journal, metrics, perfetto, references, report, stats, tables
 from .errors import EXIT_CHECK_FAILED, EXIT_CHECK_UNMATCHED, EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
@@ -57,6 +57,18 @@ def _seed(text):
     return value
 
 
+def _whole(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number >= 0, got '{text}'")
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {text}")
+        return value
+    return parse
+
+
 def _parser():
     common = _Parser(add_help=False)
     common.add_argument("--skip-bad", action="store_true",
@@ -93,12 +105,19 @@ def _parser():
                    help="significance level of the U test (default 0.05)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    p = sub.add_parser("export", parents=[common, stat], help="write a table as CSV or JSON")
+    p = sub.add_parser("export", parents=[common, stat],
+                       help="write a table as CSV or JSON, or traced runs as a Perfetto / chrome://tracing timeline")
     p.add_argument("files", nargs="+", metavar="FILES")
-    p.add_argument("--format", choices=export.FORMATS, required=True)
-    p.add_argument("--table", choices=export.TABLES, default="samples",
+    p.add_argument("--format", choices=export.FORMATS + ("perfetto",), required=True,
+                   help="csv, json (a table), or perfetto (Trace Event Format JSON of the traced runs)")
+    p.add_argument("--table", choices=export.TABLES, default=None,
                    help="samples (tidy: samples joined with runs and launches; default), runs, launches, "
                         "configs (metrics), trace, latency")
+    p.add_argument("--run", type=_whole("--run"), metavar="ID", help="perfetto: only the run with this run_id")
+    p.add_argument("--config", metavar="LABEL",
+                   help="perfetto: only runs of this configuration ('1x2 gil 5ms', as the summary names it)")
+    p.add_argument("--repetition", type=_whole("--repetition"), metavar="N",
+                   help="perfetto: only this repetition (0-based)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, '-' for stdout")
 
     p = sub.add_parser("check", parents=[common],
@@ -189,8 +208,20 @@ def _compare(args):
 
 
 def _export(args):
+    if args.format == "perfetto":
+        if args.table is not None:
+            raise UsageError("--table applies to --format csv|json; --format perfetto exports the traced runs")
+    else:
+        for flag, value in (("--run", args.run), ("--config", args.config), ("--repetition", args.repetition)):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --format perfetto only")
     ds = _load(args, args.files)
-    export.write(export.table(ds, args.table, level=args.level, seed=args.seed), args.format, args.output)
+    if args.format == "perfetto":
+        runs = perfetto.select(ds, run=args.run, config=args.config, repetition=args.repetition)
+        export.write_text(perfetto.render(perfetto.build(ds, runs)), args.output)
+        return EXIT_OK
+    export.write(export.table(ds, args.table or "samples", level=args.level, seed=args.seed), args.format,
+                 args.output)
     return EXIT_OK
 
 

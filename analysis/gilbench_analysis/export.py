@@ -31,7 +31,11 @@ def render(frame, fmt):
 
 def write(frame, fmt, out):
     """Write to the file ``out`` (or stdout for '-')."""
-    text = render(frame, fmt)
+    write_text(render(frame, fmt), out)
+
+
+def write_text(text, out):
+    """Write ``text`` to the file ``out`` (or stdout for '-')."""
     if out == "-":
         sys.stdout.write(text)
         return

@@ -252,7 +252,7 @@ _MAX_INTERVAL_LINES = 40
 
 
 def lock_timeline(events, title, interval_s, path, forced=True, interpreters=1):
-    """Who holds the lock when: one lane per (rank, thread) with running (holding), waiting
+    """Who holds the lock when: one lane per (rank, thread), the latency probe's included, with running (holding), waiting
     and dropping (forced-switch wait) spans, drop requests as ticks, the switch interval as a
     scale bar (and grid, when it is not too dense). ``events``: one run's trace (rank, thread,
     t_s, event, and ``interpreter`` for lane names when ``interpreters`` > 1); ``forced``: the
@@ -262,11 +262,8 @@ def lock_timeline(events, title, interval_s, path, forced=True, interpreters=1):
     start, end = trace.display_window(events)
     spans = trace.intervals(events)
     spans = spans[(spans["end_s"] >= start) & (spans["start_s"] <= end)]
-    lanes = sorted({(int(r), int(t)) for r, t in zip(events["rank"], events["thread"])})
-    interp = {}
-    if interpreters > 1 and "interpreter" in events.columns:
-        interp = {(int(r), int(t)): int(i) for r, t, i in
-                  zip(events["rank"], events["thread"], events["interpreter"].fillna(0))}
+    named = trace.lanes(events if interpreters > 1 else events.drop(columns="interpreter", errors="ignore"))
+    lanes = [lane for lane, _ in named]
     states = trace.STATES if forced else tuple(st for st in trace.STATES if st != "dropping")
     fig, ax = plt.subplots(figsize=(11, 1.4 + 0.55 * len(lanes)))
     to_ms = 1e3
@@ -292,8 +289,7 @@ def lock_timeline(events, title, interval_s, path, forced=True, interpreters=1):
             for k in np.arange(first, last + 1):
                 ax.axvline(k * interval_s * to_ms, color="grey", linewidth=0.5, alpha=0.4)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels([f"rank {r} thread {t}" + (f" (interpreter {interp[(r, t)]})" if (r, t) in interp else "")
-                        for r, t in lanes])
+    ax.set_yticklabels([label for _, label in named])
     ax.set_ylim(-0.7, len(lanes) + 0.2)
     ax.set_xlim(start * to_ms, end * to_ms)
     ax.set_xlabel("time since the run start (ms)")

@@ -66,6 +66,27 @@ def lock_ids(events, job_wide):
     return events["rank"].astype(str) + ":" + events["interpreter"].fillna(0).astype(int).astype(str)
 
 
+def lanes(events):
+    """The timeline's lanes of one run's events: ``[((rank, thread), label)]`` in rank, thread
+    order; the latency-probe thread (``role`` probe, schema 5) is its own lane, after its rank's
+    workers, labelled as the probe; with ``interpreter`` in ``events`` and more than one of
+    them, worker labels name their interpreter."""
+    roles = events["role"] if "role" in events.columns else pd.Series("worker", index=events.index)
+    probe = {(int(r), int(t)) for r, t, o in zip(events["rank"], events["thread"], roles) if o == "probe"}
+    interp = {}
+    if "interpreter" in events.columns and events["interpreter"].fillna(0).nunique() > 1:
+        interp = {(int(r), int(t)): int(i) for r, t, i in
+                  zip(events["rank"], events["thread"], events["interpreter"].fillna(0))}
+    out = []
+    for lane in sorted({(int(r), int(t)) for r, t in zip(events["rank"], events["thread"])}):
+        if lane in probe:
+            out.append((lane, f"rank {lane[0]} latency probe"))
+        else:
+            out.append((lane, f"rank {lane[0]} thread {lane[1]}" +
+                        (f" (interpreter {interp[lane]})" if lane in interp else "")))
+    return out
+
+
 def run_to_plot(trace, runs):
     """For each locked configuration that has trace events, the ``run_key`` of its first
     measured (non-warm-up), valid run with events (``{config label: run_key}``; ``runs`` has

@@ -53,6 +53,18 @@ def test_trace_intervals_by_hand():
     assert t1.loc[0, "end_s"] - t1.loc[0, "start_s"] == pytest.approx(INTERVAL + 0.0002)
 
 
+def test_probe_thread_is_its_own_lane():
+    rows = _cycles(0, n=2) + [dict(run_id=0, thread=2, t_s=0.003, event=0), dict(run_id=0, thread=2, t_s=0.004, event=1),
+                              dict(run_id=0, thread=2, t_s=0.0041, event=3)]
+    ev = _events_frame(rows)
+    ev["role"] = ["probe" if t == 2 else "worker" for t in ev["thread"]]
+    assert trace.lanes(ev) == [((0, 0), "rank 0 thread 0"), ((0, 1), "rank 0 thread 1"),
+                               ((0, 2), "rank 0 latency probe")]
+    probe = trace.intervals(ev)
+    assert list(probe.loc[probe["thread"] == 2, "state"]) == ["waiting", "running"]
+    assert trace.lanes(ev.drop(columns="role"))[2][1] == "rank 0 thread 2"  # schema < 5: no role
+
+
 def test_unforced_release_is_idle_not_dropping():
     ev = _events_frame([dict(run_id=0, thread=0, t_s=0.0, event=0), dict(run_id=0, thread=0, t_s=0.1, event=1),
                         dict(run_id=0, thread=0, t_s=0.2, event=3)])

@@ -28,8 +28,7 @@ std::string short_run_warning(const std::vector<RunRecord>& runs) {
     const double median = m % 2 ? w[m / 2] : (w[m / 2 - 1] + w[m / 2]) / 2;
     if (median >= kShortRunSeconds) continue;
     shortest = std::min(shortest, median);
-    if (++n <= 3)
-      names += (names.empty() ? "" : ", ") + label;
+    if (++n <= 3) names += (names.empty() ? "" : ", ") + label;
   }
   if (n == 0) return "";
   return std::to_string(n) + (n == 1 ? " configuration's" : " configurations'") + " median run is under 100 ms (" +

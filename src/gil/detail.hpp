@@ -48,14 +48,16 @@ class CtxScope {
 
 /// Bounded per-call event recorder. Inactive (every call a no-op after one branch) when tracing
 /// is off, when there is no output vector, and for good once the window or the budget is spent.
+/// The budget: max_events added by this sink (run(): one call per thread and run), or — `shared`
+/// — max_events in the whole vector (take()/release(): many calls append to one vector).
 class TraceSink {
  public:
   TraceSink() = default;
-  TraceSink(const TraceOptions& o, Clock::time_point epoch, std::vector<TraceEvent>* out, int tid)
+  TraceSink(const TraceOptions& o, Clock::time_point epoch, std::vector<TraceEvent>* out, int tid, bool shared = false)
       : out_(o.enabled ? out : nullptr), epoch_(epoch), window_s_(o.window_s), tid_(tid) {
     if (out_ != nullptr) {
-      limit_ = out_->size() + o.max_events;
-      if (o.max_events == 0) out_ = nullptr;
+      limit_ = (shared ? 0 : out_->size()) + o.max_events;
+      if (o.max_events == 0 || out_->size() >= limit_) out_ = nullptr;
     }
   }
   bool active() const noexcept { return out_ != nullptr; }

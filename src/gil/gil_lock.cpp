@@ -65,16 +65,16 @@ class GilLock final : public Lock {
     return done;
   }
 
-  void take(int tid, Counters& c) override {
+  void take(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     check_tid(tid, nthreads_);
-    TraceSink none;
-    slots_[static_cast<std::size_t>(tid)].acquired = take_gil(tid, c, none);
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
+    slots_[static_cast<std::size_t>(tid)].acquired = take_gil(tid, c, tr);
   }
 
-  void release(int tid, Counters& c) override {
+  void release(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     check_tid(tid, nthreads_);
-    TraceSink none;
-    drop_gil(tid, c, none, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/false);
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
+    drop_gil(tid, c, tr, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/false);
   }
 
  private:

@@ -150,12 +150,12 @@ class JobLock final : public Lock {
     return policy_ == Policy::gil ? run_gil(tid, n, c, tr) : run_legacy(tid, n, c, tr);
   }
 
-  void take(int tid, Counters& c) override {
+  void take(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     detail::check_tid(tid, threads_);
     start_agent();
     active_.fetch_add(1, std::memory_order_relaxed);
-    TraceSink none;
-    const Acquired g = request_and_wait(tid, c, none, job::Request{gid(tid)});
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
+    const Acquired g = request_and_wait(tid, c, tr, job::Request{gid(tid)});
     c.wait_s += g.waited_s;
     auto& s = slots_[static_cast<std::size_t>(tid)];
     s.acquired = g.acquired;
@@ -163,11 +163,11 @@ class JobLock final : public Lock {
     s.ticker = g.ticker;
   }
 
-  void release(int tid, Counters& c) override {
+  void release(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     detail::check_tid(tid, threads_);
-    TraceSink none;
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
     const auto& s = slots_[static_cast<std::size_t>(tid)];
-    release_only(tid, c, none, s.tenure, s.acquired, s.ticker);
+    release_only(tid, c, tr, s.tenure, s.acquired, s.ticker);
     active_.fetch_sub(1, std::memory_order_relaxed);
   }
 

@@ -74,16 +74,16 @@ class LegacyGilLock final : public Lock {
     return done;
   }
 
-  void take(int tid, Counters& c) override {
+  void take(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     check_tid(tid, nthreads_);
-    TraceSink none;
-    slots_[static_cast<std::size_t>(tid)].acquired = acquire(tid, c, none);
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
+    slots_[static_cast<std::size_t>(tid)].acquired = acquire(tid, c, tr);
   }
 
-  void release(int tid, Counters& c) override {
+  void release(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     check_tid(tid, nthreads_);
-    TraceSink none;
-    release_sem(c, none, slots_[static_cast<std::size_t>(tid)].acquired);
+    TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
+    release_sem(c, tr, slots_[static_cast<std::size_t>(tid)].acquired);
   }
 
  private:

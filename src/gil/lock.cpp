@@ -85,8 +85,8 @@ class NoLock final : public Lock {
     if (hook_) hook_(tid, done);
     return done;
   }
-  void take(int tid, Counters& /*c*/) override { check_tid(tid, nthreads_); }
-  void release(int tid, Counters& /*c*/) override { check_tid(tid, nthreads_); }
+  void take(int tid, Counters& /*c*/, std::vector<TraceEvent>* /*trace*/) override { check_tid(tid, nthreads_); }
+  void release(int tid, Counters& /*c*/, std::vector<TraceEvent>* /*trace*/) override { check_tid(tid, nthreads_); }
 
  private:
   int nthreads_;

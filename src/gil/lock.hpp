@@ -155,8 +155,10 @@ struct TraceEvent {
 
 struct TraceOptions {
   bool enabled = false;
-  double window_s = 2.0;            ///< record events with t_s <= window_s only
-  std::size_t max_events = 100000;  ///< at most this many events per run() call (i.e. per thread)
+  double window_s = 2.0;  ///< record events with t_s <= window_s only
+  /// At most this many events per run() call (i.e. per thread and run), or in the vector that a
+  /// thread's take()/release() calls share.
+  std::size_t max_events = 100000;
   /// Time zero of the trace. Default (a default-constructed time_point): the lock's creation.
   /// The runner passes the run's start so t_s is "since the start of the run".
   std::chrono::steady_clock::time_point epoch{};
@@ -189,12 +191,16 @@ class Lock {
   virtual std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) = 0;
 
   /// Voluntary take, as after a blocking call (Py_END_ALLOW_THREADS): waits as the policy says
-  /// (gil: timed waits and drop requests). Counts acquisitions/switches/wait_s into `c`.
+  /// (gil: timed waits and drop requests). Counts acquisitions/switches/wait_s into `c`. When
+  /// tracing is enabled and `trace` is not null, appends this thread's events (request, drop
+  /// requests, acquire) while `trace` holds fewer than TraceOptions::max_events and they fall in
+  /// the window: one vector serves a thread's many take()/release() calls (the latency probe's).
   /// REQUIRES: `tid` does not hold the lock.
-  virtual void take(int tid, Counters& c) = 0;
-  /// Voluntary release, as before a blocking call: no forced-switch wait. Adds hold_s.
+  virtual void take(int tid, Counters& c, std::vector<TraceEvent>* trace) = 0;
+  /// Voluntary release, as before a blocking call: no forced-switch wait. Adds hold_s, and
+  /// the release event to `trace` as take() does.
   /// REQUIRES: `tid` holds the lock (taken with take()).
-  virtual void release(int tid, Counters& c) = 0;
+  virtual void release(int tid, Counters& c, std::vector<TraceEvent>* trace) = 0;
 };
 
 /// The lock for `p.policy` shared by `nthreads` threads. Throws std::invalid_argument when

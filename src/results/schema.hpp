@@ -110,9 +110,10 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
 #define GILBENCH_TRACE_COLUMNS(X) \
   X(run_id, i64, 0, "", 2, true, 0, "the run (/runs)") \
   X(rank, i32, 0, "", 2, true, 0, "MPI rank") \
-  X(thread, i32, 0, "", 2, true, 0, "OpenMP thread number") \
+  X(thread, i32, 0, "", 2, true, 0, "OpenMP thread number; the latency-probe thread (role probe) is numbered after the rank's workers, i.e. runs.threads") \
   X(t_s, f64, 0, "s", 2, true, 0.0, "time since the start of the run") \
-  X(event, event, 0, "", 2, true, 0, "request (starts asking), acquire (holds it), drop_request (a waiter asked the holder to drop), release (let it go)")
+  X(event, event, 0, "", 2, true, 0, "request (starts asking), acquire (holds it), drop_request (a waiter asked the holder to drop), release (let it go)") \
+  X(role, text, 8, "", 5, false, "worker", "worker (a countdown thread) or probe (the --probe latency thread, which takes interpreter 0's lock for each event)")
 
 #define GILBENCH_LATENCY_COLUMNS(X) \
   X(run_id, i64, 0, "", 3, true, 0, "the run (/runs)") \

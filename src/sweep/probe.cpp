@@ -31,8 +31,8 @@ void make_pipe(int (&fds)[2]) {
 }  // namespace
 
 LatencyProbe::LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period,
-                           std::chrono::steady_clock::time_point epoch)
-    : lock_(lock), tid_(tid), period_(period), epoch_(epoch) {
+                           std::chrono::steady_clock::time_point epoch, bool trace)
+    : lock_(lock), tid_(tid), period_(period), epoch_(epoch), tracing_(trace) {
   make_pipe(pipe_);
   make_pipe(stop_pipe_);
   // The sender never blocks on a full pipe: it counts the event as coalesced and goes on.
@@ -120,9 +120,10 @@ void LatencyProbe::probe_loop() {
     e.event = m.event;
     e.sent_s = m.sent_s;
     e.woke_s = since(epoch_);
-    if (lock_ != nullptr) lock_->take(tid_, counters_);
+    std::vector<gil::TraceEvent>* trace = tracing_ ? &trace_ : nullptr;
+    if (lock_ != nullptr) lock_->take(tid_, counters_, trace);
     e.acquired_s = since(epoch_);
-    if (lock_ != nullptr) lock_->release(tid_, counters_);
+    if (lock_ != nullptr) lock_->release(tid_, counters_, trace);
     events_.push_back(e);
   }
   timespec c1{};

@@ -25,8 +25,10 @@ struct ProbeEvent {
 class LatencyProbe {
  public:
   /// Starts the sender and the probe thread. `lock` may be null (lock none: nothing to take).
-  /// `tid` is the probe's thread id in `lock`.
-  LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point epoch);
+  /// `tid` is the probe's thread id in `lock`. `trace`: record the probe thread's lock events
+  /// (as the lock's TraceOptions bound them) for trace().
+  LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point epoch,
+               bool trace = false);
   ~LatencyProbe();
   LatencyProbe(const LatencyProbe&) = delete;
   LatencyProbe& operator=(const LatencyProbe&) = delete;
@@ -35,6 +37,8 @@ class LatencyProbe {
   void stop();
 
   [[nodiscard]] const std::vector<ProbeEvent>& events() const noexcept { return events_; }
+  /// The probe thread's lock events (request, drop_request, acquire, release); read after stop().
+  [[nodiscard]] const std::vector<gil::TraceEvent>& trace() const noexcept { return trace_; }
   [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
   /// Deadlines not sent because the sender fell a period behind or the pipe was full.
   [[nodiscard]] std::uint64_t coalesced() const noexcept { return coalesced_; }
@@ -53,6 +57,8 @@ class LatencyProbe {
   std::uint64_t sent_ = 0;
   std::uint64_t coalesced_ = 0;
   std::vector<ProbeEvent> events_;
+  bool tracing_ = false;
+  std::vector<gil::TraceEvent> trace_;
   gil::Counters counters_;
   double cpu_s_ = 0;
   std::thread sender_, prober_;

@@ -94,6 +94,7 @@ struct Runner::RankWork {
       : samples(static_cast<std::size_t>(threads)), events(static_cast<std::size_t>(threads)) {}
   std::vector<Sample> samples;
   std::vector<std::vector<gil::TraceEvent>> events;  // per OpenMP thread
+  std::vector<gil::TraceEvent> probe_events;         // the latency probe thread's
   std::vector<LatencyRecord> latency;
   double probe_cpu = 0;
   std::uint64_t probe_sent = 0;
@@ -119,7 +120,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   std::unique_ptr<LatencyProbe> probe;
   if (cfg_.probe_period.count() > 0)
     probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, rc.threads, cfg_.interpreters),
-                                           cfg_.probe_period, run_start);
+                                           cfg_.probe_period, run_start, cfg_.trace);
   run_workers(rc, run_id, locks, work);
   work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
   if (work.team_size != rc.threads)
@@ -209,18 +210,23 @@ void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work
   work.probe_cpu = probe.cpu_s();
   work.probe_sent = probe.sent();
   work.probe_coalesced = probe.coalesced();
+  work.probe_events = probe.trace();
   for (const ProbeEvent& e : probe.events())
     work.latency.push_back(LatencyRecord{run_id, rank_, 0, e.event, e.sent_s, e.woke_s, e.acquired_s,
                                          e.acquired_s - e.sent_s, e.woke_s - e.sent_s, e.acquired_s - e.woke_s});
 }
 
 RunOutcome Runner::gather(std::int64_t run_id, RankWork& work) const {
-  // A trace event names its thread inside its interpreter's lock; the record names the OpenMP thread.
+  // A trace event names its thread inside its interpreter's lock; the record names the OpenMP
+  // thread, and the probe thread by the number after the last worker's, with role "probe".
   std::vector<TraceRecord> my_trace;
   for (std::size_t t = 0; t < work.events.size(); ++t)
     for (const gil::TraceEvent& e : work.events[t])
       my_trace.push_back(
-          TraceRecord{run_id, rank_, static_cast<std::int32_t>(t), e.t_s, static_cast<std::uint8_t>(e.kind)});
+          TraceRecord{run_id, rank_, static_cast<std::int32_t>(t), e.t_s, static_cast<std::uint8_t>(e.kind), "worker"});
+  for (const gil::TraceEvent& e : work.probe_events)
+    my_trace.push_back(TraceRecord{run_id, rank_, static_cast<std::int32_t>(work.events.size()), e.t_s,
+                                   static_cast<std::uint8_t>(e.kind), "probe"});
 
   RunOutcome out;
   const auto g0 = std::chrono::steady_clock::now();

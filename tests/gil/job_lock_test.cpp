@@ -288,13 +288,13 @@ TEST(JobLock, VoluntaryTakeReleaseAcrossRanks) {
       pool.emplace_back([&] {
         SharedHeld& h = seg.held();
         for (int i = 0; i < 20; ++i) {
-          lock->take(1, c[1]);
+          lock->take(1, c[1], nullptr);
           if (h.holders.fetch_add(1) != 0) h.violations.fetch_add(1);
           h.sections.fetch_add(1);
           std::this_thread::sleep_for(microseconds(20));
           if (h.holders.load() != 1) h.violations.fetch_add(1);
           h.holders.fetch_sub(1);
-          lock->release(1, c[1]);
+          lock->release(1, c[1], nullptr);
         }
       });
       for (auto& th : pool) th.join();

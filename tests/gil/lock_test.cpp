@@ -175,7 +175,7 @@ TEST(Params, MakeLockThrowsOnBadInput) {
     Counters c;
     EXPECT_THROW(lock->run(2, 10, c, nullptr), std::out_of_range);
     EXPECT_THROW(lock->run(-1, 10, c, nullptr), std::out_of_range);
-    EXPECT_THROW(lock->take(7, c), std::out_of_range);
+    EXPECT_THROW(lock->take(7, c, nullptr), std::out_of_range);
   }
 }
 
@@ -405,11 +405,11 @@ TEST(Gil, VoluntaryTakeReleaseExcludesRunners) {
   for (int t = 2; t < 4; ++t) {
     pool.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) {
-        lock->take(t, c[t]);
+        lock->take(t, c[t], nullptr);
         if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
         ++probe_sections;
         held.holders.fetch_sub(1);
-        lock->release(t, c[t]);
+        lock->release(t, c[t], nullptr);
         std::this_thread::sleep_for(microseconds(50));
       }
     });
@@ -479,11 +479,11 @@ TEST(LegacyGil, VoluntaryTakeReleaseExcludesRunners) {
   for (int t = 0; t < 2; ++t) pool.emplace_back([&, t] { lock->run(t, 2'000'000, c[t], nullptr); });
   pool.emplace_back([&] {
     for (int i = 0; i < 200; ++i) {
-      lock->take(2, c[2]);
+      lock->take(2, c[2], nullptr);
       if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
       ++probe_sections;
       held.holders.fetch_sub(1);
-      lock->release(2, c[2]);
+      lock->release(2, c[2], nullptr);
     }
   });
   for (auto& th : pool) th.join();
@@ -508,8 +508,8 @@ TEST(NoLock, RunsTheKernelAndCountsNothing) {
   EXPECT_EQ(calls.load(), 1);
   EXPECT_EQ(seen, 123'457u);
   EXPECT_TRUE(trace.empty());
-  lock->take(0, c);
-  lock->release(0, c);
+  lock->take(0, c, nullptr);
+  lock->release(0, c, nullptr);
   EXPECT_EQ(c.acquisitions + c.switches + c.forced_drops + c.drop_requests + c.wait_timeouts + c.checks +
                 c.self_reacquires + c.handoffs,
             0u);
@@ -553,10 +553,10 @@ TEST(Stress, GilRunnersAndProbesTogether) {
     for (int t = 3; t < 6; ++t) {
       pool.emplace_back([&, t] {
         for (int i = 0; i < 30; ++i) {
-          lock->take(t, c[t]);
+          lock->take(t, c[t], nullptr);
           if (held.holders.fetch_add(1) != 0) held.violations.fetch_add(1);
           held.holders.fetch_sub(1);
-          lock->release(t, c[t]);
+          lock->release(t, c[t], nullptr);
           if (i % 3 == 0) std::this_thread::yield();
         }
       });
@@ -698,6 +698,52 @@ TEST(Trace, BoundedByMaxEventsAndWindow) {
       EXPECT_EQ(ev[6].kind, EventKind::acquire);
       EXPECT_EQ(ev[7].kind, EventKind::release);
     }
+  }
+}
+
+TEST(Trace, TakeReleaseAreTracedIntoOneVectorWithOneBudget) {
+  // The latency probe's pattern: many take()/release() calls of one thread append to one
+  // vector, beside a runner; max_events bounds the vector, not each call.
+  for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
+    const Params p = pol == Policy::gil ? gil_params(microseconds(200)) : legacy_params(100, 26);
+    TraceOptions topt;
+    topt.enabled = true;
+    topt.window_s = 60;
+    topt.max_events = 1'000'000;
+    auto lock = make_lock(p, 2, topt);
+    std::vector<std::vector<TraceEvent>> trace(2);
+    std::vector<Counters> c(2);
+    std::thread runner([&] { lock->run(0, 40'000'000, c[0], &trace[0]); });
+    for (int i = 0; i < 20; ++i) {
+      lock->take(1, c[1], &trace[1]);
+      lock->release(1, c[1], &trace[1]);
+      std::this_thread::sleep_for(microseconds(100));
+    }
+    runner.join();
+    expect_well_formed(trace[1], 1);
+    std::uint64_t acquires = 0, releases = 0;
+    for (const auto& e : trace[1]) {
+      acquires += e.kind == EventKind::acquire;
+      releases += e.kind == EventKind::release;
+    }
+    EXPECT_EQ(acquires, 20u);
+    EXPECT_EQ(releases, 20u);
+    EXPECT_EQ(acquires, c[1].acquisitions);
+    expect_disjoint_tenures(trace);
+
+    TraceOptions small = topt;
+    small.max_events = 7;
+    auto bounded = make_lock(p, 1, small);
+    std::vector<TraceEvent> ev;
+    Counters cb;
+    for (int i = 0; i < 5; ++i) {
+      bounded->take(0, cb, &ev);
+      bounded->release(0, cb, &ev);
+    }
+    EXPECT_EQ(ev.size(), 7u) << "the budget holds over the calls sharing the vector";
+    EXPECT_EQ(cb.acquisitions, 5u);
+    bounded->take(0, cb, nullptr);  // no vector: fine
+    bounded->release(0, cb, nullptr);
   }
 }
 
