@@ -244,14 +244,17 @@ def test_schema_json_is_the_only_column_knowledge():
     defaults, dtypes and enums, and the summary's columns."""
     from gilbench_analysis import schema
 
-    assert schema.KNOWN_VERSIONS == (1, 2, 3, 4) and schema.CURRENT_VERSION == 4
+    assert schema.KNOWN_VERSIONS == (1, 2, 3, 4, 5) and schema.CURRENT_VERSION == 5
     assert schema.REQUIRED_TABLES == ("launches", "runs", "samples")
     assert schema.OPTIONAL_TABLES == ("trace", "latency")
     assert "wall_s" in schema.REQUIRED_COLUMNS["runs"] and "valid" not in schema.REQUIRED_COLUMNS["runs"]
     assert schema.version_defaults("runs", 1)["lock_scope"] == "rank"
-    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s", "status"}
-    assert schema.version_defaults("runs", 3) == {"status": "complete"}
-    assert schema.version_defaults("runs", 4) == {}
+    assert set(schema.version_defaults("runs", 2)) == {"interpreters", "probe_period_s", "cpu_s", "status", "kernel"}
+    assert schema.version_defaults("runs", 3) == {"status": "complete", "kernel": "native"}
+    assert schema.version_defaults("runs", 4) == {"kernel": "native"}
+    assert schema.version_defaults("runs", 5) == {}
+    # launches.kernel (uname) is launches.os from version 5: older files are read under the new name
+    assert schema.renamed("launches", 4) == {"kernel": "os"} and schema.renamed("launches", 5) == {}
     assert math.isnan(schema.DEFAULTS["runs"]["cpu_s"])
     assert schema.DTYPES["latency"]["event"] == "<u8" and schema.DTYPES["runs"]["lock"] == "S16"
     assert schema.ENUMS["trace"]["event"] == {"request": 0, "acquire": 1, "drop_request": 2, "release": 3}
