@@ -7,6 +7,8 @@
 #   GILBENCH_ARGS     appended to every gilbench call, e.g. "--count 2G --repeat 10" (tests use a
 #                     small --count this way); do not repeat options the script sets itself
 #   GILBENCH_LOCKS    lock policies of the scans (default none,gil,legacy-gil)
+#   GILBENCH_KERNELS  --kernel of every call (default: gilbench's, native); native,python adds the
+#                     real interpreter beside the emulation (python alone refuses the scans' --lock)
 #   GILBENCH_REPORT   the analysis entry point (default analysis/gilbench-report)
 #   GILBENCH_RESULTS  results directory (default: results/ under the submit/current directory)
 #   GILBENCH_MIN_LEFT a job of several steps (ranks-scan) starts no further step with fewer
@@ -29,6 +31,7 @@ GILBENCH_LOCKS=${GILBENCH_LOCKS:-none,gil,legacy-gil}
 GILBENCH_RESULTS=${GILBENCH_RESULTS:-results}
 GILBENCH_MIN_LEFT=${GILBENCH_MIN_LEFT:-150}
 read -r -a GB_ARGS <<<"${GILBENCH_ARGS:-}"
+[ -z "${GILBENCH_KERNELS:-}" ] || GB_ARGS=(--kernel "$GILBENCH_KERNELS" "${GB_ARGS[@]}")
 GB_SRUN=()
 GB_STEPS=0
 export OMP_PLACES=cores OMP_PROC_BIND=close
