@@ -11,6 +11,8 @@
 #                     --repeat 6 when it has no --repeat; tests use a
 #                     small --count this way); do not repeat options the script sets itself
 #   GILBENCH_LOCKS    lock policies of the scans (default none,gil,legacy-gil)
+#   GILBENCH_KERNELS  --kernel of every call (default: gilbench's, native); native,python adds the
+#                     real interpreter beside the emulation (python alone refuses the scans' --lock)
 #   GILBENCH_REPORT   the analysis entry point (default analysis/gilbench-report)
 #   GILBENCH_RESULTS  results directory (default: results/ under the submit/current directory)
 #   GILBENCH_MIN_LEFT a job of several steps (ranks-scan) starts no further step with fewer
@@ -36,6 +38,7 @@ read -r -a GB_ARGS <<<"${GILBENCH_ARGS:-}"
 # Six repetitions unless GILBENCH_ARGS says otherwise: the median's 95 % order-statistic
 # interval needs n >= 6 (analysis/README.md, "How to read the statistics").
 case " ${GB_ARGS[*]} " in *" --repeat "* | *" --repeat="*) ;; *) GB_ARGS=(--repeat 6 "${GB_ARGS[@]}") ;; esac
+[ -z "${GILBENCH_KERNELS:-}" ] || GB_ARGS=(--kernel "$GILBENCH_KERNELS" "${GB_ARGS[@]}")
 GB_SRUN=()
 GB_STEPS=0
 export OMP_PLACES=cores OMP_PROC_BIND=close

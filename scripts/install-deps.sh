@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake git pkg-config
       openmpi-bin libopenmpi-dev libhdf5-dev libhdf5-openmpi-dev hdf5-tools libcli11-dev
       libgtest-dev libgmock-dev googletest libbenchmark-dev
-      python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy python3-pytest python3-yaml
+      python3 libpython3.11 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy python3-pytest python3-yaml
       jupyter-nbconvert python3-ipykernel  # the notebook test (analysis/notebooks)
       chromium chromium-driver python3-selenium  # ctest analysis.browser_report: the HTML report in a real browser
       munge slurmctld slurmd slurm-client

@@ -62,7 +62,9 @@ def versions(schema):
         added = [f"`{n}.{c['name']}`" for n, t in schema["tables"].items() if t["in_file"]
                  for c in t["columns"] if c["since"] == v]
         tables = [f"`/{n}`" for n, t in schema["tables"].items() if t["in_file"] and t["since"] == v]
-        what = ("tables " + ", ".join(tables) + "; " if tables and v > 1 else "") + ", ".join(added)
+        renamed = [f"`{r['table']}.{r['old_name']}` renamed `{r['name']}`" for r in schema.get("renamed", [])
+                   if r["since"] == v]
+        what = ("tables " + ", ".join(tables) + "; " if tables and v > 1 else "") + ", ".join(added + renamed)
         out.append(f"- {v}{' (current)' if v == schema['schema_version'] else ''}: {what if v > 1 else 'the first layout'}")
     return "\n".join(out) + "\n"
 

@@ -23,6 +23,14 @@ preset asan "ASan + UBSan preset (unit tests)"
 preset tsan "ThreadSanitizer preset (lock tests)"
 preset phdf5 "parallel HDF5 flavour (unit, MPI and smoke tests)"
 [ $rc -eq 0 ] || echo "!! a preset above FAILED (see its log tail); the run will exit non-zero"
+# The python-kernel smoke tests are registered only where their CPython exists (tests/CMakeLists.txt).
+left=()
+[ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || left+=("smoke.python_kernel (no Debian libpython3.11)")
+proot=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+for v in 2.7 3.12 3.13; do
+  compgen -G "$proot/versions/$v.*/lib/libpython$v.so" >/dev/null || left+=("smoke.python_$v (no $proot/versions/$v.*/lib/libpython$v.so)")
+done
+[ ${#left[@]} -eq 0 ] || echo "python kernel tests left out: ${left[*]}"
 echo "== release: the whole suite =="
 cmake --preset release -DGILBENCH_SLURM_TESTS=ON >/dev/null && cmake --build --preset release || exit 1
 ctest --preset release

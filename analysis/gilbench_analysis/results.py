@@ -163,7 +163,7 @@ def _kind(declared):
     return "O" if declared == "vlen-utf8" else declared.lstrip("<>|=")[0]
 
 
-def _table(handle, path, name):
+def _table(handle, path, name, version=None):
     node = handle[name]
     if not isinstance(node, h5py.Dataset) or node.dtype.names is None:
         raise InputError(path, f"/{name} is not a compound table")
@@ -178,6 +178,10 @@ def _table(handle, path, name):
             raise InputError(path, f"damaged file: /{name} column {col} is {ftype}, "
                                    f"not the declared {declared[col]}")
     cols = {col: decode(data[col], node.dtype.fields[col][0]) for col in node.dtype.names}
+    if version is not None:  # a column read under the name it had in the file's version
+        for old, new in schema.renamed(name, version).items():
+            if old in cols and new not in cols:
+                cols[new] = cols.pop(old)
     missing = [c for c in schema.REQUIRED_COLUMNS.get(name, ()) if c not in cols]
     if missing:
         raise InputError(path, f"/{name} lacks column(s) {', '.join(missing)}")
@@ -193,10 +197,10 @@ def read_open(handle, path, version, require_runs=True):
     for name in schema.REQUIRED_TABLES:
         if name not in handle:
             raise InputError(path, f"missing table /{name} (incomplete file)")
-        tables[name] = _table(handle, path, name)
+        tables[name] = _table(handle, path, name, version)
     for name in schema.OPTIONAL_TABLES:
         if name in handle:
-            tables[name] = _table(handle, path, name)
+            tables[name] = _table(handle, path, name, version)
     if require_runs:
         if len(tables["runs"]["run_id"]) == 0:
             raise InputError(path, "holds no runs (empty results file)")

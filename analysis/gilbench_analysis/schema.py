@@ -78,6 +78,17 @@ SUMMARY_COLUMNS = tuple(_TABLES["summary"]["columns"])
 SUMMARY_NAMES = tuple(c["name"] for c in SUMMARY_COLUMNS)
 
 
+#: {table: [(name, old_name, since)]}: a file older than ``since`` holds ``name`` as ``old_name``.
+RENAMED = {}
+for _r in SCHEMA.get("renamed", []):
+    RENAMED.setdefault(_r["table"], []).append((_r["name"], _r["old_name"], _r["since"]))
+
+
+def renamed(table, version):
+    """``{old_name: name}`` of the columns of ``table`` a file of ``version`` holds under an old name."""
+    return {old: name for name, old, since in RENAMED.get(table, ()) if version < since}
+
+
 def since(table):
     """The first schema version with ``table``."""
     return _TABLES[table]["since"]

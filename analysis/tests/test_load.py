@@ -265,6 +265,9 @@ def test_schema_json_is_the_only_column_knowledge():
     assert schema.version_defaults("runs", 4)["bind"] == "none"
     assert schema.version_defaults("samples", 4) == {"bound_cpu": -1}
     assert schema.version_defaults("runs", 5) == {}
+    assert schema.version_defaults("runs", 4)["kernel"] == "native"
+    # launches.kernel (uname) is launches.os from version 5: older files are read under the new name
+    assert schema.renamed("launches", 4) == {"kernel": "os"} and schema.renamed("launches", 5) == {}
     assert math.isnan(schema.DEFAULTS["runs"]["cpu_s"])
     assert schema.DTYPES["latency"]["event"] == "<u8" and schema.DTYPES["runs"]["lock"] == "S16"
     assert schema.ENUMS["trace"]["event"] == {"request": 0, "acquire": 1, "drop_request": 2, "release": 3}

@@ -26,9 +26,10 @@ constexpr std::size_t member_count() {
   else return sizeof...(A);
 }
 static_assert(std::is_aggregate_v<Config>);
-/// settings_of() covers 20 members (count and count_auto_s are both --count); 2 are not compared:
-/// quiet (only rank 0 prints) and command_line (MPMD ranks differ in it by design).
-constexpr std::size_t kMembersCompared = 20, kMembersNotCompared = 2;
+/// settings_of() covers 22 members (count and count_auto_s are both --count); 4 are not compared:
+/// quiet (only rank 0 prints), command_line (MPMD ranks differ in it by design) and whether
+/// --switch-interval/--check-interval were given (their values are compared).
+constexpr std::size_t kMembersCompared = 22, kMembersNotCompared = 4;
 static_assert(member_count<Config>() == kMembersCompared + kMembersNotCompared,
               "Config gained or lost a member: list it in settings_of() (or as not compared) and update the counts");
 
@@ -120,6 +121,8 @@ std::vector<Setting> settings_of(const Config& c) {
   return {
       {"--count", c.count_auto_s > 0 ? "auto:" + exact_seconds(c.count_auto_s) : std::to_string(c.count)},
       {"--scaling", text_of(c.scaling)},
+      {"--kernel", join(c.kernels, [](Kernel k) { return k == Kernel::python ? "python" : "native"; })},
+      {"--python", c.python},
       {"--threads", join(c.threads, num)},
       {"--repeat", num(c.repeat)},
       {"--warmup", num(c.warmup)},

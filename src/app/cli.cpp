@@ -148,6 +148,12 @@ std::chrono::nanoseconds grace_duration(const std::string& text) {
   return units::parse_duration(text);
 }
 
+Kernel parse_kernel(const std::string& text) {
+  if (text == "native") return Kernel::native;
+  if (text == "python") return Kernel::python;
+  throw std::invalid_argument("unknown kernel '" + text + "' (choose native, python)");
+}
+
 gil::Policy parse_lock(const std::string& text) {
   const auto p = gil::parse_policy(text);
   if (!p) throw std::invalid_argument("unknown policy '" + text + "' (choose none, gil, legacy-gil)");
@@ -257,6 +263,24 @@ void add_work_options(CLI::App& app, Config& cfg) {
              })
       ->group(work)
       ->type_name("LIST");
+  add_parsed(app, "-k,--kernel",
+             "Kernels to interleave round robin: native (the C++ countdown under the emulated --lock) and python "
+             "(the real countdown in an embedded CPython, under its own GIL; see --python)",
+             [&cfg](const std::string& t) { cfg.kernels = parse_list<Kernel>(t, parse_kernel); })
+      ->default_str("native")
+      ->group(work)
+      ->type_name("LIST");
+  add_parsed(app, "--python",
+             "The CPython the python kernel embeds: a python executable (its shared libpython is used) or a "
+             "libpython*.so; default " +
+                 std::string("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0") +
+                 ", else the libpython of the python3 on PATH",
+             [&cfg](const std::string& t) {
+               if (t.empty()) throw std::invalid_argument("needs a path");
+               cfg.python = t;
+             })
+      ->group(work)
+      ->type_name("PATH");
   add_parsed(app, "-r,--repeat", "Measured repetitions per configuration, interleaved round robin",
              [&cfg](const std::string& t) { cfg.repeat = static_cast<int>(whole_number(one_value(t), 1, INT_MAX)); })
       ->default_str(std::to_string(d.repeat))
@@ -324,13 +348,17 @@ void add_lock_options(CLI::App& app, Config& cfg) {
              "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
              [&cfg](const std::string& t) {
                cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
+               cfg.switch_interval_given = true;
              })
       ->default_str(join(d.switch_intervals, [](auto ns) { return units::format_duration(to_seconds(ns)); }))
       ->group(lock)
       ->type_name("DURS");
   add_parsed(app, "--check-interval",
              "legacy-gil: ticks between release/re-acquire (sys.setcheckinterval); a list to sweep",
-             [&cfg](const std::string& t) { cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer); })
+             [&cfg](const std::string& t) {
+               cfg.check_intervals = parse_list<std::int64_t>(t, positive_integer);
+               cfg.check_interval_given = true;
+             })
       ->default_str(join(d.check_intervals, [](std::int64_t v) { return std::to_string(v); }))
       ->group(lock)
       ->type_name("TICKS");
@@ -374,6 +402,31 @@ void add_output_options(CLI::App& app, Config& cfg) {
       ->type_name("DUR");
 }
 
+/// The python kernel runs under the interpreter's own lock: the emulation's options apply to
+/// native configurations only, and are refused when no native configuration would use them.
+void check_python_combinations(const Config& cfg) {
+  const bool python = std::find(cfg.kernels.begin(), cfg.kernels.end(), Kernel::python) != cfg.kernels.end();
+  const bool native = std::find(cfg.kernels.begin(), cfg.kernels.end(), Kernel::native) != cfg.kernels.end();
+  if (!python) {
+    if (!cfg.python.empty()) throw std::invalid_argument("--python: only with --kernel python");
+    return;
+  }
+  if (!native) {
+    const bool emulated = std::any_of(cfg.locks.begin(), cfg.locks.end(),
+                                      [](gil::Policy p) { return p != gil::Policy::none; });
+    if (emulated)
+      throw std::invalid_argument("--lock " + join(cfg.locks, [](gil::Policy p) { return gil::to_string(p); }) +
+                                  ": --kernel python runs under the interpreter's own GIL; an emulated lock needs "
+                                  "--kernel native (or native,python)");
+    if (cfg.lock_scope == LockScope::job)
+      throw std::invalid_argument("--lock-scope job: --kernel python has one real GIL per rank (process)");
+    if (cfg.trace) throw std::invalid_argument("--trace: records the emulated lock's events; needs --kernel native");
+  }
+  if (cfg.probe_period.count() > 0) throw std::invalid_argument("--probe: not yet supported with --kernel python");
+  if (cfg.interpreters > 1)
+    throw std::invalid_argument("--interpreters: subinterpreters of the python kernel are not yet supported");
+}
+
 /// Options that are fine alone but not together; throws std::invalid_argument naming them.
 void check_combinations(const Config& cfg) {
   if (cfg.output.empty()) throw std::invalid_argument("--output: needs a file name, not ''");
@@ -387,6 +440,7 @@ void check_combinations(const Config& cfg) {
                                   std::to_string(t) + ": every interpreter needs a thread");
   if (cfg.lock_scope == LockScope::job && (cfg.interpreters > 1 || cfg.probe_period.count() > 0))
     throw std::invalid_argument("--interpreters and --probe work with --lock-scope rank only");
+  check_python_combinations(cfg);
 }
 
 /// `--name=` with nothing after '=' makes CLI11 take the next argument as the value ("--threads=

@@ -13,6 +13,8 @@ namespace gilbench {
 enum class Scaling : std::uint8_t { strong, weak };
 enum class OutputFormat : std::uint8_t { table, csv, json };
 enum class LockScope : std::uint8_t { rank, job };
+/// native: the C++ countdown under an emulated lock; python: the real countdown in an embedded CPython.
+enum class Kernel : std::uint8_t { native, python };
 
 struct Config {
   // Work
@@ -21,12 +23,16 @@ struct Config {
   Scaling scaling = Scaling::strong;
 
   // Sweep: every combination of these is one configuration
-  std::vector<int> threads = {1};  ///< OpenMP threads per rank
+  std::vector<Kernel> kernels = {Kernel::native};  ///< interleaved round robin
+  std::string python;                              ///< --python: a python executable or libpython*.so ("": the default)
+  std::vector<int> threads = {1};                  ///< OpenMP threads per rank
   std::vector<gil::Policy> locks = {gil::Policy::none};
   std::vector<std::chrono::nanoseconds> switch_intervals = {std::chrono::milliseconds(5)};
   std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
   LockScope lock_scope = LockScope::rank;
+  bool switch_interval_given = false;  ///< --switch-interval was on the command line
+  bool check_interval_given = false;   ///< --check-interval was on the command line
 
   /// --bind: pin worker t of a rank to its t-th allowed CPU (auto: when nothing else bound them)
   binding::Mode bind = binding::Mode::automatic;

@@ -25,6 +25,9 @@
 #include "app/exit_codes.hpp"
 #include "app/interruption.hpp"
 #include "app/mpi_errors.hpp"
+#include "python/interpreter.hpp"
+#include "python/library.hpp"
+#include "python/trial.hpp"
 #include "results/h5_store.hpp"
 #include "sweep/plan.hpp"
 #include "app/progress.hpp"
@@ -154,18 +157,112 @@ int self_check(const World& w) {
   return static_cast<int>(ExitCode::runtime);
 }
 
-/// --count auto: rank 0 measures the kernel rate, every rank sets the same count. Returns the rate (0: not asked).
-double calibrate(const World& w, Config& cfg) {
-  if (cfg.count_auto_s <= 0) return 0;
-  double rate = 0;
-  if (w.rank == 0) rate = measure_kernel_rate(std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)));
-  MPI_Bcast(&rate, 1, MPI_DOUBLE, 0, w.comm);
-  cfg.count = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(rate * cfg.count_auto_s)));
-  return rate;
+bool runs_kernel(const Config& cfg, Kernel k) {
+  return std::find(cfg.kernels.begin(), cfg.kernels.end(), k) != cfg.kernels.end();
+}
+
+/// The python kernel's interpreter, found and tried before MPI_Init (a failed start aborts the
+/// process it happens in: the trial's is a child). Empty `error` when no python kernel runs.
+struct PythonChoice {
+  python::Location where;
+  python::Info info;
+  ExitCode code = ExitCode::ok;
+  std::string error;
+};
+
+PythonChoice choose_python(const ParseResult& parsed) {
+  PythonChoice c;
+  if (parsed.action != ParseResult::Action::run || !runs_kernel(parsed.config, Kernel::python)) return c;
+  try {
+    c.where = python::locate(parsed.config.python);
+    c.info = python::trial_start(c.where);
+  } catch (const Error& e) {
+    c.code = e.code();
+    c.error = e.what();
+    return c;
+  }
+  // What the loaded version cannot honour (exit 2).
+  const Config& cfg = parsed.config;
+  const std::string v = "CPython " + c.info.version;
+  if (c.info.major == 2 && cfg.switch_interval_given && !runs_kernel(cfg, Kernel::native))
+    c.error = "--switch-interval: " + v + " has no switch interval (it switches every --check-interval ticks)";
+  else if (c.info.major == 3 && cfg.check_interval_given && !runs_kernel(cfg, Kernel::native))
+    c.error = "--check-interval: " + v + " has no check interval (sys.setcheckinterval is gone; use --switch-interval)";
+  else if (cfg.interpreters > 1 && (c.info.major < 3 || c.info.minor < 12))
+    c.error = "--interpreters " + std::to_string(cfg.interpreters) + ": subinterpreters with their own GIL need " +
+              "CPython 3.12 or later, not " + v;
+  if (!c.error.empty()) c.code = ExitCode::usage;
+  return c;
+}
+
+/// Collective: every rank's python choice must have worked; else the first failing one's line.
+int agree_on_python(const World& w, const PythonChoice& c) {
+  int code = static_cast<int>(c.code), rank0 = code;
+  MPI_Bcast(&rank0, 1, MPI_INT, 0, w.comm);
+  int worst = 0;
+  MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, w.comm);
+  if (worst == 0) return 0;
+  if (w.rank == 0 && code != 0) std::fprintf(stderr, "gilbench: %s\n", c.error.c_str());
+  if (w.rank != 0 && rank0 == 0 && code != 0) std::fprintf(stderr, "gilbench: rank %d: %s\n", w.rank, c.error.c_str());
+  return rank0 != 0 ? rank0 : worst;
+}
+
+/// Starts this rank's interpreter (the trial showed it starts). The exit code on failure, else 0.
+int start_python(const World& w, const PythonChoice& c, std::unique_ptr<python::Interpreter>& py) {
+  if (c.where.library.empty()) return 0;
+  ExitCode code = ExitCode::ok;
+  std::string message;
+  try {
+    py = std::make_unique<python::Interpreter>(c.where);
+  } catch (const Error& e) {
+    code = e.code();
+    message = e.what();
+  }
+  PythonChoice r;
+  r.code = code;
+  r.error = message;
+  return agree_on_python(w, r);
+}
+
+/// Each kernel's N and its measured rate. --count auto[:S]: each kernel calibrated to S seconds
+/// sequential; a given --count with both kernels is python's N, native's scaled by the rates.
+struct Calibration {
+  KernelCounts counts;
+  double native_rate = 0, python_rate = 0;
+};
+
+/// Rank 0 measures, every rank sets the same counts.
+Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py) {
+  Calibration c;
+  const bool native = runs_kernel(cfg, Kernel::native), both = native && py != nullptr;
+  const double seconds = cfg.count_auto_s > 0 ? std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)) : 0.2;
+  double rates[2] = {0, 0};
+  if (w.rank == 0) {
+    if (native && (cfg.count_auto_s > 0 || both)) rates[0] = measure_kernel_rate(seconds);
+    if (py != nullptr && (cfg.count_auto_s > 0 || both)) rates[1] = py->measure_rate(seconds);
+  }
+  MPI_Bcast(rates, 2, MPI_DOUBLE, 0, w.comm);
+  c.native_rate = rates[0], c.python_rate = rates[1];
+  const auto n_of = [](double v) { return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(v))); };
+  if (cfg.count_auto_s > 0) {
+    c.counts.native = native ? n_of(c.native_rate * cfg.count_auto_s) : 0;
+    c.counts.python = py != nullptr ? n_of(c.python_rate * cfg.count_auto_s) : 0;
+    cfg.count = c.counts.native != 0 ? c.counts.native : c.counts.python;
+  } else {
+    c.counts.python = py != nullptr ? cfg.count : 0;
+    c.counts.native = !native ? 0
+                      : both  ? n_of(static_cast<double>(cfg.count) * c.native_rate / c.python_rate)
+                              : cfg.count;
+    if (both) cfg.count = c.counts.native;  // what --count's checks and the long-run warning see
+  }
+  if (py != nullptr) c.counts.python_major = py->info().major;
+  return c;
 }
 
 /// The launch row as written with the first round (rank 0; the other ranks get an empty one).
-LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore* store, double calibrated_rate) {
+LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore* store, const Calibration& cal,
+                          const python::Interpreter* py) {
+  const double calibrated_rate = cfg.count_auto_s > 0 ? cal.native_rate : 0;
   LaunchRecord launch;
   const std::string hosts = hosts_of_all_ranks(w.comm, w.rank, w.size);
   if (w.rank != 0) return launch;
@@ -176,6 +273,19 @@ LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore*
   launch.count_auto_s = cfg.count_auto_s;
   launch.calibrated_rate = calibrated_rate;
   launch.bind = binding::to_string(cfg.bind);
+  launch.native_rate = cal.native_rate;
+  launch.python_rate = cal.python_rate;
+  launch.native_count = cal.counts.native;
+  launch.python_count = cal.counts.python;
+  if (py != nullptr) {
+    const python::Info& i = py->info();
+    launch.python_library = i.library;
+    launch.python_executable = i.executable;
+    launch.python_version = i.version;
+    launch.python_implementation = i.implementation;
+    launch.python_debug = i.debug ? 1 : 0;
+    launch.python_gil_disabled = i.free_threaded ? 1 : 0;
+  }
   launch.exit_status = "incomplete";
   return launch;
 }
@@ -200,12 +310,14 @@ void print_header(const World& w, const Config& cfg, const LaunchRecord& launch,
 /// finished round to the results file before the next one starts.
 class Sweep {
  public:
-  Sweep(const World& w, const Config& cfg, ResultsStore* store, LaunchRecord& launch)
+  Sweep(const World& w, const Config& cfg, ResultsStore* store, LaunchRecord& launch, const KernelCounts& counts,
+        const python::Interpreter* py)
       : w_(w),
         cfg_(cfg),
         store_(store),
         launch_(launch),
-        configs_(make_configs(cfg)),
+        py_(py),
+        configs_(make_configs(cfg, counts)),
         rounds_(make_rounds(static_cast<int>(configs_.size()), cfg.warmup, cfg.repeat)),
         progress_(total_runs(), w.rank == 0 && !cfg.quiet) {}
 
@@ -238,6 +350,7 @@ class Sweep {
   const Config& cfg_;
   ResultsStore* store_;  // rank 0 only
   LaunchRecord& launch_;
+  const python::Interpreter* py_;
   const std::vector<RunConfig> configs_;
   const std::vector<std::vector<PlannedRun>> rounds_;
   Progress progress_;
@@ -251,7 +364,7 @@ class Sweep {
 };
 
 bool Sweep::run(std::chrono::steady_clock::time_point launch_start) {
-  Runner runner(cfg_, w_.comm, launch_start, &signals::run_stop());
+  Runner runner(cfg_, w_.comm, launch_start, &signals::run_stop(), py_);
   std::int64_t next_run_id = w_.rank == 0 ? store_->info().next_run_id : 0;
   MPI_Bcast(&next_run_id, 1, MPI_INT64_T, 0, w_.comm);  // every rank tags its samples alike
   for (const auto& planned : rounds_) {
@@ -397,12 +510,19 @@ int Sweep::report(bool interrupted) {
 }
 
 /// Everything after the checks: calibrate, sweep, report. Returns the exit code (every rank).
-int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store) {
-  const double calibrated_rate = calibrate(w, cfg);  // cfg read-only from here on
-  if (w.rank == 0) warn_if_long(cfg, w.size, calibrated_rate);
+int run_launch(const World& w, Config cfg, std::unique_ptr<ResultsStore>& store, const python::Interpreter* py) {
+  Calibration cal;
+  try {
+    cal = calibrate(w, cfg, py);  // cfg read-only from here on
+  } catch (const Error& e) {
+    std::fprintf(stderr, "gilbench: rank %d: %s\n", w.rank, e.what());
+    std::fflush(stderr);
+    MPI_Abort(w.comm, static_cast<int>(ExitCode::runtime));
+  }
+  if (w.rank == 0) warn_if_long(cfg, w.size, cfg.count_auto_s > 0 ? cal.native_rate : 0);
   const auto launch_start = std::chrono::steady_clock::now();
-  LaunchRecord launch = start_launch(w, cfg, store.get(), calibrated_rate);
-  Sweep sweep(w, cfg, store.get(), launch);
+  LaunchRecord launch = start_launch(w, cfg, store.get(), cal, py);
+  Sweep sweep(w, cfg, store.get(), launch, cal.counts, py);
   if (w.rank == 0 && !cfg.quiet) print_header(w, cfg, launch, sweep.configs().size());
   const bool interrupted = sweep.run(launch_start);
   if (sweep.write_failure() != 0) {  // said on rank 0; the file keeps the rounds before
@@ -443,6 +563,7 @@ int run_main(int argc, char** argv) {
   signals::install();
   const ParseResult parsed = parse_command_line(argc, argv, provenance::versions_text());
   if (parsed.action == ParseResult::Action::run) signals::set_grace(parsed.config.stop_grace);
+  const PythonChoice python_choice = choose_python(parsed);  // before MPI_Init: the trial forks
   if (parsed.action == ParseResult::Action::exit && !under_mpi_launcher()) {
     // --help, --version, --schema, a bad argument on a plain command line: answered without
     // MPI_Init, which alone takes ~0.35 s in singleton mode.
@@ -458,10 +579,13 @@ int run_main(int argc, char** argv) {
   if (const int c = agree_on_command_line(w.comm, parsed, answer); c >= 0) return leave(c);
   if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
   if (const int c = check_work(w, parsed.config); c != 0) return leave(c);
+  if (const int c = agree_on_python(w, python_choice); c != 0) return leave(c);
+  std::unique_ptr<python::Interpreter> py;
+  if (const int c = start_python(w, python_choice, py); c != 0) return leave(c);
   std::unique_ptr<ResultsStore> store;
   if (const int c = open_store(w, parsed.config, store); c != 0) return leave(c);
   if (const int c = self_check(w); c != 0) return leave(c);
-  return leave(run_launch(w, parsed.config, store));
+  return leave(run_launch(w, parsed.config, store, py.get()));
 }
 
 }  // namespace

@@ -112,8 +112,14 @@ std::string schema_json() {
   std::string versions;
   for (int v = kOldestReadableVersion; v <= kSchemaVersion; ++v)
     versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+  std::string renamed;
+  for (const schema::Renamed& r : schema::kRenamed)
+    renamed += (renamed.empty() ? "" : ",\n") + std::string("    {\"table\": ") + quoted(r.table) +
+               ", \"name\": " + quoted(r.name) + ", \"old_name\": " + quoted(r.old_name) +
+               ", \"since\": " + std::to_string(r.since) + "}";
   return "{\n  \"format\": 1,\n  \"producer\": \"gilbench\",\n  \"schema_version\": " + std::to_string(kSchemaVersion) +
-         ",\n  \"versions\": [" + versions + "],\n  \"tables\": {\n" + tables + "\n  }\n}\n";
+         ",\n  \"versions\": [" + versions + "],\n  \"renamed\": [\n" + renamed + "\n  ],\n  \"tables\": {\n" + tables +
+         "\n  }\n}\n";
 }
 
 }  // namespace gilbench

@@ -156,7 +156,7 @@ LaunchRecord collect(const std::string& command_line, const std::string& mpi_thr
   const std::string mhz = cpuinfo_field("cpu MHz");
   r.cpu_mhz = mhz.empty() ? 0.0 : std::atof(mhz.c_str());
   utsname u{};
-  if (::uname(&u) == 0) r.kernel = std::string(u.sysname) + " " + u.release + " " + u.machine;
+  if (::uname(&u) == 0) r.os = std::string(u.sysname) + " " + u.release + " " + u.machine;
   r.governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   if (r.governor.empty()) r.governor = "unknown";
   r.smt = read_first_line("/sys/devices/system/cpu/smt/control");

@@ -20,15 +20,17 @@ bool measured_valid(const RunRecord& r) { return r.warmup == 0 && r.valid != 0 &
 /// The run with the parameters its lock does not use set neutral (as the summary reports them).
 RunRecord normalised(RunRecord r) {
   const std::string_view lock = r.lock.view();
-  if (lock != "gil") r.switch_interval_s = 0;
-  if (lock != "legacy-gil") r.check_interval = 0, r.tick_iterations = 0;
+  const bool python = r.kernel == "python";  // the interval in force is the interpreter's
+  if (lock != "gil" && !python) r.switch_interval_s = 0;
+  if (lock != "legacy-gil" && !python) r.check_interval = 0;
+  if (lock != "legacy-gil") r.tick_iterations = 0;
   if (lock == "none") r.lock_scope = "rank";
   return r;
 }
 
 /// Same lock, the parameters it uses and the probe: what a baseline must share with a row.
 bool same_policy(const RunRecord& a, const RunRecord& b) {
-  return a.lock == b.lock.view() && a.switch_interval_s == b.switch_interval_s &&
+  return a.kernel == b.kernel.view() && a.lock == b.lock.view() && a.switch_interval_s == b.switch_interval_s &&
          a.check_interval == b.check_interval && a.tick_iterations == b.tick_iterations &&
          a.probe_period_s == b.probe_period_s;
 }

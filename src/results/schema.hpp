@@ -34,7 +34,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(hdf5_version, vtext, 0, "", 1, false, "", "library version, parallel or serial") \
   X(openmp_version, vtext, 0, "", 1, false, "", "_OPENMP date and spec version") \
   X(cpu_model, vtext, 0, "", 1, false, "", "/proc/cpuinfo model name") \
-  X(kernel, vtext, 0, "", 1, false, "", "uname -srm") \
+  X(os, vtext, 0, "", 1, false, "", "uname -srm (called kernel before version 5)") \
   X(governor, vtext, 0, "", 1, false, "unknown", "cpufreq governor, or unknown") \
   X(smt, vtext, 0, "", 1, false, "unknown", "/sys/devices/system/cpu/smt/control, or unknown") \
   X(cpu_mhz, f64, 0, "MHz", 1, false, 0.0, "current clock read at start (0 if unreadable)") \
@@ -62,7 +62,17 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(slurm_partition, vtext, 0, "", 3, false, "", "SLURM_JOB_PARTITION") \
   X(slurm_ntasks, i32, 0, "", 3, false, 0, "SLURM_NTASKS, 0 outside Slurm") \
   X(slurm_cpus_per_task, i32, 0, "", 3, false, 0, "SLURM_CPUS_PER_TASK, 0 outside Slurm") \
-  X(bind, vtext, 0, "", 5, false, "none", "--bind asked: auto, cores or none (before version 5 gilbench never pinned: none)")
+  X(bind, vtext, 0, "", 5, false, "none", "--bind asked: auto, cores or none (before version 5 gilbench never pinned: none)") \
+  X(python_library, vtext, 0, "", 5, false, "", "--kernel python: the libpython embedded (dlopen), empty otherwise") \
+  X(python_executable, vtext, 0, "", 5, false, "", "--kernel python: the executable named as the program (sys.executable)") \
+  X(python_version, vtext, 0, "", 5, false, "", "--kernel python: the interpreter's version, e.g. 3.11.2") \
+  X(python_implementation, vtext, 0, "", 5, false, "", "--kernel python: platform.python_implementation(), e.g. CPython") \
+  X(python_debug, u8, 0, "", 5, false, 0, "1 for a debug build of the interpreter (sys.gettotalrefcount exists)") \
+  X(python_gil_disabled, u8, 0, "", 5, false, 0, "1 for a free-threaded build (Py_GIL_DISABLED); its runs' lock is cpython-nogil when the GIL is off") \
+  X(native_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential native kernel rate measured at start-up (--kernel native,python or --count auto; 0 otherwise)") \
+  X(python_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential python kernel rate measured at start-up (--kernel native,python or --count auto; 0 otherwise)") \
+  X(native_count, u64, 0, "iterations", 5, false, 0, "N of the native configurations (0: none ran)") \
+  X(python_count, u64, 0, "iterations", 5, false, 0, "N of the python configurations (0: none ran)")
 
 #define GILBENCH_RUN_COLUMNS(X) \
   X(run_id, i64, 0, "", 1, true, 0, "unique in the file") \
@@ -70,10 +80,11 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(config_id, i32, 0, "", 1, false, 0, "index of the configuration inside its launch") \
   X(ranks, i32, 0, "", 1, true, 1, "MPI ranks") \
   X(threads, i32, 0, "", 1, true, 1, "OpenMP threads per rank") \
-  X(lock, text, 16, "", 1, true, "none", "none, gil or legacy-gil") \
+  X(kernel, text, 8, "", 5, false, "native", "native (the C++ countdown under an emulated lock) or python (the real countdown in the embedded CPython)") \
+  X(lock, text, 16, "", 1, true, "none", "none, gil or legacy-gil (native); cpython-gil or cpython-nogil (python: the interpreter's own)") \
   X(lock_scope, text, 8, "", 2, false, "rank", "rank (one lock per rank) or job (one lock for every thread of every rank)") \
-  X(switch_interval_s, f64, 0, "s", 2, false, 0.0, "gil: the switch interval; 0 for other policies") \
-  X(check_interval, i64, 0, "ticks", 2, false, 0, "legacy-gil: ticks between release/re-acquire; 0 otherwise") \
+  X(switch_interval_s, f64, 0, "s", 2, false, 0.0, "gil: the switch interval; python on 3.x: sys.getswitchinterval() in force; 0 otherwise") \
+  X(check_interval, i64, 0, "ticks", 2, false, 0, "legacy-gil: ticks between release/re-acquire; python on 2.x: sys.getcheckinterval() in force; 0 otherwise") \
   X(tick_iterations, i64, 0, "iterations/tick", 2, false, 0, "legacy-gil: kernel iterations per emulated tick; 0 otherwise") \
   X(count, u64, 0, "iterations", 1, true, 0, "total iterations of the run (all workers)") \
   X(scaling, text, 8, "", 1, false, "strong", "strong or weak") \
@@ -155,6 +166,16 @@ struct LatencyRecord {
 };
 
 namespace schema {
+
+/// A column that had another name in older versions: readers of a file older than `since` read
+/// `old_name` as `name`.
+struct Renamed {
+  const char* table;
+  const char* name;
+  const char* old_name;
+  int since;
+};
+inline constexpr Renamed kRenamed[] = {{"launches", "os", "kernel", 5}};
 
 /// The table of a record type, and a visitor over its columns: visit(r, f) calls
 /// f(const Column&, member&) for every column of r in file order.

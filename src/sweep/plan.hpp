@@ -14,10 +14,12 @@ namespace gilbench {
 
 struct RunConfig {
   int id = 0;
+  Kernel kernel = Kernel::native;
+  std::uint64_t count = 0;  ///< this kernel's N (--count, or native's scaled one: main.cpp)
   int threads = 1;
   gil::Policy lock = gil::Policy::none;
-  std::chrono::nanoseconds switch_interval{0};  ///< gil only (0 otherwise)
-  std::int64_t check_interval = 0;              ///< legacy-gil only (0 otherwise)
+  std::chrono::nanoseconds switch_interval{0};  ///< gil, or python on 3.x (0 otherwise)
+  std::int64_t check_interval = 0;              ///< legacy-gil, or python on 2.x (0 otherwise)
 };
 
 struct PlannedRun {
@@ -27,8 +29,16 @@ struct PlannedRun {
   int round = 0;
 };
 
-/// threads × locks × (switch intervals for gil | check intervals for legacy-gil | one for none).
-std::vector<RunConfig> make_configs(const Config& cfg);
+/// Each kernel's N and the interpreter generation the python configurations map onto.
+struct KernelCounts {
+  std::uint64_t native = 0;  ///< 0: cfg.count
+  std::uint64_t python = 0;  ///< 0: cfg.count
+  int python_major = 3;      ///< 3: switch intervals; 2: check intervals
+};
+
+/// Native: threads × locks × (switch intervals for gil | check intervals for legacy-gil | one
+/// for none); then python: threads × (switch intervals on 3.x | check intervals on 2.x).
+std::vector<RunConfig> make_configs(const Config& cfg, const KernelCounts& counts = {});
 
 /// Rounds in execution order; each round holds one run per configuration.
 std::vector<std::vector<PlannedRun>> make_rounds(int n_configs, int warmup, int repeat);

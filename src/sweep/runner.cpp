@@ -1,6 +1,7 @@
 #include "sweep/runner.hpp"
 
 #include <omp.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "app/exit_codes.hpp"
 #include "app/mpi_errors.hpp"
 #include "gil/job_lock.hpp"
+#include "python/interpreter.hpp"
 #include "sweep/kernel.hpp"
 #include "sweep/probe.hpp"
 #include "sweep/work.hpp"
@@ -26,6 +28,13 @@ double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Voluntary and involuntary context switches of the calling thread so far.
+std::pair<std::int64_t, std::int64_t> thread_switches() {
+  rusage ru{};
+  if (getrusage(RUSAGE_THREAD, &ru) != 0) return {-1, -1};
+  return {ru.ru_nvcsw, ru.ru_nivcsw};
 }
 
 /// Gathers `mine` (same count on every rank) to rank 0.
@@ -57,11 +66,12 @@ std::vector<T> gather_varying(const std::vector<T>& mine, MPI_Comm comm, int ran
 }  // namespace
 
 Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start,
-               const std::atomic<bool>* stop)
+               const std::atomic<bool>* stop, const python::Interpreter* py)
     : cfg_(cfg),
       comm_(comm),
       launch_start_(launch_start),
       stop_(stop),
+      py_(py),
       host_(provenance::hostname()),
       rank_cpus_(affinity::allowed_cpus()),
       bind_env_(binding::read_environment()) {
@@ -99,15 +109,40 @@ struct Runner::RankWork {
   double probe_cpu = 0;
   std::uint64_t probe_sent = 0;
   std::uint64_t probe_coalesced = 0;
-  std::string failure;          // a lock's exception, from any worker
-  std::string unpinned_reason;  // why --bind left the workers where they were (empty: pinned)
-  int stopped = 0;              // the stop flag was set when the workers ended (1) or not (0)
+  std::string failure;              // a lock's exception, from any worker
+  std::string unpinned_reason;      // why --bind left the workers where they were (empty: pinned)
+  std::string python_error;         // a Python exception in the kernel (the run is INVALID, not aborted)
+  double switch_interval_s = 0;     // python: sys.getswitchinterval() in force
+  std::int64_t check_interval = 0;  // python: sys.getcheckinterval() in force
+  int stopped = 0;                  // the stop flag was set when the workers ended (1) or not (0)
   int team_size = 0;
   std::chrono::steady_clock::time_point start{};
 };
 
 RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id) {
   RankWork work(rc.threads);
+  if (rc.kernel == Kernel::python) {
+    if (py_ == nullptr) throw Error(ExitCode::runtime, "python configuration without an interpreter");
+    // The interval in force, set and read back outside the timed region.
+    if (rc.switch_interval.count() > 0)
+      work.switch_interval_s = py_->set_switch_interval(static_cast<double>(rc.switch_interval.count()) * 1e-9);
+    if (rc.check_interval > 0) work.check_interval = py_->set_check_interval(rc.check_interval);
+    MPI_Barrier(comm_);
+    work.start = std::chrono::steady_clock::now();
+    MPI_Barrier(comm_);
+    run_python_workers(rc, run_id, work);
+    work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
+    if (work.team_size != rc.threads)
+      throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(work.team_size) + " threads instead of " +
+                                         std::to_string(rc.threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
+    if (!work.python_error.empty())
+      std::fprintf(stderr, "gilbench: rank %d: the python kernel raised (run INVALID): %s\n", rank_,
+                   work.python_error.c_str());
+    mpi_errors::provoke_if_asked(comm_);
+    RunOutcome out = gather(run_id, work);
+    if (rank_ == 0) describe_run(rc, pr, run_id, launch_id, work, out);
+    return out;
+  }
   MPI_Barrier(comm_);
   const auto run_start = work.start = std::chrono::steady_clock::now();
   gil::TraceOptions topt;
@@ -181,7 +216,7 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
     const std::vector<int> my_allowed = affinity::allowed_cpus();
     s.allowed_cpus = affinity::to_list(my_allowed);
     s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
-    const std::uint64_t share = worker_share(cfg_.count, cfg_.scaling, size_, threads, rank_, tid);
+    const std::uint64_t share = worker_share(rc.count, cfg_.scaling, size_, threads, rank_, tid);
     std::vector<gil::TraceEvent>* trace = cfg_.trace ? &work.events[static_cast<std::size_t>(tid)] : nullptr;
 #pragma omp barrier
     if (work.team_size == threads) {
@@ -203,6 +238,48 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
   // The main thread is worker 0: back to the rank's CPUs, so that the probe and lock-server
   // threads it starts later are not tied to worker 0's CPU.
   if (pins.pinned()) binding::pin_current_thread(rank_cpus_);
+}
+
+void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const {
+  const int threads = rc.threads;
+  work.team_size = threads;
+#pragma omp parallel num_threads(threads) default(shared)
+  {
+    const int tid = omp_get_thread_num();
+#pragma omp single
+    work.team_size = omp_get_num_threads();
+    Sample& s = work.samples[static_cast<std::size_t>(tid)];
+    s.run_id = run_id;
+    s.rank = rank_;
+    s.thread = tid;
+    s.interpreter = 0;
+    s.host = host_;
+    const std::vector<int> my_allowed = affinity::allowed_cpus();
+    s.allowed_cpus = affinity::to_list(my_allowed);
+    s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
+    const std::uint64_t share = worker_share(rc.count, cfg_.scaling, size_, threads, rank_, tid);
+    std::string error;
+#pragma omp barrier
+    if (work.team_size == threads) {
+      s.cpu_start = affinity::current_cpu();
+      const auto [v0, i0] = thread_switches();
+      const double c0 = thread_cpu_seconds();
+      const auto t0 = std::chrono::steady_clock::now();
+      s.iterations = py_->count(share, error);  // takes the real GIL, counts, lets it go
+      const auto t1 = std::chrono::steady_clock::now();
+      s.cpu_s = thread_cpu_seconds() - c0;
+      const auto [v1, i1] = thread_switches();
+      // As the native locks measure them (gil/detail.hpp): the real GIL's convoy shows here.
+      if (v0 >= 0 && v1 >= v0) s.lock.ctx_voluntary = static_cast<std::uint64_t>(v1 - v0);
+      if (i0 >= 0 && i1 >= i0) s.lock.ctx_involuntary = static_cast<std::uint64_t>(i1 - i0);
+      s.wall_s = std::chrono::duration<double>(t1 - t0).count();
+      s.cpu_end = affinity::current_cpu();
+      if (!error.empty()) {
+#pragma omp critical(gilbench_failure)
+        work.python_error = "thread " + std::to_string(tid) + ": " + error;
+      }
+    }
+  }
 }
 
 void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const {
@@ -255,13 +332,15 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.config_id = rc.id;
   r.ranks = size_;
   r.threads = rc.threads;
-  r.lock = std::string(gil::to_string(rc.lock));
-  r.lock_scope = cfg_.lock_scope == LockScope::job ? "job" : "rank";
+  const bool python = rc.kernel == Kernel::python;
+  r.kernel = python ? "python" : "native";
+  r.lock = python ? std::string(py_->info().lock()) : std::string(gil::to_string(rc.lock));
+  r.lock_scope = !python && cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
-  r.switch_interval_s = static_cast<double>(rc.switch_interval.count()) * 1e-9;
-  r.check_interval = rc.check_interval;
-  r.tick_iterations = rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
-  r.count = run_total(cfg_.count, cfg_.scaling, size_, rc.threads);
+  r.switch_interval_s = python ? work.switch_interval_s : static_cast<double>(rc.switch_interval.count()) * 1e-9;
+  r.check_interval = python ? work.check_interval : rc.check_interval;
+  r.tick_iterations = !python && rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
+  r.count = run_total(rc.count, cfg_.scaling, size_, rc.threads);
   r.repetition = pr.repetition;
   r.round = pr.round;
   r.warmup = pr.warmup ? 1 : 0;
@@ -271,7 +350,7 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   for (const Sample& s : out.samples) {
     done += s.iterations;
     within_shares = within_shares &&
-                    s.iterations <= worker_share(cfg_.count, cfg_.scaling, size_, rc.threads, s.rank, s.thread);
+                    s.iterations <= worker_share(rc.count, cfg_.scaling, size_, rc.threads, s.rank, s.thread);
     r.wall_s = std::max(r.wall_s, s.wall_s);
   }
   // Stopped after --stop-grace with work left: interrupted, not INVALID; the samples' iterations

@@ -19,6 +19,9 @@
 namespace gilbench {
 
 class LatencyProbe;
+namespace python {
+class Interpreter;
+}
 
 struct RunOutcome {
   RunRecord run;                       ///< complete on rank 0 only
@@ -44,8 +47,9 @@ class Runner {
  public:
   /// `stop` (may be null: never): once set, a run in flight stops at its workers' next poll and
   /// is recorded with status "interrupted" (RunRecord::status), counting the iterations done.
+  /// `py`: the embedded interpreter of the python configurations (null when none runs).
   Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time_point launch_start,
-         const std::atomic<bool>* stop = nullptr);
+         const std::atomic<bool>* stop = nullptr, const python::Interpreter* py = nullptr);
 
   /// Collective: every rank calls it with the same arguments.
   RunOutcome run(const RunConfig& rc, const PlannedRun& pr, std::int64_t run_id, std::int64_t launch_id);
@@ -57,6 +61,8 @@ class Runner {
   /// The OpenMP team: every worker counts its share under its interpreter's lock, timing itself.
   void run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
                    RankWork& work) const;
+  /// The python kernel: every worker attaches to the interpreter, counts its share, detaches.
+  void run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const;
   void stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const;
   /// Collective: this rank's samples, trace and probe events to rank 0.
   RunOutcome gather(std::int64_t run_id, RankWork& work) const;
@@ -69,6 +75,7 @@ class Runner {
   int rank_ = 0, size_ = 1;
   std::chrono::steady_clock::time_point launch_start_;
   const std::atomic<bool>* stop_;
+  const python::Interpreter* py_;
   std::string host_;
   std::vector<int> rank_cpus_;  ///< the rank's allowed CPUs at the start, before any pinning
   binding::Environment bind_env_;

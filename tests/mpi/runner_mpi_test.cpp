@@ -27,7 +27,13 @@ TEST_P(RunnerMpi, SharesAddUpAndSamplesReachRankZero) {
   Config cfg;
   cfg.count = 10'000'019;  // prime: remainders on every shape
   cfg.threads = {2};
-  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc{0,
+                     Kernel::native,
+                     cfg.count,
+                     2,
+                     GetParam(),
+                     std::chrono::milliseconds(1),
+                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 42, 7);
   if (w.rank != 0) {
@@ -62,7 +68,13 @@ TEST_P(RunnerMpi, WeakScalingGivesEveryWorkerTheCount) {
   Config cfg;
   cfg.count = 1'000'000;
   cfg.scaling = Scaling::weak;
-  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc{0,
+                     Kernel::native,
+                     cfg.count,
+                     2,
+                     GetParam(),
+                     std::chrono::milliseconds(1),
+                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 1, 0);
   if (w.rank != 0) return;
@@ -75,7 +87,13 @@ TEST_P(RunnerMpi, AStopFlagSetOnEveryRankMakesTheRunInterruptedNotInvalid) {
   const World w;
   Config cfg;
   cfg.count = std::uint64_t{1} << 40;  // minutes of work: the flag ends it
-  const RunConfig rc{0, 2, GetParam(), std::chrono::milliseconds(1), GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc{0,
+                     Kernel::native,
+                     cfg.count,
+                     2,
+                     GetParam(),
+                     std::chrono::milliseconds(1),
+                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
   const std::atomic<bool> stop{true};  // as after --stop-grace: set before the run even starts
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &stop);
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 3, 0);

@@ -61,6 +61,8 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
   const std::map<std::string, std::vector<std::string>> change = {
       {"--count", {"--count", "4M"}},
       {"--scaling", {"--scaling", "weak"}},
+      {"--kernel", {"--kernel", "native,python"}},
+      {"--python", {"--kernel", "python", "--python", "/opt/python3"}},  // against --kernel python alone
       {"--threads", {"--threads", "1,2"}},
       {"--repeat", {"--repeat", "3"}},
       {"--warmup", {"--warmup", "0"}},
@@ -85,6 +87,8 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
     ASSERT_TRUE(change.count(s.flag)) << s.flag << " has no test of its own";
     const std::vector<std::string> base = s.flag == std::string("--interpreters")
                                               ? std::vector<std::string>{"--threads", "2"}
+                                          : s.flag == std::string("--python")
+                                              ? std::vector<std::string>{"--kernel", "python"}
                                               : std::vector<std::string>{};
     EXPECT_EQ(differing(base, change.at(s.flag)), std::set<std::string>{s.flag}) << s.flag;
   }

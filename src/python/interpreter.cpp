@@ -1,0 +1,176 @@
+#include "python/interpreter.hpp"
+
+#include <chrono>
+#include <cstdlib>
+
+#include "app/exit_codes.hpp"
+
+namespace gilbench::python {
+namespace {
+
+/// Test hook: a different kernel (e.g. one that raises) to exercise the INVALID path.
+const char* kernel_source() {
+  const char* hook = std::getenv("GILBENCH_TEST_PYTHON_KERNEL");
+  return hook != nullptr && *hook != '\0' ? hook : kCountdownSource;
+}
+
+/// The GIL for one call from any thread of the main interpreter.
+class Attached {
+ public:
+  explicit Attached(const Api& a) : a_(a), state_(a.PyGILState_Ensure()) {}
+  ~Attached() { a_.PyGILState_Release(state_); }
+  Attached(const Attached&) = delete;
+  Attached& operator=(const Attached&) = delete;
+
+ private:
+  const Api& a_;
+  int state_;
+};
+
+}  // namespace
+
+Interpreter::Interpreter(const Location& where) : api_(load(where.library)) {
+  info_.library = where.library;
+  info_.executable = where.executable;
+  info_.major = api_.major;
+  info_.minor = api_.minor;
+  if (api_.Py_IsInitialized != nullptr && api_.Py_IsInitialized() != 0)
+    throw Error(ExitCode::runtime, "--python: " + where.library + " is already initialised in this process");
+  program_ = where.executable;
+  if (!program_.empty()) {
+    if (api_.major == 2) {
+      api_.Py_SetProgramName(const_cast<char*>(program_.c_str()));
+    } else if (api_.Py_DecodeLocale != nullptr) {
+      program_w_ = api_.Py_DecodeLocale(program_.c_str(), nullptr);
+      if (program_w_ != nullptr) api_.Py_SetProgramName(program_w_);
+    }
+  }
+  api_.Py_InitializeEx(0);  // 0: no signal handlers of Python's own (gilbench keeps SIGINT/SIGTERM)
+  if (api_.Py_IsInitialized != nullptr && api_.Py_IsInitialized() == 0)
+    throw Error(ExitCode::runtime, "--python: " + where.library + " failed to initialise");
+  if ((api_.major == 2 || api_.minor < 7) && api_.PyEval_InitThreads != nullptr) api_.PyEval_InitThreads();
+  info_.version = eval_text("'%d.%d.%d' % __import__('sys').version_info[:3]");
+  info_.implementation = eval_text("__import__('platform').python_implementation()");
+  info_.debug = eval_text("int(hasattr(__import__('sys'), 'gettotalrefcount'))") == "1";
+  info_.free_threaded = eval_text("int(bool(__import__('sysconfig').get_config_var('Py_GIL_DISABLED')))") == "1";
+  info_.gil_disabled = info_.free_threaded &&
+                       eval_text("int(getattr(__import__('sys'), '_is_gil_enabled', lambda: True)())") == "0";
+  std::string error;
+  countdown_ = compile_kernel(error);
+  if (countdown_ == nullptr) throw Error(ExitCode::runtime, "--python: the countdown kernel did not compile: " + error);
+  main_state_ = api_.PyEval_SaveThread();  // the workers take the GIL from here on
+}
+
+Interpreter::~Interpreter() {
+  // The interpreter is left running: finalising would wait on whatever threads Python still
+  // knows of, and the process exits right after the sweep.
+}
+
+PyObject* Interpreter::compile_kernel(std::string& error) const {
+  if (api_.PyRun_SimpleStringFlags(kernel_source(), nullptr) != 0) {
+    error = "PyRun_SimpleString failed (the traceback is on stderr)";
+    return nullptr;
+  }
+  PyObject* main = api_.PyImport_AddModule("__main__");
+  PyObject* fn = main != nullptr ? api_.PyDict_GetItemString(api_.PyModule_GetDict(main), "countdown") : nullptr;
+  if (fn == nullptr) {
+    error = "no function countdown in __main__";
+    return nullptr;
+  }
+  return fn;  // borrowed from __main__, which lives as long as the interpreter
+}
+
+std::string Interpreter::take_error() const {
+  PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+  api_.PyErr_Fetch(&type, &value, &tb);
+  std::string text = "unknown Python error";
+  if (PyObject* what = value != nullptr ? value : type; what != nullptr) {
+    if (PyObject* s = api_.PyObject_Str(what); s != nullptr) {
+      const char* c = api_.major == 2 ? api_.PyString_AsString(s) : api_.PyUnicode_AsUTF8(s);
+      if (c != nullptr) text = c;
+      api_.Py_DecRef(s);
+    }
+    if (PyObject* ts = type != nullptr ? api_.PyObject_Str(type) : nullptr; ts != nullptr) {
+      const char* c = api_.major == 2 ? api_.PyString_AsString(ts) : api_.PyUnicode_AsUTF8(ts);
+      if (c != nullptr) text = std::string(c) + ": " + text;
+      api_.Py_DecRef(ts);
+    }
+  }
+  for (PyObject* o : {type, value, tb})
+    if (o != nullptr) api_.Py_DecRef(o);
+  api_.PyErr_Clear();
+  return text;
+}
+
+std::string Interpreter::eval_text(const char* expr) const {
+  PyObject* main = api_.PyImport_AddModule("__main__");
+  PyObject* globals = api_.PyModule_GetDict(main);
+  PyObject* v = api_.PyRun_StringFlags(expr, kEvalInput, globals, globals, nullptr);
+  if (v == nullptr) return "?" + take_error();
+  PyObject* s = api_.PyObject_Str(v);
+  api_.Py_DecRef(v);
+  if (s == nullptr) return "?" + take_error();
+  const char* c = api_.major == 2 ? api_.PyString_AsString(s) : api_.PyUnicode_AsUTF8(s);
+  std::string out = c != nullptr ? c : "";
+  api_.Py_DecRef(s);
+  return out;
+}
+
+double Interpreter::set_switch_interval(double seconds) const {
+  Attached gil(api_);
+  const std::string code = "__import__('sys').setswitchinterval(" + std::to_string(seconds) + ")\n";
+  if (api_.PyRun_SimpleStringFlags(code.c_str(), nullptr) != 0)
+    throw Error(ExitCode::runtime, "sys.setswitchinterval(" + std::to_string(seconds) + ") failed");
+  return std::strtod(eval_text("repr(__import__('sys').getswitchinterval())").c_str(), nullptr);
+}
+
+std::int64_t Interpreter::set_check_interval(std::int64_t ticks) const {
+  Attached gil(api_);
+  const std::string code = "__import__('sys').setcheckinterval(" + std::to_string(ticks) + ")\n";
+  if (api_.PyRun_SimpleStringFlags(code.c_str(), nullptr) != 0)
+    throw Error(ExitCode::runtime, "sys.setcheckinterval(" + std::to_string(ticks) + ") failed");
+  return std::strtoll(eval_text("__import__('sys').getcheckinterval()").c_str(), nullptr, 10);
+}
+
+std::uint64_t Interpreter::call(PyObject* fn, std::uint64_t n, std::string& error) const {
+  PyObject* arg = api_.major == 2 ? api_.PyInt_FromSsize_t(static_cast<std::ptrdiff_t>(n))
+                                  : api_.PyLong_FromLongLong(static_cast<long long>(n));
+  if (arg == nullptr) {
+    error = take_error();
+    return 0;
+  }
+  PyObject* result = api_.PyObject_CallFunctionObjArgs(fn, arg, nullptr);
+  api_.Py_DecRef(arg);
+  if (result == nullptr) {
+    error = take_error();
+    return 0;
+  }
+  const long long done = api_.major == 2 ? api_.PyInt_AsLong(result) : api_.PyLong_AsLongLong(result);
+  api_.Py_DecRef(result);
+  if (api_.PyErr_Occurred() != nullptr) {
+    error = "countdown returned no integer: " + take_error();
+    return 0;
+  }
+  return done < 0 ? 0 : static_cast<std::uint64_t>(done);
+}
+
+std::uint64_t Interpreter::count(std::uint64_t n, std::string& error) const {
+  Attached gil(api_);
+  return call(countdown_, n, error);
+}
+
+double Interpreter::measure_rate(double seconds) const {
+  std::uint64_t n = 1 << 14, total = 0;
+  std::string error;
+  const auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    total += count(n, error);
+    if (!error.empty()) throw Error(ExitCode::runtime, "python kernel: " + error);
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (elapsed < seconds / 8) n *= 2;
+  }
+  return static_cast<double>(total) / elapsed;
+}
+
+}  // namespace gilbench::python

@@ -1,0 +1,80 @@
+#pragma once
+// The CPython embedded in this rank: started once (Py_InitializeEx(0): gilbench's own signal
+// handlers stay), the countdown compiled once, the GIL released by the main thread so that any
+// OpenMP worker can take it. All of it outside the timed region of any run.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "python/api.hpp"
+#include "python/library.hpp"
+
+namespace gilbench::python {
+
+/// What was loaded, as the launch records it.
+struct Info {
+  std::string library, executable;
+  std::string version;         ///< "3.11.2"
+  std::string implementation;  ///< platform.python_implementation(): CPython
+  int major = 0, minor = 0;
+  bool debug = false;          ///< a --with-pydebug build (sys.gettotalrefcount exists)
+  bool gil_disabled = false;   ///< a free-threaded build (Py_GIL_DISABLED) with the GIL off at run time
+  bool free_threaded = false;  ///< built with Py_GIL_DISABLED
+  /// The lock a python run is recorded under: cpython-gil, or cpython-nogil (free-threaded, GIL off).
+  [[nodiscard]] const char* lock() const { return gil_disabled ? "cpython-nogil" : "cpython-gil"; }
+};
+
+/// The countdown as run by every worker (the book's loop; it returns the iterations it did).
+inline constexpr const char* kCountdownSource =
+    "def countdown(n):\n"
+    "    k = n\n"
+    "    while n > 0:\n"
+    "        n -= 1\n"
+    "    return k - n\n";
+
+class Interpreter {
+ public:
+  /// Loads and starts the interpreter. Throws Error(usage) when the library is unusable,
+  /// Error(runtime) when the interpreter fails to start or to compile the kernel.
+  explicit Interpreter(const Location& where);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  [[nodiscard]] const Info& info() const { return info_; }
+  [[nodiscard]] const Api& api() const { return api_; }
+
+  /// 3.x: sys.setswitchinterval(seconds); returns sys.getswitchinterval() (what is in force).
+  double set_switch_interval(double seconds) const;
+  /// 2.x: sys.setcheckinterval(ticks); returns sys.getcheckinterval().
+  std::int64_t set_check_interval(std::int64_t ticks) const;
+
+  /// Any thread: attaches a thread state (PyGILState_Ensure), runs countdown(n), detaches.
+  /// Returns the iterations the loop reports; a Python exception leaves 0 and its text in `error`.
+  std::uint64_t count(std::uint64_t n, std::string& error) const;
+  /// Inside an attached thread state (the GIL held): countdown(n) on `fn` (the kernel of the
+  /// thread state's interpreter). Same contract as count().
+  std::uint64_t call(PyObject* fn, std::uint64_t n, std::string& error) const;
+
+  /// Sequential countdown rate (iterations/s) measured for about `seconds`.
+  double measure_rate(double seconds) const;
+
+  /// With the GIL held: the value of a Python expression, as text (for provenance).
+  std::string eval_text(const char* expr) const;
+  /// With the GIL held: the text of the pending exception, cleared.
+  std::string take_error() const;
+
+  /// With the GIL held: compiles the kernel into __main__ of the current interpreter; returns
+  /// the function (a new reference), or null with `error`.
+  PyObject* compile_kernel(std::string& error) const;
+
+ private:
+  Api api_;
+  Info info_;
+  PyObject* countdown_ = nullptr;  // main interpreter's
+  PyThreadState* main_state_ = nullptr;
+  wchar_t* program_w_ = nullptr;
+  std::string program_;
+};
+
+}  // namespace gilbench::python

@@ -1,0 +1,14 @@
+#pragma once
+// A trial start of the interpreter in a child process, before MPI_Init: CPython aborts the
+// process on a failed initialisation (Py_FatalError), which must not take the launch with it.
+// The child starts it, reports what it found and exits; the parent turns a failure into one
+// line and an exit code (2: not a usable CPython; 6: it failed to initialise), nothing written.
+#include "python/interpreter.hpp"
+#include "python/library.hpp"
+
+namespace gilbench::python {
+
+/// Throws Error(usage) or Error(runtime) with one line; else what the interpreter reported.
+Info trial_start(const Location& where);
+
+}  // namespace gilbench::python

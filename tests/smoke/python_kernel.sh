@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# --kernel python with the default interpreter (Debian's libpython3.11): every worker's Python
+# loop counts its share (VALID sums), threads/ranks/hybrid, both kernels in one launch with their
+# own N, the interpreter recorded, a Python exception is an INVALID run (never a hang), refusals.
+source "$(dirname "$0")/common.sh"
+"$GB" --kernel python --count 300k --threads 1,2 --repeat 1 --warmup 0 -o "$W/t.h5" >"$W/out" 2>"$W/err" \
+  || fail "threads rc=$?: $(cat "$W/err")"
+grep -q '^VALID' "$W/out" || fail "no VALID: $(cat "$W/out")"
+grep -q '1x2 python 5ms' "$W/out" || fail "summary label: $(cat "$W/out")"
+h5check "$W/t.h5" "(runs.kernel == 'python').all()" "(runs.lock == 'cpython-gil').all()" "runs.valid.all()" \
+  "list(runs['count']) == [300000, 300000]" "abs(runs.switch_interval_s - 0.005).max() < 1e-12" \
+  "samples.groupby('run_id').iterations.sum().tolist() == [300000, 300000]" \
+  "launches.python_version[0].startswith('3.11')" "launches.python_implementation[0] == 'CPython'" \
+  "launches.python_library[0].endswith('libpython3.11.so.1.0')" "launches.os[0].startswith('Linux')" \
+  "(samples.ctx_voluntary >= 0).all()"
+mpi 2 "$GB" --kernel python --count 200001 --threads 1,2 --repeat 1 --warmup 0 -q -o "$W/r.h5" >"$W/out" 2>"$W/err" \
+  || fail "ranks rc=$?: $(cat "$W/err")"
+h5check "$W/r.h5" "(runs.ranks == 2).all()" "runs.valid.all()" \
+  "samples.groupby('run_id').iterations.sum().tolist() == [200001, 200001]" "len(samples) == 2 + 4"
+# both kernels in one launch: python's N as given, native's scaled by the measured rates
+"$GB" --kernel native,python --count 200k --threads 1 --lock none,gil --repeat 1 --warmup 0 -q -o "$W/b.h5" \
+  >"$W/out" 2>"$W/err" || fail "native,python rc=$?: $(cat "$W/err")"
+h5check "$W/b.h5" "sorted(set(runs.kernel)) == ['native', 'python']" "runs.valid.all()" \
+  "(runs[runs.kernel == 'python']['count'] == 200000).all()" \
+  "(runs[runs.kernel == 'native']['count'] > 5 * 200000).all()" \
+  "launches.native_rate[0] > launches.python_rate[0] > 0" "launches.python_count[0] == 200000"
+# a Python exception in the kernel: INVALID (exit 3) with the message, nothing hangs
+set +e
+GILBENCH_TEST_PYTHON_KERNEL=$'def countdown(n):\n    raise ValueError("test hook")\n' timeout 60 \
+  "$GB" --kernel python --count 1000 --threads 2 --repeat 1 --warmup 0 -q -o "$W/e.h5" >"$W/out" 2>"$W/err"
+rc=$?; set -e
+[ $rc = 3 ] || fail "raising kernel: exit $rc: $(cat "$W/err")"
+grep -q "ValueError'>: test hook" "$W/err" || fail "raising kernel: no message: $(cat "$W/err")"
+grep -q '^INVALID' "$W/out" || fail "raising kernel: no INVALID: $(cat "$W/out")"
+# refusals: one line, exit 2, no file
+for args in "--lock gil" "--lock-scope job" "--trace" "--check-interval 50" "--python /bin/ls" \
+  "--python /nonexistent/libpython3.11.so" "--kernel cobol" "--interpreters 2 --threads 2"; do
+  set +e; timeout 60 "$GB" --kernel python $args --count 1000 --output "$W/x.h5" >/dev/null 2>"$W/err"; rc=$?; set -e
+  [ $rc = 2 ] || fail "'$args' exited $rc: $(cat "$W/err")"
+  [ "$(wc -l <"$W/err")" = 1 ] || fail "'$args': $(cat "$W/err")"
+  [ ! -e "$W/x.h5" ] || fail "'$args' wrote a file"
+done
+echo "python kernel ok"
