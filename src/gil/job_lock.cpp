@@ -112,7 +112,7 @@ class JobLock final : public Lock {
   JobLock(const Params& p, MPI_Comm comm, int threads_per_rank, const TraceOptions& t, Clock::time_point epoch,
           HeldHook hook)
       : policy_(p.policy),
-        period_(p.check_interval * p.tick_iterations),
+        period_(check_period(p)),
         run_stop_(detail::stop_flag(p)),
         comm_(comm),
         threads_(threads_per_rank),

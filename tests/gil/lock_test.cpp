@@ -105,8 +105,9 @@ Params legacy_params(std::int64_t check_interval, std::int64_t tick_iterations) 
   return p;
 }
 
+// 2.7 checks on tick C + 1 (--_Py_Ticker < 0, then the ticker is reset to C)
 std::uint64_t legacy_period(const Params& p) {
-  return static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations);
+  return static_cast<std::uint64_t>(p.check_interval + 1) * static_cast<std::uint64_t>(p.tick_iterations);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +159,13 @@ TEST(Params, ValidateRejectsBadValues) {
   p.check_interval = INT64_MAX / 2;
   p.tick_iterations = 3;
   EXPECT_TRUE(validate(p).has_value());
+  // C × k fits but the period (C + 1) × k does not
+  p.check_interval = INT64_MAX;
+  p.tick_iterations = 1;
+  EXPECT_EQ(validate(p).value_or(""), "check interval × tick iterations overflows");
+  p.check_interval = INT64_MAX - 1;
+  EXPECT_FALSE(validate(p).has_value());
+  EXPECT_EQ(check_period(p), INT64_MAX);
 }
 
 TEST(Params, MakeLockThrowsOnBadInput) {
@@ -429,17 +437,18 @@ TEST(Gil, VoluntaryTakeReleaseExcludesRunners) {
 // legacy-gil: the check arithmetic
 
 TEST(LegacyGil, SingleThreadChecksAreExact) {
-  const Params p = legacy_params(10, 7);  // a check every 70 iterations
+  const Params p = legacy_params(10, 7);  // 2.7: a check on tick 11, every 77 iterations
+  EXPECT_EQ(check_period(p), 77);
   auto lock = make_lock(p, 1);
   Counters c;
   EXPECT_EQ(lock->run(0, 10'000, c, nullptr), 10'000u);
-  EXPECT_EQ(c.checks, 9'999u / 70u);
+  EXPECT_EQ(c.checks, 129u);  // ⌊9 999 / 77⌋ (at C × k = 70 it would be 142)
   EXPECT_EQ(c.self_reacquires, c.checks);
   EXPECT_EQ(c.handoffs, 0u);
   EXPECT_EQ(c.switches, 0u);
   EXPECT_EQ(c.acquisitions, c.checks + 1);
   // the ticker is the interpreter's: a second run carries on where the first stopped
-  // (10 000 = 142 × 70 + 60, so 10 iterations are left before the next check)
+  // (10 000 = 129 × 77 + 67, so 10 iterations are left before the next check)
   Counters d;
   lock->run(0, 10, d, nullptr);
   EXPECT_EQ(d.checks, 0u);
@@ -447,24 +456,37 @@ TEST(LegacyGil, SingleThreadChecksAreExact) {
   EXPECT_EQ(d.checks, 1u);
 }
 
-TEST(LegacyGil, DefaultMappingChecksEveryCheckIntervalTimesTickIterations) {
+TEST(LegacyGil, CheckIntervalOneChecksEveryTwoTicks) {
+  // C = 1: 2.7 checks every 2 ticks, twice C × k; N = 1000, k = 3: ⌊999 / 6⌋ = 166 (not 333)
+  auto lock = make_lock(legacy_params(1, 3), 1);
+  Counters c;
+  lock->run(0, 1000, c, nullptr);
+  EXPECT_EQ(c.checks, 166u);
+  // N exactly a period: the last iteration is not followed by a check
+  Counters d;
+  auto fresh = make_lock(legacy_params(1, 3), 1);
+  fresh->run(0, 6, d, nullptr);
+  EXPECT_EQ(d.checks, 0u);
+}
+
+TEST(LegacyGil, DefaultMappingChecksEveryCheckIntervalPlusOneTicks) {
   Params p;
-  p.policy = Policy::legacy_gil;  // defaults: 100 ticks × kDefaultTickIterations
+  p.policy = Policy::legacy_gil;  // defaults: (100 + 1) ticks × kDefaultTickIterations
   auto lock = make_lock(p, 1);
   Counters c;
   const std::uint64_t n = 1'000'000;
   lock->run(0, n, c, nullptr);
-  EXPECT_EQ(c.checks, (n - 1) / (100u * static_cast<std::uint64_t>(kDefaultTickIterations)));
+  EXPECT_EQ(c.checks, (n - 1) / (101u * static_cast<std::uint64_t>(kDefaultTickIterations)));
 }
 
 TEST(LegacyGil, ContendedThreadsHandOff) {
   HeldRegion held;
   const Watchdog wd("legacy hand-off");
-  auto lock = make_lock(legacy_params(1, 1), 2, {}, held.hook());  // release every iteration
+  auto lock = make_lock(legacy_params(1, 1), 2, {}, held.hook());  // release every 2 iterations
   const Result r = run_threads(*lock, 2, 200'000);
   const Counters tot = r.total();
   EXPECT_EQ(held.violations.load(), 0u);
-  EXPECT_EQ(tot.checks, 2 * 200'000u - 1);
+  EXPECT_EQ(tot.checks, (2 * 200'000u - 1) / 2);
   EXPECT_EQ(tot.checks, tot.self_reacquires + tot.handoffs);
   EXPECT_EQ(tot.switches, held.changes);
 }
@@ -535,10 +557,10 @@ TEST(Stress, LegacyReleaseEveryIteration) {
   const Watchdog wd("legacy stress", std::chrono::seconds(60));
   for (int round = 0; round < 10; ++round) {
     HeldRegion held;
-    auto lock = make_lock(legacy_params(1, 1), 6, {}, held.hook());
+    auto lock = make_lock(legacy_params(1, 1), 6, {}, held.hook());  // a check every 2 iterations
     const Result r = run_threads(*lock, 6, 20'000);
     ASSERT_EQ(held.violations.load(), 0u) << "round " << round;
-    ASSERT_EQ(r.total().checks, 6u * 20'000u - 1);
+    ASSERT_EQ(r.total().checks, (6u * 20'000u - 1) / 2);
   }
 }
 
