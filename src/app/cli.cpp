@@ -274,7 +274,9 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
       ->default_str(units::format_duration(d.trace_window_s))
       ->group(lock)
       ->type_name("DUR");
-  add_parsed(app, "--trace-events", "At most this many trace events per thread and run",
+  add_parsed(app, "--trace-events",
+             "At most this many trace events per thread and run (reserved up front, 16 bytes each, so "
+             "that recording never allocates with the lock held)",
              [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(one_value(t)); })
       ->default_str(units::format_count(d.trace_max_events))
       ->group(lock)
@@ -309,7 +311,9 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->group(lock)
       ->type_name("LIST");
   add_parsed(app, "-s,--switch-interval",
-             "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
+             "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to "
+             "sweep. As CPython, the value in force is truncated to whole µs and at least 1 µs (recorded in "
+             "/runs.switch_interval_s)",
              [&cfg](const std::string& t) {
                cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
              })

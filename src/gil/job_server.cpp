@@ -12,7 +12,7 @@ namespace gilbench::gil::job {
 
 Server::Server(const Params& p, int nranks, int threads_per_rank)
     : policy_(p.policy),
-      interval_(p.switch_interval),
+      interval_(in_force_switch_interval(p.switch_interval)),
       nranks_(nranks),
       threads_per_rank_(threads_per_rank),
       ticker_(check_period(p)) {

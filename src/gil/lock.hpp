@@ -87,8 +87,12 @@ std::optional<Policy> parse_policy(std::string_view) noexcept;
 /// different CPython/C++ speed ratio, set Params::tick_iterations (--tick-iterations).
 inline constexpr std::int64_t kDefaultTickIterations = 26;
 
-/// Kernel iterations between two polls of the drop request under `gil` (see above).
+/// Kernel iterations between two polls of the drop request under `gil` (see above), at most.
 inline constexpr std::uint64_t kGilPollIterations = 4096;
+
+/// The reference native time per kernel iteration (see kDefaultTickIterations), used to size
+/// the poll batch for short switch intervals.
+inline constexpr double kReferenceIterationNs = 0.285;
 
 struct Params {
   Policy policy = Policy::none;
@@ -98,12 +102,32 @@ struct Params {
   std::int64_t check_interval = 100;
   /// legacy-gil: kernel iterations per tick (see kDefaultTickIterations). > 0.
   std::int64_t tick_iterations = kDefaultTickIterations;
+  /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations). > 0.
+  double iteration_ns = kReferenceIterationNs;
   /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
   /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every
   /// kStopPollIterations (sweep/kernel.hpp), none every kStopPollIterations — and then releases
   /// and returns the iterations done so far. Null: never set. Not owned; must outlive the lock.
   const std::atomic<bool>* stop = nullptr;
 };
+
+/// gil: kernel iterations between two polls of the drop request: min(4096, interval / (100 ·
+/// t_iter)) with t_iter = Params::iteration_ns, at least 1 — so a request is seen within 1 % of
+/// the interval also at short intervals (at 50 µs: 1754 iterations ≈ 0.5 µs), and the batch is
+/// the measured-cheap 4096 from ~117 µs up.
+constexpr std::uint64_t gil_poll_iterations(const Params& p) noexcept {
+  const double per_interval = static_cast<double>(p.switch_interval.count()) / (100.0 * p.iteration_ns);
+  if (!(per_interval < static_cast<double>(kGilPollIterations))) return kGilPollIterations;  // also NaN
+  return per_interval < 1.0 ? 1 : static_cast<std::uint64_t>(per_interval);
+}
+
+/// gil: the switch interval in force for a requested one, as CPython's: sys.setswitchinterval
+/// stores (unsigned long)(1e6 × seconds), i.e. truncated to whole µs, and take_gil waits
+/// `gil->interval >= 1 ? gil->interval : 1` µs — so at least 1 µs.
+constexpr std::chrono::nanoseconds in_force_switch_interval(std::chrono::nanoseconds requested) noexcept {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(requested);
+  return us.count() >= 1 ? std::chrono::nanoseconds(us) : std::chrono::nanoseconds(std::chrono::microseconds(1));
+}
 
 /// legacy-gil: kernel iterations between two periodic checks, (check_interval + 1) ×
 /// tick_iterations — 2.7's `if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ...` fires

@@ -231,7 +231,10 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.lock = std::string(gil::to_string(rc.lock));
   r.lock_scope = cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
-  r.switch_interval_s = static_cast<double>(rc.switch_interval.count()) * 1e-9;
+  // the interval in force (CPython's: whole µs, >= 1 µs), which is what the lock waits
+  r.switch_interval_s = rc.lock == gil::Policy::gil
+                            ? static_cast<double>(gil::in_force_switch_interval(rc.switch_interval).count()) * 1e-9
+                            : static_cast<double>(rc.switch_interval.count()) * 1e-9;
   r.check_interval = rc.check_interval;
   r.tick_iterations = rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
   r.count = run_total(cfg_.count, cfg_.scaling, size_, rc.threads);

@@ -156,6 +156,9 @@ TEST(Params, ValidateRejectsBadValues) {
   p.tick_iterations = 0;
   EXPECT_EQ(validate(p).value_or(""), "tick iterations must be >= 1");
   p = Params{};
+  p.iteration_ns = 0;
+  EXPECT_EQ(validate(p).value_or(""), "iteration time must be > 0");
+  p = Params{};
   p.check_interval = INT64_MAX / 2;
   p.tick_iterations = 3;
   EXPECT_TRUE(validate(p).has_value());
@@ -367,6 +370,51 @@ TEST(Gil, SingleThreadNeverAsksOrWaits) {
   EXPECT_EQ(c.wait_s, 0.0);
   EXPECT_EQ(c.switch_wait_s, 0.0);
   EXPECT_GT(c.hold_s, 0.0);
+}
+
+TEST(Gil, PollBatchIsAHundredthOfTheIntervalAtMost4096) {
+  // min(4096, interval / (100 · t_iter)) with t_iter = 0.285 ns (hand-checked)
+  EXPECT_EQ(gil_poll_iterations(gil_params(microseconds(50))), 1754u);   // 50 000 / 28.5
+  EXPECT_EQ(gil_poll_iterations(gil_params(microseconds(200))), 4096u);  // 7017 → capped
+  EXPECT_EQ(gil_poll_iterations(gil_params(std::chrono::nanoseconds(10))), 1u);
+  Params p = gil_params(microseconds(20));
+  p.iteration_ns = 1.0;
+  EXPECT_EQ(gil_poll_iterations(p), 200u);
+  // the running lock polls in those batches: the held hook sees each batch's iterations
+  std::uint64_t biggest = 0, calls = 0;
+  auto lock = make_lock(gil_params(microseconds(20)), 1, {}, [&](int, std::uint64_t k) {
+    biggest = std::max(biggest, k);
+    ++calls;
+  });
+  Counters c;
+  lock->run(0, 100'000, c, nullptr);
+  EXPECT_EQ(biggest, 701u);  // 20 000 / 28.5 (4096 before)
+  EXPECT_EQ(calls, 1 + (100'000 + 700) / 701);
+}
+
+TEST(Gil, SwitchIntervalInForceIsWholeMicrosecondsAtLeastOne) {
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(5'000'000)), nanoseconds(5'000'000));
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(1'999)), nanoseconds(1'000));  // truncated
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(50'700)), nanoseconds(50'000));
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(500)), nanoseconds(1'000));  // 0 µs → take_gil's 1
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(1)), nanoseconds(1'000));
+}
+
+TEST(Trace, BudgetIsReservedBeforeTheLockIsTaken) {
+  // events are appended with the lock held: the vector must never grow there
+  TraceOptions topt;
+  topt.enabled = true;
+  topt.window_s = 60;
+  topt.max_events = 5'000;
+  for (const Params& p : {gil_params(microseconds(50)), legacy_params(2, 8)}) {
+    auto lock = make_lock(p, 1, topt);
+    std::vector<TraceEvent> trace;
+    Counters c;
+    lock->run(0, 1'000, c, &trace);
+    EXPECT_GE(trace.capacity(), 5'000u);
+    EXPECT_FALSE(trace.empty());
+  }
 }
 
 TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
@@ -666,7 +714,7 @@ TEST(Trace, LegacyHandOffsAreTracedSelfReacquiresAreNot) {
   TraceOptions topt;
   topt.enabled = true;
   topt.window_s = 60;
-  topt.max_events = 10'000'000;
+  topt.max_events = 1'000'000;  // reserved up front; ≤ 3 per hand-off, < 34 000 hand-offs
   auto lock = make_lock(legacy_params(2, 8), 2, topt);
   const Result r = run_threads(*lock, 2, 400'000);
   std::uint64_t acquires = 0;
