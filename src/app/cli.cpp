@@ -289,6 +289,19 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
              [&cfg](const std::string& t) { set_probe(cfg, one_value(t)); })
       ->group(lock)
       ->type_name("latency[:DUR]");
+  add_parsed(app, "--probe-work",
+             "latency probe: how long it computes per event while holding the lock, like a Python handler's "
+             "bytecode (0: take and release at once)",
+             [&cfg](const std::string& t) {
+               const std::string v = one_value(t);
+               const std::chrono::nanoseconds w = v == "0" ? std::chrono::nanoseconds(0) : units::parse_duration(v);
+               if (w > std::chrono::milliseconds(100))
+                 throw std::invalid_argument("--probe-work " + t + " is longer than 100ms");
+               cfg.probe_work = w;
+             })
+      ->default_str(units::format_duration(to_seconds(kProbeWork)))
+      ->group(lock)
+      ->type_name("DUR");
   add_parsed(app, "--interpreters",
              "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
              "(thread t -> interpreter t % K); K = threads: no two threads share a lock",

@@ -72,10 +72,12 @@ class GilLock final : public Lock {
     slots_[static_cast<std::size_t>(tid)].acquired = take_gil(tid, c, none);
   }
 
+  /// PyEval_SaveThread → drop_gil(tstate): a release with a drop request pending does the
+  /// forced-switch wait (until another thread has taken the lock), as CPython's I/O threads do.
   void release(int tid, Counters& c) override {
     check_tid(tid, nthreads_);
     TraceSink none;
-    drop_gil(tid, c, none, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/false);
+    drop_gil(tid, c, none, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/true);
   }
 
  private:

@@ -16,7 +16,7 @@
 
 namespace gilbench {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read versions 1..current
 
 // clang-format off
@@ -86,6 +86,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(shared_cores, u8, 0, "", 1, false, 0, "1 when two workers of the run started or ended on the same CPU") \
   X(interpreters, i32, 0, "", 3, false, 1, "emulated interpreters per rank, each with its own lock") \
   X(probe_period_s, f64, 0, "s", 3, false, 0.0, "latency-probe period; 0 when no probe ran") \
+  X(probe_work_s, f64, 0, "s", 5, false, 0.0, "latency probe: work done per event while holding the lock (--probe-work); 0 when no probe ran") \
   X(cpu_s, f64, 0, "s", 3, false, ::gilbench::kUnknown, "CPU time of every worker of the run, plus the probe thread") \
   X(status, text, 16, "", 4, false, "complete", "complete, or interrupted: a signal's --stop-grace ran out before the workers finished (each worker's iterations in /samples; valid then means no worker counted more than its share); neither a measurement nor INVALID")
 

@@ -107,7 +107,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   std::unique_ptr<LatencyProbe> probe;
   if (cfg_.probe_period.count() > 0)
     probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, rc.threads, cfg_.interpreters),
-                                           cfg_.probe_period, run_start);
+                                           cfg_.probe_period, run_start, cfg_.probe_work);
   run_workers(rc, run_id, locks, work);
   work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
   if (work.team_size != rc.threads)
@@ -257,6 +257,7 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
   r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
+  r.probe_work_s = cfg_.probe_period.count() > 0 ? static_cast<double>(cfg_.probe_work.count()) * 1e-9 : 0.0;
   r.cpu_s = work.probe_cpu;  // summed over ranks by gather()
   for (const Sample& s : out.samples) r.cpu_s += s.cpu_s;
   r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;
