@@ -26,10 +26,10 @@ constexpr std::size_t member_count() {
   else return sizeof...(A);
 }
 static_assert(std::is_aggregate_v<Config>);
-/// settings_of() covers 22 members (count and count_auto_s are both --count); 4 are not compared:
+/// settings_of() covers 23 members (count and count_auto_s are both --count); 4 are not compared:
 /// quiet (only rank 0 prints), command_line (MPMD ranks differ in it by design) and whether
 /// --switch-interval/--check-interval were given (their values are compared).
-constexpr std::size_t kMembersCompared = 22, kMembersNotCompared = 4;
+constexpr std::size_t kMembersCompared = 23, kMembersNotCompared = 4;
 static_assert(member_count<Config>() == kMembersCompared + kMembersNotCompared,
               "Config gained or lost a member: list it in settings_of() (or as not compared) and update the counts");
 
@@ -136,6 +136,7 @@ std::vector<Setting> settings_of(const Config& c) {
       {"--trace-window", exact_seconds(c.trace_window_s)},
       {"--trace-events", num(c.trace_max_events)},
       {"--probe", c.probe_period.count() > 0 ? "latency:" + exact_duration(c.probe_period) : "off"},
+      {"--probe-work", exact_duration(c.probe_work)},
       {"--interpreters", num(c.interpreters)},
       {"--output", c.output},
       {"--format", text_of(c.format)},

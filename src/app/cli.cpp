@@ -310,7 +310,9 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
       ->default_str(units::format_duration(d.trace_window_s))
       ->group(lock)
       ->type_name("DUR");
-  add_parsed(app, "--trace-events", "At most this many trace events per thread and run",
+  add_parsed(app, "--trace-events",
+             "At most this many trace events per thread and run (reserved up front, 16 bytes each, so "
+             "that recording never allocates with the lock held)",
              [&cfg](const std::string& t) { cfg.trace_max_events = units::parse_count(one_value(t)); })
       ->default_str(units::format_count(d.trace_max_events))
       ->group(lock)
@@ -323,6 +325,19 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
              [&cfg](const std::string& t) { set_probe(cfg, one_value(t)); })
       ->group(lock)
       ->type_name("latency[:DUR]");
+  add_parsed(app, "--probe-work",
+             "latency probe: how long it computes per event while holding the lock, like a Python handler's "
+             "bytecode (0: take and release at once)",
+             [&cfg](const std::string& t) {
+               const std::string v = one_value(t);
+               const std::chrono::nanoseconds w = v == "0" ? std::chrono::nanoseconds(0) : units::parse_duration(v);
+               if (w > std::chrono::milliseconds(100))
+                 throw std::invalid_argument("--probe-work " + t + " is longer than 100ms");
+               cfg.probe_work = w;
+             })
+      ->default_str(units::format_duration(to_seconds(kProbeWork)))
+      ->group(lock)
+      ->type_name("DUR");
   add_parsed(app, "--interpreters",
              "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
              "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
@@ -345,7 +360,9 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->group(lock)
       ->type_name("LIST");
   add_parsed(app, "-s,--switch-interval",
-             "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to sweep",
+             "gil: how long a waiter waits before asking the holder to drop (sys.setswitchinterval); a list to "
+             "sweep. As CPython, the value in force is truncated to whole µs and at least 1 µs (recorded in "
+             "/runs.switch_interval_s)",
              [&cfg](const std::string& t) {
                cfg.switch_intervals = parse_list<std::chrono::nanoseconds>(t, units::parse_duration);
                cfg.switch_interval_given = true;

@@ -16,7 +16,7 @@ static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_alw
                   std::atomic<std::int64_t>::is_always_lock_free,
               "the signal handler stores into these atomics: they must be lock-free");
 
-volatile std::sig_atomic_t g_signal = 0;
+std::atomic<int> g_signal{0};    // which signal; lock-free (static_assert above), so async-signal-safe
 std::atomic<int> g_received{0};  // signals so far
 std::atomic<bool> g_run_stop{false};
 std::atomic<std::int64_t> g_grace_ns{std::chrono::nanoseconds(kDefaultGrace).count()};
@@ -34,7 +34,7 @@ void watch_grace() {
 }
 
 extern "C" void on_signal(int sig) {
-  g_signal = sig;
+  g_signal.store(sig);
   if (g_received.fetch_add(1) > 0 || g_grace_ns.load() <= 0 || g_wake[1] < 0) {
     g_run_stop.store(true);  // a second signal, no grace, or no watcher: stop at the next poll
     return;
@@ -71,8 +71,8 @@ void set_grace(std::chrono::nanoseconds grace) {
   if (grace.count() <= 0 && g_received.load() > 0) g_run_stop.store(true);
 }
 
-bool stop_requested() { return g_signal != 0; }
-int received_signal() { return g_signal; }
+bool stop_requested() { return g_signal.load() != 0; }
+int received_signal() { return g_signal.load(); }
 const std::atomic<bool>& run_stop() { return g_run_stop; }
 
 std::string name(int signal) {

@@ -58,10 +58,13 @@ class TraceSink {
     if (out_ != nullptr) {
       limit_ = (shared ? 0 : out_->size()) + o.max_events;
       if (o.max_events == 0 || out_->size() >= limit_) out_ = nullptr;
+      // The whole budget up front, before the lock is taken: add() runs with the lock held and
+      // must not allocate (an allocation failure there would leave the lock held).
+      if (out_ != nullptr) out_->reserve(limit_);
     }
   }
   bool active() const noexcept { return out_ != nullptr; }
-  void add(Clock::time_point t, EventKind k) {
+  void add(Clock::time_point t, EventKind k) noexcept {  // never allocates: reserved above
     if (out_ == nullptr) return;
     const double s = seconds(t - epoch_);
     if (s > window_s_ || out_->size() >= limit_) {

@@ -26,7 +26,8 @@ class GilLock final : public Lock {
  public:
   GilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
       : nthreads_(nthreads),
-        interval_(p.switch_interval),
+        interval_(in_force_switch_interval(p.switch_interval)),
+        poll_(gil_poll_iterations(p)),
         stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(trace_epoch(t, Clock::now())),
@@ -43,7 +44,7 @@ class GilLock final : public Lock {
     Clock::time_point acquired = take_gil(tid, c, tr);
     if (hook_) hook_(tid, 0);
     while (n > 0) {
-      const std::uint64_t k = n < kGilPollIterations ? n : kGilPollIterations;
+      const std::uint64_t k = n < poll_ ? n : poll_;
       done += countdown(k);
       n -= k;
       if (hook_) [[unlikely]]
@@ -71,10 +72,12 @@ class GilLock final : public Lock {
     slots_[static_cast<std::size_t>(tid)].acquired = take_gil(tid, c, tr);
   }
 
+  /// PyEval_SaveThread → drop_gil(tstate): a release with a drop request pending does the
+  /// forced-switch wait (until another thread has taken the lock), as CPython's I/O threads do.
   void release(int tid, Counters& c, std::vector<TraceEvent>* trace) override {
     check_tid(tid, nthreads_);
     TraceSink tr(trace_opts_, epoch_, trace, tid, /*shared=*/true);
-    drop_gil(tid, c, tr, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/false);
+    drop_gil(tid, c, tr, slots_[static_cast<std::size_t>(tid)].acquired, /*forced_switching=*/true);
   }
 
  private:
@@ -156,7 +159,8 @@ class GilLock final : public Lock {
   }
 
   const int nthreads_;
-  const std::chrono::nanoseconds interval_;
+  const std::chrono::nanoseconds interval_;  // in force: whole µs, >= 1 µs
+  const std::uint64_t poll_;                 // iterations between drop-request polls
   const std::atomic<bool>& stop_;
   const TraceOptions trace_opts_;
   const Clock::time_point epoch_;

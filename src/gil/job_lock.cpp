@@ -112,7 +112,8 @@ class JobLock final : public Lock {
   JobLock(const Params& p, MPI_Comm comm, int threads_per_rank, const TraceOptions& t, Clock::time_point epoch,
           HeldHook hook)
       : policy_(p.policy),
-        period_(p.check_interval * p.tick_iterations),
+        period_(check_period(p)),
+        poll_(gil_poll_iterations(p)),
         run_stop_(detail::stop_flag(p)),
         comm_(comm),
         threads_(threads_per_rank),
@@ -244,7 +245,7 @@ class JobLock final : public Lock {
     c.wait_s += g.waited_s;
     if (hook_) hook_(tid, 0);
     while (n > 0) {
-      const std::uint64_t k = n < kGilPollIterations ? n : kGilPollIterations;
+      const std::uint64_t k = n < poll_ ? n : poll_;
       done += countdown(k);
       n -= k;
       if (hook_) [[unlikely]]
@@ -501,6 +502,7 @@ class JobLock final : public Lock {
 
   const Policy policy_;
   const std::int64_t period_;
+  const std::uint64_t poll_;           // gil: iterations between drop-request polls
   const std::atomic<bool>& run_stop_;  // Params::stop
   MPI_Comm comm_;
   int rank_ = 0, nranks_ = 1;

@@ -12,10 +12,10 @@ namespace gilbench::gil::job {
 
 Server::Server(const Params& p, int nranks, int threads_per_rank)
     : policy_(p.policy),
-      interval_(p.switch_interval),
+      interval_(in_force_switch_interval(p.switch_interval)),
       nranks_(nranks),
       threads_per_rank_(threads_per_rank),
-      ticker_(p.check_interval * p.tick_iterations) {
+      ticker_(check_period(p)) {
   if (policy_ == Policy::none) throw std::invalid_argument("gil: the job-scope server needs a lock policy");
   if (nranks < 1 || threads_per_rank < 1) throw std::invalid_argument("gil: job-scope server needs ranks and threads");
 }

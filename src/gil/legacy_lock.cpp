@@ -1,7 +1,7 @@
 // Policy `legacy-gil`: CPython <= 3.1 / 2.x. The interpreter lock is Python 2's PyThread lock,
 // which on Linux is an unnamed POSIX semaphore (thread_pthread.h, USE_SEMAPHORES):
 //   acquire(L, waitflag=1): do sem_wait(L) while EINTR      release(L): sem_post(L)
-// and ceval.c's periodic check, every _Py_CheckInterval ticks of the global _Py_Ticker:
+// and ceval.c's periodic check, on tick _Py_CheckInterval + 1 of the global _Py_Ticker:
 //   if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ...
 //       PyThread_release_lock(interpreter_lock);
 //       /* Other threads may run now */
@@ -28,7 +28,7 @@ class LegacyGilLock final : public Lock {
  public:
   LegacyGilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
       : nthreads_(nthreads),
-        period_(static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations)),
+        period_(static_cast<std::uint64_t>(check_period(p))),
         stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(trace_epoch(t, Clock::now())),
@@ -170,7 +170,7 @@ class LegacyGilLock final : public Lock {
   }
 
   const int nthreads_;
-  const std::uint64_t period_;  // check_interval × tick_iterations
+  const std::uint64_t period_;  // check_period(p): (check_interval + 1) × tick_iterations
   const std::atomic<bool>& stop_;
   const TraceOptions trace_opts_;
   const Clock::time_point epoch_;

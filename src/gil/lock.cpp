@@ -1,6 +1,7 @@
 // Policy names, parameter checks, the factory, and the `none` policy.
 #include "gil/lock.hpp"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -42,8 +43,9 @@ std::optional<std::string> validate(const Params& p) {
   if (p.switch_interval.count() <= 0) return "switch interval must be > 0";
   if (p.check_interval <= 0) return "check interval must be >= 1 tick";
   if (p.tick_iterations <= 0) return "tick iterations must be >= 1";
-  // ticks × iterations must fit the 63-bit ticker
-  if (p.check_interval > std::numeric_limits<std::int64_t>::max() / p.tick_iterations)
+  if (!(p.iteration_ns > 0) || !std::isfinite(p.iteration_ns)) return "iteration time must be > 0";
+  // (ticks + 1) × iterations (check_period) must fit the 63-bit ticker
+  if (p.check_interval >= std::numeric_limits<std::int64_t>::max() / p.tick_iterations)
     return "check interval × tick iterations overflows";
   return std::nullopt;
 }

@@ -36,13 +36,15 @@
 //               PyThread lock on Linux is a sem_t: sem_wait / sem_post; this uses the same
 //               sem_t). No owner, no fairness, no timeout, no request flag. The holder counts
 //               down a ticker shared by the interpreter (_Py_Ticker is a global: a new holder
-//               continues the previous holder's count) and every check_interval ticks
-//               (check_interval × tick_iterations kernel iterations) releases and immediately
+//               continues the previous holder's count) and every check_interval + 1 ticks
+//               ((check_interval + 1) × tick_iterations kernel iterations: check_period())
+//               releases and immediately
 //               re-acquires. On a multicore machine the releasing thread is still running and
 //               usually wins; the woken waiter loses and sleeps again — the convoy effect, which
 //               this reproduces rather than fixes. Counted: checks = self_reacquires + handoffs.
-//               (2.7 checks when --_Py_Ticker < 0, i.e. every check_interval + 1 ticks; the 1 %
-//               difference at 100 is ignored: here the period is exactly check_interval ticks.)
+//               (2.7 checks when --_Py_Ticker < 0 and then resets the ticker to check_interval,
+//               so the check fires on tick check_interval + 1: 1 % longer than C ticks at C = 100,
+//               10 % at C = 10, 2× at C = 1 — so the period here is C + 1 ticks, exactly.)
 //
 // Tick mapping (kDefaultTickIterations): see the derivation below.
 #include <atomic>
@@ -80,13 +82,17 @@ std::optional<Policy> parse_policy(std::string_view) noexcept;
 ///     fast_next_opcode). So one tick ≈ 22.5 / 3 = 7.5 ns.
 ///   * gilbench::countdown runs at 0.28–0.30 ns per iteration (≈ 0.285 ns; ~1 per cycle).
 ///   * 7.5 ns / 0.285 ns ≈ 26 kernel iterations per tick.
-/// With the default check interval of 100 ticks the holder thus releases every 2600 iterations
-/// ≈ 0.74 µs, the same time as CPython 2.7's 101 ticks × 7.5 ns ≈ 0.76 µs. On a machine with a
+/// With the default check interval of 100 ticks the holder thus releases every 101 × 26 = 2626
+/// iterations ≈ 0.75 µs, the same time as CPython 2.7's 101 ticks × 7.5 ns ≈ 0.76 µs. On a machine with a
 /// different CPython/C++ speed ratio, set Params::tick_iterations (--tick-iterations).
 inline constexpr std::int64_t kDefaultTickIterations = 26;
 
-/// Kernel iterations between two polls of the drop request under `gil` (see above).
+/// Kernel iterations between two polls of the drop request under `gil` (see above), at most.
 inline constexpr std::uint64_t kGilPollIterations = 4096;
+
+/// The reference native time per kernel iteration (see kDefaultTickIterations), used to size
+/// the poll batch for short switch intervals.
+inline constexpr double kReferenceIterationNs = 0.285;
 
 struct Params {
   Policy policy = Policy::none;
@@ -96,12 +102,38 @@ struct Params {
   std::int64_t check_interval = 100;
   /// legacy-gil: kernel iterations per tick (see kDefaultTickIterations). > 0.
   std::int64_t tick_iterations = kDefaultTickIterations;
+  /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations). > 0.
+  double iteration_ns = kReferenceIterationNs;
   /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
   /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every
   /// kStopPollIterations (sweep/kernel.hpp), none every kStopPollIterations — and then releases
   /// and returns the iterations done so far. Null: never set. Not owned; must outlive the lock.
   const std::atomic<bool>* stop = nullptr;
 };
+
+/// gil: kernel iterations between two polls of the drop request: min(4096, interval / (100 ·
+/// t_iter)) with t_iter = Params::iteration_ns, at least 1 — so a request is seen within 1 % of
+/// the interval also at short intervals (at 50 µs: 1754 iterations ≈ 0.5 µs), and the batch is
+/// the measured-cheap 4096 from ~117 µs up.
+constexpr std::uint64_t gil_poll_iterations(const Params& p) noexcept {
+  const double per_interval = static_cast<double>(p.switch_interval.count()) / (100.0 * p.iteration_ns);
+  if (!(per_interval < static_cast<double>(kGilPollIterations))) return kGilPollIterations;  // also NaN
+  return per_interval < 1.0 ? 1 : static_cast<std::uint64_t>(per_interval);
+}
+
+/// gil: the switch interval in force for a requested one, as CPython's: sys.setswitchinterval
+/// stores (unsigned long)(1e6 × seconds), i.e. truncated to whole µs, and take_gil waits
+/// `gil->interval >= 1 ? gil->interval : 1` µs — so at least 1 µs.
+constexpr std::chrono::nanoseconds in_force_switch_interval(std::chrono::nanoseconds requested) noexcept {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(requested);
+  return us.count() >= 1 ? std::chrono::nanoseconds(us) : std::chrono::nanoseconds(std::chrono::microseconds(1));
+}
+
+/// legacy-gil: kernel iterations between two periodic checks, (check_interval + 1) ×
+/// tick_iterations — 2.7's `if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ...` fires
+/// on tick C + 1. The one definition, shared by the rank- and job-scope locks and the server.
+/// Requires validate(p) to pass (no overflow).
+constexpr std::int64_t check_period(const Params& p) noexcept { return (p.check_interval + 1) * p.tick_iterations; }
 
 /// Why `p` is unusable ("switch interval must be > 0", ...), or nullopt when it is fine.
 /// Parameters a policy does not use are still checked, so a sweep fails early and uniformly.

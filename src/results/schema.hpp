@@ -98,6 +98,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(shared_cores, u8, 0, "", 1, false, 0, "1 when two workers of the run started or ended on the same CPU") \
   X(interpreters, i32, 0, "", 3, false, 1, "emulated interpreters per rank, each with its own lock") \
   X(probe_period_s, f64, 0, "s", 3, false, 0.0, "latency-probe period; 0 when no probe ran") \
+  X(probe_work_s, f64, 0, "s", 5, false, 0.0, "latency probe: work done per event while holding the lock (--probe-work); 0 when no probe ran") \
   X(cpu_s, f64, 0, "s", 3, false, ::gilbench::kUnknown, "CPU time of every worker of the run, plus the probe thread") \
   X(status, text, 16, "", 4, false, "complete", "complete, or interrupted: a signal's --stop-grace ran out before the workers finished (each worker's iterations in /samples; valid then means no worker counted more than its share); neither a measurement nor INVALID") \
   X(bind, text, 8, "", 5, false, "none", "binding used: cores (gilbench pinned every worker to one CPU, /samples bound_cpu) or none (left to OpenMP, the launcher and the OS)")

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sweep/kernel.hpp"
+
 namespace gilbench {
 namespace {
 
@@ -31,8 +33,13 @@ void make_pipe(int (&fds)[2]) {
 }  // namespace
 
 LatencyProbe::LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period,
-                           std::chrono::steady_clock::time_point epoch, bool trace)
-    : lock_(lock), tid_(tid), period_(period), epoch_(epoch), tracing_(trace) {
+                           std::chrono::steady_clock::time_point epoch, bool trace, std::chrono::nanoseconds work)
+    : lock_(lock),
+      tid_(tid),
+      period_(period),
+      work_iterations_(static_cast<std::uint64_t>(static_cast<double>(work.count()) / gil::kReferenceIterationNs)),
+      epoch_(epoch),
+      tracing_(trace) {
   make_pipe(pipe_);
   make_pipe(stop_pipe_);
   // The sender never blocks on a full pipe: it counts the event as coalesced and goes on.
@@ -123,6 +130,7 @@ void LatencyProbe::probe_loop() {
     std::vector<gil::TraceEvent>* trace = tracing_ ? &trace_ : nullptr;
     if (lock_ != nullptr) lock_->take(tid_, counters_, trace);
     e.acquired_s = since(epoch_);
+    if (work_iterations_ > 0) work_sink_ += countdown(work_iterations_);  // the handler's bytecode
     if (lock_ != nullptr) lock_->release(tid_, counters_, trace);
     events_.push_back(e);
   }

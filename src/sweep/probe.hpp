@@ -4,7 +4,8 @@
 // takes the rank's emulated lock to handle it, releases it and blocks again. A sender thread
 // writes the event's send time into the pipe every PERIOD (absolute deadlines, no drift).
 // Blocking releases the lock the way CPython releases the GIL around a blocking call: the probe
-// holds it only while handling an event (take → release, no forced-switch wait).
+// holds it while handling an event (take → --probe-work of computation → release; the release
+// is CPython's drop_gil, with the forced-switch wait when a drop request is pending).
 #include <chrono>
 #include <cstdint>
 #include <thread>
@@ -26,9 +27,11 @@ class LatencyProbe {
  public:
   /// Starts the sender and the probe thread. `lock` may be null (lock none: nothing to take).
   /// `tid` is the probe's thread id in `lock`. `trace`: record the probe thread's lock events
-  /// (as the lock's TraceOptions bound them) for trace().
+  /// (as the lock's TraceOptions bound them) for trace(). `work`: how long the probe computes
+  /// per event while it holds the lock (a Python handler's bytecode), as countdown iterations
+  /// at gil::kReferenceIterationNs.
   LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point epoch,
-               bool trace = false);
+               bool trace = false, std::chrono::nanoseconds work = {});
   ~LatencyProbe();
   LatencyProbe(const LatencyProbe&) = delete;
   LatencyProbe& operator=(const LatencyProbe&) = delete;
@@ -52,6 +55,7 @@ class LatencyProbe {
   gil::Lock* lock_;
   int tid_;
   std::chrono::nanoseconds period_;
+  std::uint64_t work_iterations_;
   std::chrono::steady_clock::time_point epoch_;
   int pipe_[2] = {-1, -1};
   std::uint64_t sent_ = 0;
@@ -60,6 +64,7 @@ class LatencyProbe {
   bool tracing_ = false;
   std::vector<gil::TraceEvent> trace_;
   gil::Counters counters_;
+  std::uint64_t work_sink_ = 0;  // keeps the handler's countdown
   double cpu_s_ = 0;
   std::thread sender_, prober_;
   bool stopped_ = false;

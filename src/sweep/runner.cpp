@@ -155,7 +155,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   std::unique_ptr<LatencyProbe> probe;
   if (cfg_.probe_period.count() > 0)
     probe = std::make_unique<LatencyProbe>(locks[0].get(), threads_in(0, rc.threads, cfg_.interpreters),
-                                           cfg_.probe_period, run_start, cfg_.trace);
+                                           cfg_.probe_period, run_start, cfg_.trace, cfg_.probe_work);
   run_workers(rc, run_id, locks, work);
   work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
   if (work.team_size != rc.threads)
@@ -337,7 +337,10 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.lock = python ? std::string(py_->info().lock()) : std::string(gil::to_string(rc.lock));
   r.lock_scope = !python && cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
-  r.switch_interval_s = python ? work.switch_interval_s : static_cast<double>(rc.switch_interval.count()) * 1e-9;
+  // native gil: the interval in force (CPython's: whole µs, >= 1 µs), which is what the lock waits
+  r.switch_interval_s = python                      ? work.switch_interval_s
+                        : rc.lock == gil::Policy::gil ? static_cast<double>(gil::in_force_switch_interval(rc.switch_interval).count()) * 1e-9
+                                                      : static_cast<double>(rc.switch_interval.count()) * 1e-9;
   r.check_interval = python ? work.check_interval : rc.check_interval;
   r.tick_iterations = !python && rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
   r.count = run_total(rc.count, cfg_.scaling, size_, rc.threads);
@@ -360,6 +363,7 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
   r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
+  r.probe_work_s = cfg_.probe_period.count() > 0 ? static_cast<double>(cfg_.probe_work.count()) * 1e-9 : 0.0;
   r.cpu_s = work.probe_cpu;  // summed over ranks by gather()
   for (const Sample& s : out.samples) r.cpu_s += s.cpu_s;
   r.oversubscribed = oversubscribed(out.samples) ? 1 : 0;

@@ -243,8 +243,8 @@ TEST(JobLock, LegacyExclusionAndChecksJobWide) {
   ASSERT_TRUE(seg.on_one_node());
   Params p;
   p.policy = Policy::legacy_gil;
-  p.check_interval = 10;
-  p.tick_iterations = 100;  // a check every 1000 iterations
+  p.check_interval = 9;
+  p.tick_iterations = 100;  // a check every (9 + 1) × 100 = 1000 iterations
   const std::uint64_t n = 2'000'000;
   LocalRun r;
   {

@@ -135,7 +135,7 @@ TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
   std::vector<Outgoing> out;
   s.on_message(0, request(0), t0, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(as<Grant>(out[0]).ticker, 30) << "the ticker starts at check_interval × tick_iterations";
+  EXPECT_EQ(as<Grant>(out[0]).ticker, 33) << "the ticker starts at (check_interval + 1) × tick_iterations";
   EXPECT_FALSE(as<Grant>(out[0]).switched);
   EXPECT_FALSE(as<Grant>(out[0]).contended);
   out.clear();

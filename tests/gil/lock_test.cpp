@@ -105,8 +105,9 @@ Params legacy_params(std::int64_t check_interval, std::int64_t tick_iterations) 
   return p;
 }
 
+// 2.7 checks on tick C + 1 (--_Py_Ticker < 0, then the ticker is reset to C)
 std::uint64_t legacy_period(const Params& p) {
-  return static_cast<std::uint64_t>(p.check_interval) * static_cast<std::uint64_t>(p.tick_iterations);
+  return static_cast<std::uint64_t>(p.check_interval + 1) * static_cast<std::uint64_t>(p.tick_iterations);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,9 +156,19 @@ TEST(Params, ValidateRejectsBadValues) {
   p.tick_iterations = 0;
   EXPECT_EQ(validate(p).value_or(""), "tick iterations must be >= 1");
   p = Params{};
+  p.iteration_ns = 0;
+  EXPECT_EQ(validate(p).value_or(""), "iteration time must be > 0");
+  p = Params{};
   p.check_interval = INT64_MAX / 2;
   p.tick_iterations = 3;
   EXPECT_TRUE(validate(p).has_value());
+  // C × k fits but the period (C + 1) × k does not
+  p.check_interval = INT64_MAX;
+  p.tick_iterations = 1;
+  EXPECT_EQ(validate(p).value_or(""), "check interval × tick iterations overflows");
+  p.check_interval = INT64_MAX - 1;
+  EXPECT_FALSE(validate(p).has_value());
+  EXPECT_EQ(check_period(p), INT64_MAX);
 }
 
 TEST(Params, MakeLockThrowsOnBadInput) {
@@ -361,6 +372,78 @@ TEST(Gil, SingleThreadNeverAsksOrWaits) {
   EXPECT_GT(c.hold_s, 0.0);
 }
 
+TEST(Gil, PollBatchIsAHundredthOfTheIntervalAtMost4096) {
+  // min(4096, interval / (100 · t_iter)) with t_iter = 0.285 ns (hand-checked)
+  EXPECT_EQ(gil_poll_iterations(gil_params(microseconds(50))), 1754u);   // 50 000 / 28.5
+  EXPECT_EQ(gil_poll_iterations(gil_params(microseconds(200))), 4096u);  // 7017 → capped
+  EXPECT_EQ(gil_poll_iterations(gil_params(std::chrono::nanoseconds(10))), 1u);
+  Params p = gil_params(microseconds(20));
+  p.iteration_ns = 1.0;
+  EXPECT_EQ(gil_poll_iterations(p), 200u);
+  // the running lock polls in those batches: the held hook sees each batch's iterations
+  std::uint64_t biggest = 0, calls = 0;
+  auto lock = make_lock(gil_params(microseconds(20)), 1, {}, [&](int, std::uint64_t k) {
+    biggest = std::max(biggest, k);
+    ++calls;
+  });
+  Counters c;
+  lock->run(0, 100'000, c, nullptr);
+  EXPECT_EQ(biggest, 701u);  // 20 000 / 28.5 (4096 before)
+  EXPECT_EQ(calls, 1 + (100'000 + 700) / 701);
+}
+
+TEST(Gil, SwitchIntervalInForceIsWholeMicrosecondsAtLeastOne) {
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(5'000'000)), nanoseconds(5'000'000));
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(1'999)), nanoseconds(1'000));  // truncated
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(50'700)), nanoseconds(50'000));
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(500)), nanoseconds(1'000));  // 0 µs → take_gil's 1
+  EXPECT_EQ(in_force_switch_interval(nanoseconds(1)), nanoseconds(1'000));
+}
+
+TEST(Trace, BudgetIsReservedBeforeTheLockIsTaken) {
+  // events are appended with the lock held: the vector must never grow there
+  TraceOptions topt;
+  topt.enabled = true;
+  topt.window_s = 60;
+  topt.max_events = 5'000;
+  for (const Params& p : {gil_params(microseconds(50)), legacy_params(2, 8)}) {
+    auto lock = make_lock(p, 1, topt);
+    std::vector<TraceEvent> trace;
+    Counters c;
+    lock->run(0, 1'000, c, &trace);
+    EXPECT_GE(trace.capacity(), 5'000u);
+    EXPECT_FALSE(trace.empty());
+  }
+}
+
+TEST(Gil, ReleaseWithADropRequestPendingWaitsForTheNextHolder) {
+  // PyEval_SaveThread → drop_gil(tstate): with gil_drop_request set, the releaser waits on
+  // switch_cond until another thread has taken the lock.
+  const Watchdog wd("release forced switch");
+  auto lock = make_lock(gil_params(microseconds(200)), 2);
+  Counters a, b;
+  lock->take(0, a);
+  std::thread runner([&] { lock->run(1, 1'000, b, nullptr); });
+  // the runner waits 200 µs, then asks for a drop; 200 ms is 1000 intervals
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  lock->release(0, a);
+  // Back at once: the runner has held the lock in between, so this take is a switch (without
+  // the wait the released lock is usually still free and thread 0 takes it back unswitched).
+  Counters e;
+  lock->take(0, e);
+  EXPECT_EQ(e.switches, 1u) << "release returned before another thread took the lock";
+  lock->release(0, e);
+  runner.join();
+  EXPECT_GE(b.drop_requests, 1u);
+  EXPECT_EQ(b.switches, 1u);
+  // without a pending request, release does not wait
+  Counters d;
+  lock->take(0, d);
+  lock->release(0, d);
+  EXPECT_EQ(d.switch_wait_s, 0.0);
+}
+
 TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
   HeldRegion held;
   std::vector<int> order;  // holder sequence, appended with the lock held
@@ -429,17 +512,18 @@ TEST(Gil, VoluntaryTakeReleaseExcludesRunners) {
 // legacy-gil: the check arithmetic
 
 TEST(LegacyGil, SingleThreadChecksAreExact) {
-  const Params p = legacy_params(10, 7);  // a check every 70 iterations
+  const Params p = legacy_params(10, 7);  // 2.7: a check on tick 11, every 77 iterations
+  EXPECT_EQ(check_period(p), 77);
   auto lock = make_lock(p, 1);
   Counters c;
   EXPECT_EQ(lock->run(0, 10'000, c, nullptr), 10'000u);
-  EXPECT_EQ(c.checks, 9'999u / 70u);
+  EXPECT_EQ(c.checks, 129u);  // ⌊9 999 / 77⌋ (at C × k = 70 it would be 142)
   EXPECT_EQ(c.self_reacquires, c.checks);
   EXPECT_EQ(c.handoffs, 0u);
   EXPECT_EQ(c.switches, 0u);
   EXPECT_EQ(c.acquisitions, c.checks + 1);
   // the ticker is the interpreter's: a second run carries on where the first stopped
-  // (10 000 = 142 × 70 + 60, so 10 iterations are left before the next check)
+  // (10 000 = 129 × 77 + 67, so 10 iterations are left before the next check)
   Counters d;
   lock->run(0, 10, d, nullptr);
   EXPECT_EQ(d.checks, 0u);
@@ -447,24 +531,37 @@ TEST(LegacyGil, SingleThreadChecksAreExact) {
   EXPECT_EQ(d.checks, 1u);
 }
 
-TEST(LegacyGil, DefaultMappingChecksEveryCheckIntervalTimesTickIterations) {
+TEST(LegacyGil, CheckIntervalOneChecksEveryTwoTicks) {
+  // C = 1: 2.7 checks every 2 ticks, twice C × k; N = 1000, k = 3: ⌊999 / 6⌋ = 166 (not 333)
+  auto lock = make_lock(legacy_params(1, 3), 1);
+  Counters c;
+  lock->run(0, 1000, c, nullptr);
+  EXPECT_EQ(c.checks, 166u);
+  // N exactly a period: the last iteration is not followed by a check
+  Counters d;
+  auto fresh = make_lock(legacy_params(1, 3), 1);
+  fresh->run(0, 6, d, nullptr);
+  EXPECT_EQ(d.checks, 0u);
+}
+
+TEST(LegacyGil, DefaultMappingChecksEveryCheckIntervalPlusOneTicks) {
   Params p;
-  p.policy = Policy::legacy_gil;  // defaults: 100 ticks × kDefaultTickIterations
+  p.policy = Policy::legacy_gil;  // defaults: (100 + 1) ticks × kDefaultTickIterations
   auto lock = make_lock(p, 1);
   Counters c;
   const std::uint64_t n = 1'000'000;
   lock->run(0, n, c, nullptr);
-  EXPECT_EQ(c.checks, (n - 1) / (100u * static_cast<std::uint64_t>(kDefaultTickIterations)));
+  EXPECT_EQ(c.checks, (n - 1) / (101u * static_cast<std::uint64_t>(kDefaultTickIterations)));
 }
 
 TEST(LegacyGil, ContendedThreadsHandOff) {
   HeldRegion held;
   const Watchdog wd("legacy hand-off");
-  auto lock = make_lock(legacy_params(1, 1), 2, {}, held.hook());  // release every iteration
+  auto lock = make_lock(legacy_params(1, 1), 2, {}, held.hook());  // release every 2 iterations
   const Result r = run_threads(*lock, 2, 200'000);
   const Counters tot = r.total();
   EXPECT_EQ(held.violations.load(), 0u);
-  EXPECT_EQ(tot.checks, 2 * 200'000u - 1);
+  EXPECT_EQ(tot.checks, (2 * 200'000u - 1) / 2);
   EXPECT_EQ(tot.checks, tot.self_reacquires + tot.handoffs);
   EXPECT_EQ(tot.switches, held.changes);
 }
@@ -535,10 +632,10 @@ TEST(Stress, LegacyReleaseEveryIteration) {
   const Watchdog wd("legacy stress", std::chrono::seconds(60));
   for (int round = 0; round < 10; ++round) {
     HeldRegion held;
-    auto lock = make_lock(legacy_params(1, 1), 6, {}, held.hook());
+    auto lock = make_lock(legacy_params(1, 1), 6, {}, held.hook());  // a check every 2 iterations
     const Result r = run_threads(*lock, 6, 20'000);
     ASSERT_EQ(held.violations.load(), 0u) << "round " << round;
-    ASSERT_EQ(r.total().checks, 6u * 20'000u - 1);
+    ASSERT_EQ(r.total().checks, (6u * 20'000u - 1) / 2);
   }
 }
 
@@ -644,7 +741,7 @@ TEST(Trace, LegacyHandOffsAreTracedSelfReacquiresAreNot) {
   TraceOptions topt;
   topt.enabled = true;
   topt.window_s = 60;
-  topt.max_events = 10'000'000;
+  topt.max_events = 1'000'000;  // reserved up front; ≤ 3 per hand-off, < 34 000 hand-offs
   auto lock = make_lock(legacy_params(2, 8), 2, topt);
   const Result r = run_threads(*lock, 2, 400'000);
   std::uint64_t acquires = 0;
