@@ -338,9 +338,10 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.lock_scope = !python && cfg_.lock_scope == LockScope::job ? "job" : "rank";
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
   // native gil: the interval in force (CPython's: whole µs, >= 1 µs), which is what the lock waits
-  r.switch_interval_s = python                      ? work.switch_interval_s
-                        : rc.lock == gil::Policy::gil ? static_cast<double>(gil::in_force_switch_interval(rc.switch_interval).count()) * 1e-9
-                                                      : static_cast<double>(rc.switch_interval.count()) * 1e-9;
+  r.switch_interval_s = python ? work.switch_interval_s
+                        : rc.lock == gil::Policy::gil
+                            ? static_cast<double>(gil::in_force_switch_interval(rc.switch_interval).count()) * 1e-9
+                            : static_cast<double>(rc.switch_interval.count()) * 1e-9;
   r.check_interval = python ? work.check_interval : rc.check_interval;
   r.tick_iterations = !python && rc.lock == gil::Policy::legacy_gil ? cfg_.tick_iterations : 0;
   r.count = run_total(rc.count, cfg_.scaling, size_, rc.threads);

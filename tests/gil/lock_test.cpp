@@ -423,24 +423,24 @@ TEST(Gil, ReleaseWithADropRequestPendingWaitsForTheNextHolder) {
   const Watchdog wd("release forced switch");
   auto lock = make_lock(gil_params(microseconds(200)), 2);
   Counters a, b;
-  lock->take(0, a);
+  lock->take(0, a, nullptr);
   std::thread runner([&] { lock->run(1, 1'000, b, nullptr); });
   // the runner waits 200 µs, then asks for a drop; 200 ms is 1000 intervals
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  lock->release(0, a);
+  lock->release(0, a, nullptr);
   // Back at once: the runner has held the lock in between, so this take is a switch (without
   // the wait the released lock is usually still free and thread 0 takes it back unswitched).
   Counters e;
-  lock->take(0, e);
+  lock->take(0, e, nullptr);
   EXPECT_EQ(e.switches, 1u) << "release returned before another thread took the lock";
-  lock->release(0, e);
+  lock->release(0, e, nullptr);
   runner.join();
   EXPECT_GE(b.drop_requests, 1u);
   EXPECT_EQ(b.switches, 1u);
   // without a pending request, release does not wait
   Counters d;
-  lock->take(0, d);
-  lock->release(0, d);
+  lock->take(0, d, nullptr);
+  lock->release(0, d, nullptr);
   EXPECT_EQ(d.switch_wait_s, 0.0);
 }
 
