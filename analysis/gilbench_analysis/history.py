@@ -16,7 +16,7 @@ from .errors import OutputError
 #: Provenance columns of /launches (schema.json) whose change between consecutive launches is
 #: marked: what changes the machine or the build under a benchmark.
 PROVENANCE = {"compiler": "compiler", "mpi_library": "MPI library", "mpi_version": "MPI version",
-              "kernel": "OS kernel", "cpu_model": "CPU model", "governor": "governor",
+              "os": "OS kernel", "cpu_model": "CPU model", "governor": "governor",
               "git_revision": "gilbench revision", "hosts": "hosts"}
 
 

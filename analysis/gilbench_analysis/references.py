@@ -36,7 +36,7 @@ METRICS = {"speedup": ("config", "speedup"), "speedup_vs_none": ("config", "spee
            "latency_median_s": ("latency", "median_s")}
 #: provenance key of ``match`` → launches column (schema.json /launches).
 MATCH_COLUMNS = {"host": "hosts", "cpu_model": "cpu_model", "partition": "slurm_partition",
-                 "nodelist": "slurm_nodelist", "kernel": "kernel", "compiler": "compiler",
+                 "nodelist": "slurm_nodelist", "kernel": "os", "os": "os", "compiler": "compiler",
                  "cpus": "allowed_cpus"}
 _CONFIG_KEYS = ("config", "ranks", "threads", "lock", "interval")
 _REF_KEYS = {*_CONFIG_KEYS, "metric", "reference", "lower", "upper"}

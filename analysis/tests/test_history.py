@@ -19,7 +19,7 @@ def _file(path, times, start, revision="abc123", kernel="Linux 6.1 x86_64"):
     b.add(1, 1, times)
     b.add(1, 2, [t / 2 for t in times])
     la = launch(start_time=f"2025-0{start}-01T00:00:00Z", start_unix=float(1735689600 + start * 2_600_000),
-                git_revision=revision, kernel=kernel)
+                git_revision=revision, os=kernel)
     return str(b.write(path, launches=[la], version=_version()))
 
 

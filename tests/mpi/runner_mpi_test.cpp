@@ -101,7 +101,9 @@ TEST_P(RunnerMpi, AStopFlagSetOnEveryRankMakesTheRunInterruptedNotInvalid) {
   small.count = 1'000'003;
   const std::atomic<bool> never{false};  // and without it: complete
   Runner plain(small, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &never);
-  const RunOutcome done = plain.run(rc, PlannedRun{0, 0, false, 0}, 4, 0);  // collective: every rank
+  RunConfig small_rc = rc;  // the run's N is its configuration's (RunConfig::count)
+  small_rc.count = small.count;
+  const RunOutcome done = plain.run(small_rc, PlannedRun{0, 0, false, 0}, 4, 0);  // collective: every rank
   if (w.rank != 0) return;
   std::uint64_t sum = 0;
   for (const Sample& s : out.samples) sum += s.iterations;

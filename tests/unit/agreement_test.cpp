@@ -76,6 +76,7 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
       {"--trace-window", {"--trace-window", "1s"}},
       {"--trace-events", {"--trace-events", "5"}},
       {"--probe", {"--probe", "latency"}},
+      {"--probe-work", {"--probe-work", "5us"}},
       {"--interpreters", {"--interpreters", "2", "--threads", "2"}},  // against --threads 2 alone
       {"--output", {"--output", "other.h5"}},
       {"--format", {"--format", "csv"}},
