@@ -77,12 +77,13 @@ def summary_label(row):
     threads, the lock, '/Ki' for K > 1 interpreters, the gil's switch interval or the legacy
     gil's check interval in ticks, ' job-wide' for one lock of the job: '1x2 gil 5ms', '2x1 none', '1x4 gil/2i 5ms', '1x2 legacy-gil 100t'."""
     lock = str(row["lock"])
-    text = f"{int(row['ranks'])}x{int(row['threads'])} {lock}"
+    python = lock.startswith("cpython")  # the real interpreter (kernel python), named by its kernel
+    text = f"{int(row['ranks'])}x{int(row['threads'])} {'python' if python else lock}"
     if int(row["interpreters"]) > 1:
         text += f"/{int(row['interpreters'])}i"
-    if lock == "gil":
+    if lock == "gil" or (python and float(row["switch_interval_s"]) > 0):
         text += " " + duration_text(float(row["switch_interval_s"]))
-    if lock == "legacy-gil":
+    if lock == "legacy-gil" or (python and int(row["check_interval"]) > 0):
         text += f" {int(row['check_interval'])}t"
     if lock != "none" and row.get("lock_scope", "rank") == "job":
         text += " job-wide"
@@ -112,8 +113,10 @@ def policy(row):
     lock = row["lock"]
     if lock == "none":
         text = "none"
-    elif lock == "legacy-gil":
-        text = f"legacy-gil {int(row['check_interval'])} ticks"
+    elif lock == "legacy-gil" or (str(lock).startswith("cpython") and int(row["check_interval"]) > 0):
+        text = f"{lock} {int(row['check_interval'])} ticks"
+    elif str(lock) == "cpython-nogil":
+        text = "cpython-nogil"
     else:
         text = f"{lock} {human_seconds(float(row['switch_interval_s']))}"
     if lock != "none" and row.get("lock_scope", "rank") == "job":

@@ -105,7 +105,7 @@ def run_metrics(samples):
     run_cpu = "run_cpu_s" if "run_cpu_s" in samples.columns else None
     for run_key, g in samples.groupby("run_key", sort=False):
         run_wall = float(g["run_wall_s"].iloc[0])
-        locked = g["lock"].iloc[0] != "none"
+        locked = counted_lock(g["lock"].iloc[0])
         nan = float("nan")
         run_total = float(g[run_cpu].iloc[0]) if run_cpu else nan      # NaN: not in the file
         cpu = run_total if run_total > 0 else g["cpu_s"]
@@ -153,6 +153,12 @@ def measured_runs(ds):
 #: uses (the unused ones are neutral after configs.normalise) and the probe period. Scope and
 #: interpreters are not compared: a 1×1 run has one thread.
 _BASELINE_MATCH = ("lock", "switch_interval_s", "check_interval", "tick_iterations", "probe_period_s")
+def counted_lock(lock):
+    """Whether gilbench counts this lock's switches and holds: an emulated one (gil, legacy-gil),
+    not none and not the real interpreter's GIL (cpython-gil, cpython-nogil), as the binary's summary."""
+    return lock != "none" and not str(lock).startswith("cpython")
+
+
 _LOCK_FREE = {"lock": "none", "switch_interval_s": 0.0, "check_interval": 0, "tick_iterations": 0}
 
 

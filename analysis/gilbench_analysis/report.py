@@ -21,6 +21,12 @@ def _policy_words(row):
         text = "without a lock"
     elif lock == "gil":
         text = f"under the GIL ({configs.human_seconds(float(row['switch_interval_s']))})"
+    elif lock == "cpython-nogil":
+        text = "in CPython without its GIL (free-threaded)"
+    elif lock == "cpython-gil" and int(row["check_interval"]) > 0:
+        text = f"under CPython's own GIL ({int(row['check_interval'])} ticks)"
+    elif lock == "cpython-gil":
+        text = f"under CPython's own GIL ({configs.human_seconds(float(row['switch_interval_s']))})"
     else:
         text = f"under the legacy GIL ({int(row['check_interval'])} ticks)"
     if lock != "none" and row["lock_scope"] == "job":

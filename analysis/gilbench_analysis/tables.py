@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from . import schema, stats
+from . import metrics, schema, stats
 
 DASH = "–"
 
@@ -134,7 +134,7 @@ def _origin(text):
 
 def lock_metrics(table):
     """Lock metrics of the locked configurations (empty when every run was unlocked)."""
-    locked = table[table["lock"] != "none"]
+    locked = table[table["lock"].map(metrics.counted_lock)]
     return pd.DataFrame({
         "configuration": locked["config"],
         "switches/s": locked["switches_per_s"].map(rate),

@@ -284,3 +284,17 @@ def test_synthetic_files_follow_schema_json(tmp_path):
         assert h5py.check_enum_dtype(f["trace"].dtype["event"]) == {"request": 0, "acquire": 1, "drop_request": 2,
                                                                     "release": 3}
         assert f["runs"].dtype.names[5:7] == ("lock", "lock_scope")
+
+
+def test_python_kernel_configurations_are_named_and_counted_as_the_binary_does():
+    """The real interpreter's runs: labelled '1x2 python 5ms' (2.x: '1x2 python 100t') as
+    gilbench's summary, described as CPython's own GIL, and no lock figures (gilbench cannot
+    count the real GIL's switches)."""
+    from gilbench_analysis import configs, metrics, report
+    row = {"ranks": 1, "threads": 2, "interpreters": 1, "lock": "cpython-gil", "lock_scope": "rank",
+           "switch_interval_s": 0.005, "check_interval": 0}
+    assert configs.summary_label(row) == "1x2 python 5ms"
+    assert configs.summary_label({**row, "switch_interval_s": 0.0, "check_interval": 100}) == "1x2 python 100t"
+    assert "CPython's own GIL (5ms)" in report._policy_words(row)
+    assert not metrics.counted_lock("cpython-gil") and not metrics.counted_lock("none")
+    assert metrics.counted_lock("gil") and metrics.counted_lock("legacy-gil")

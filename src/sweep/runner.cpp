@@ -243,12 +243,19 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
 void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const {
   const int threads = rc.threads;
   work.team_size = threads;
+  // --bind as for the native kernel: the interpreter's threads are the OpenMP workers
+  const binding::Plan pins = binding::plan(cfg_.bind, bind_env_, rank_cpus_, threads, place_);
+  work.unpinned_reason = pins.pinned() ? "" : pins.reason;
 #pragma omp parallel num_threads(threads) default(shared)
   {
     const int tid = omp_get_thread_num();
 #pragma omp single
     work.team_size = omp_get_num_threads();
     Sample& s = work.samples[static_cast<std::size_t>(tid)];
+    s.bound_cpu = -1;
+    if (pins.pinned() && tid < static_cast<int>(pins.cpus.size()) &&
+        binding::pin_current_thread({pins.cpus[static_cast<std::size_t>(tid)]}))
+      s.bound_cpu = pins.cpus[static_cast<std::size_t>(tid)];
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
@@ -280,6 +287,7 @@ void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWo
       }
     }
   }
+  if (pins.pinned()) binding::pin_current_thread(rank_cpus_);  // worker 0 is the main thread
 }
 
 void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const {

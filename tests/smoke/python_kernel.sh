@@ -13,6 +13,12 @@ h5check "$W/t.h5" "(runs.kernel == 'python').all()" "(runs.lock == 'cpython-gil'
   "launches.python_version[0].startswith('3.11')" "launches.python_implementation[0] == 'CPython'" \
   "launches.python_library[0].endswith('libpython3.11.so.1.0')" "launches.os[0].startswith('Linux')" \
   "(samples.ctx_voluntary >= 0).all()"
+# the real GIL's switches are not gilbench's to count: no lock columns (as for lock none alone)
+! grep -q 'switches/s' "$W/out" || fail "python-only summary shows lock figures: $(cat "$W/out")"
+# --bind applies to the interpreter's threads as to the native workers
+"$GB" --kernel python --bind cores --count 300k --threads 2 --repeat 1 --warmup 0 -q -o "$W/b2.h5" >/dev/null 2>"$W/err" \
+  || fail "--bind cores rc=$?: $(cat "$W/err")"
+h5check "$W/b2.h5" "(samples.bound_cpu >= 0).all()" "samples.bound_cpu.nunique() == 2" "runs.bind[0] == 'cores'"
 mpi 2 "$GB" --kernel python --count 200001 --threads 1,2 --repeat 1 --warmup 0 -q -o "$W/r.h5" >"$W/out" 2>"$W/err" \
   || fail "ranks rc=$?: $(cat "$W/err")"
 h5check "$W/r.h5" "(runs.ranks == 2).all()" "runs.valid.all()" \
@@ -24,6 +30,10 @@ h5check "$W/b.h5" "sorted(set(runs.kernel)) == ['native', 'python']" "runs.valid
   "(runs[runs.kernel == 'python']['count'] == 200000).all()" \
   "(runs[runs.kernel == 'native']['count'] > 5 * 200000).all()" \
   "launches.native_rate[0] > launches.python_rate[0] > 0" "launches.python_count[0] == 200000"
+# beside an emulated gil the lock columns show, and the python rows have "-" in them
+[ "$(awk '$3 == "python" {print $(NF-2), $(NF-1)}' "$W/out" | sort -u)" = "- -" ] \
+  || fail "python rows' lock figures: $(cat "$W/out")"
+grep -Eq 'gil 5ms .* [0-9.]+(s|ms|us) +yes$' "$W/out" || fail "the gil rows lost their lock figures: $(cat "$W/out")"
 # a Python exception in the kernel: INVALID (exit 3) with the message, nothing hangs
 set +e
 GILBENCH_TEST_PYTHON_KERNEL=$'def countdown(n):\n    raise ValueError("test hook")\n' timeout 60 \
