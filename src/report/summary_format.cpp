@@ -92,6 +92,21 @@ void print_lock_legend(std::ostream& out, const std::vector<SummaryRow>& rows) {
   out << text;
 }
 
+/// Below a table where a parallel row has speedup "-": which rows, why, and what to add (the
+/// report says the same, analysis/gilbench_analysis/report.py).
+void print_missing_baselines(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  std::string names;
+  int n = 0;
+  for (const SummaryRow& r : rows) {
+    if (r.speedup || r.repetitions == 0) continue;
+    if (++n <= 3) names += (names.empty() ? "" : ", ") + r.label;
+  }
+  if (n == 0) return;
+  out << "speedup -: " << names << (n > 3 ? ", ..." : "") << (n == 1 ? " has" : " have")
+      << " no valid 1x1 run with the same lock, parameters, probe and N in this file; add 1 to --threads "
+         "(--threads 1,2,...), or run a 1-rank launch into the same --output\n";
+}
+
 /// Lock figures (switches/s, slice) are gilbench's counters of an emulated lock: none for lock
 /// none, and none for the real interpreter's GIL (cpython-gil, cpython-nogil), which it cannot count.
 bool counted_lock(std::string_view lock) { return lock != "none" && !lock.starts_with("cpython"); }
@@ -125,6 +140,7 @@ void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
     out << text << '\n';
   }
   if (locked) print_lock_legend(out, rows);
+  print_missing_baselines(out, rows);
 }
 
 }  // namespace

@@ -168,3 +168,15 @@ TEST(Summary, LegendExplainsTicksAndSlice) {
   print_summary(unlocked, summarise({run(0, 0, 1, "none", 1.0)}, {}, {}), OutputFormat::table);
   EXPECT_EQ(unlocked.str().find("legend:"), std::string::npos) << unlocked.str();
 }
+
+// Issue 13, item 4: a speedup "-" is explained below the table, naming the rows and the fix.
+TEST(Summary, MissingBaselineIsExplained) {
+  std::ostringstream table;
+  print_summary(table, summarise({run(0, 0, 2, "none", 1.0), run(1, 1, 4, "none", 1.0)}, {}, {}), OutputFormat::table);
+  const std::string t = table.str();
+  EXPECT_NE(t.find("speedup -: 1x2 none, 1x4 none have no valid 1x1 run with the same lock"), std::string::npos) << t;
+  EXPECT_NE(t.find("--threads 1,2,..."), std::string::npos) << t;
+  std::ostringstream with;
+  print_summary(with, summarise({run(0, 0, 1, "none", 1.0), run(1, 1, 2, "none", 0.5)}, {}, {}), OutputFormat::table);
+  EXPECT_EQ(with.str().find("speedup -"), std::string::npos) << with.str();
+}
