@@ -88,6 +88,28 @@ gb_list() {
 }
 
 # gb_output NAME -> results/NAME-<jobid>.h5, or results/NAME-<arrayjobid>_<index>.h5 in an array
+# gb_pin_count FILE: after a script's first launch into FILE, a `--count auto[:S]` of
+# GILBENCH_ARGS becomes that launch's N, so that every later launch/step of the job does the
+# same work (one N per file: the 1x1 baseline then serves every configuration). Read with
+# /usr/bin/python3's h5py; where that fails, the later launches calibrate their own N (said).
+gb_pin_count() {
+  local i next=0 n
+  for i in "${!GB_ARGS[@]}"; do
+    if [ "$next" = 1 ] || [[ "${GB_ARGS[$i]}" == --count=auto* ]]; then
+      [[ "${GB_ARGS[$i]}" == *auto* ]] || { next=0; continue; }
+      if n=$(/usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1],'r')['runs']['count'][-1]))" "$1" 2>/dev/null); then
+        if [ "$next" = 1 ]; then GB_ARGS[$i]=$n; else GB_ARGS[$i]=--count=$n; fi
+        echo "+ N = $n (calibrated by the first launch) for every later launch" >&2
+      else
+        echo "gb_pin_count: cannot read N from $1: each launch calibrates its own --count auto" >&2
+      fi
+      next=0; continue
+    fi
+    [ "${GB_ARGS[$i]}" = --count ] && next=1
+  done
+  return 0
+}
+
 gb_output() {
   local id=${SLURM_JOB_ID:-$(date +%Y%m%d-%H%M%S)}
   [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && id=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}

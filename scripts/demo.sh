@@ -17,12 +17,17 @@ cores=$(nproc)
 # Six repetitions: the fewest with which the median's 95 % order-statistic interval exists.
 REPEAT=${REPEAT:-6}
 
-echo "== sequential and 2 threads, without a lock and under the emulated GILs =="
-# N is calibrated once (about 0.5 s sequential here) and reused, so every launch does the same work.
-"$GB" --count "${COUNT:-auto:0.5}" --threads 1,2 --lock none,gil,legacy-gil --repeat "$REPEAT" --output "$OUT"
 # Read back through the analysis' reader (the one that checks, decodes and recovers results files).
 READ='import sys; sys.path.insert(0, "analysis"); from gilbench_analysis import results'
-COUNT=$(/usr/bin/python3 -c "$READ"'; print(int(results.read(sys.argv[1]).tables["runs"]["count"][-1]))' "$OUT")
+last_count() { /usr/bin/python3 -c "$READ"'; print(int(results.read(sys.argv[1]).tables["runs"]["count"][-1]))' "$1"; }
+# N is calibrated once (about 0.5 s sequential here) and reused, so every launch does the same
+# work; a rerun into the same file reuses its N, so that its launches compare with the earlier ones.
+if [ -z "${COUNT:-}" ] && [ -s "$OUT" ] && COUNT=$(last_count "$OUT" 2>/dev/null); then
+  echo "(reusing N = $COUNT from $OUT; COUNT=auto:0.5 or another OUT to calibrate anew)"
+fi
+echo "== sequential and 2 threads, without a lock and under the emulated GILs =="
+"$GB" --count "${COUNT:-auto:0.5}" --threads 1,2 --lock none,gil,legacy-gil --repeat "$REPEAT" --output "$OUT"
+COUNT=$(last_count "$OUT")
 
 echo "== 2 ranks (processes), N = $COUNT =="
 mpirun --oversubscribe -n 2 --bind-to core "$GB" --count "$COUNT" --threads 1 --lock none,gil --repeat "$REPEAT" --output "$OUT"

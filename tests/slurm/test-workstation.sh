@@ -12,7 +12,8 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 W=$(mktemp -d "${TMPDIR:-/tmp}/gilbench-workstation-XXXXXX"); trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 1
 cores=$(lscpu -p=CORE,SOCKET | grep -v '^#' | sort -u | wc -l)
-GILBENCH_ARGS="--count 20M --repeat 2 --warmup 1" GILBENCH_OUTPUT=results/ws.h5 \
+# --count auto: calibrated by the first launch, its N passed to the later ones (one N per file)
+GILBENCH_ARGS="--count auto:0.02 --repeat 2 --warmup 1" GILBENCH_OUTPUT=results/ws.h5 \
   timeout 300 "$GILBENCH_SOURCE_DIR/jobs/workstation.sh" >out.txt 2>&1 \
   || { cat out.txt; echo "FAIL: workstation.sh exited with $?" >&2; exit 1; }
 cat out.txt
@@ -28,5 +29,8 @@ for r in $(pow2 "$cores"); do t=$((cores / r)); [ "$r" -ge 2 ] && [ "$t" -ge 2 ]
 [ "$hybrid" = 1 ] || add 2 2
 /usr/bin/python3 "$HERE/check_results.py" results/ws.h5 --status complete --audit-cores "$cores" \
   --configs "${want%,}" || { echo "FAIL: results check" >&2; exit 1; }
+n=$(/usr/bin/python3 -c "import h5py; print(len(set(h5py.File('results/ws.h5','r')['runs']['count'])))")
+[ "$n" = 1 ] || { echo "FAIL: $n different N in one workstation.sh file (--count auto calibrated per launch)" >&2; exit 1; }
+grep -q '^+ N = [0-9]* (calibrated by the first launch)' out.txt || { echo "FAIL: no N line" >&2; exit 1; }
 [ -s results/report-ws/report.html ] || { ls -R results; echo "FAIL: no report.html" >&2; exit 1; }
 echo "report: $(ls results/report-ws | tr '\n' ' ')"
