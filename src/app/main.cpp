@@ -290,6 +290,16 @@ LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore*
   return launch;
 }
 
+/// The header's lock words: the emulated policies for the native kernel, the interpreter's own
+/// GIL for the python kernel ("none,gil (native), CPython's own GIL (python)").
+std::string lock_words(const Config& cfg) {
+  bool native = false, python = false;
+  for (const Kernel k : cfg.kernels) native = native || k == Kernel::native, python = python || k == Kernel::python;
+  if (!python) return join_locks(cfg.locks);
+  if (!native) return "CPython's own GIL";
+  return join_locks(cfg.locks) + " (native), CPython's own GIL (python)";
+}
+
 void print_header(const World& w, const Config& cfg, const LaunchRecord& launch, std::size_t n_configs) {
   const int size = w.size;
   const std::string& hosts = launch.hosts;
@@ -298,11 +308,15 @@ void print_header(const World& w, const Config& cfg, const LaunchRecord& launch,
                "configuration, %zu configuration%s, round robin | results -> %s\n",
                provenance::build_description().c_str(), size, size == 1 ? "" : "s", join_threads(cfg.threads).c_str(),
                cfg.threads.size() == 1 && cfg.threads[0] == 1 ? "" : "s", hosts.c_str(),
-               units::format_count(cfg.count).c_str(),
+               launch.native_count > 0 && launch.python_count > 0
+                   ? (units::format_count(launch.native_count) + " (native), " +
+                      units::format_count(launch.python_count) + " (python)")
+                         .c_str()
+                   : units::format_count(cfg.count).c_str(),
                cfg.scaling == Scaling::weak ? "per worker (weak)" : "total (strong)",
                cfg.count_auto_s > 0 ? (" [auto: " + units::format_duration(cfg.count_auto_s) + " sequential]").c_str()
                                     : "",
-               join_locks(cfg.locks).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
+               lock_words(cfg).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
                n_configs == 1 ? "" : "s", cfg.output.c_str());
 }
 

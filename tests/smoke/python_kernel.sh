@@ -7,6 +7,7 @@ source "$(dirname "$0")/common.sh"
   || fail "threads rc=$?: $(cat "$W/err")"
 grep -q '^VALID' "$W/out" || fail "no VALID: $(cat "$W/out")"
 grep -q '1x2 python 5ms' "$W/out" || fail "summary label: $(cat "$W/out")"
+grep -q "| lock CPython's own GIL |" "$W/err" || fail "header's lock: $(head -n 2 "$W/err")"
 h5check "$W/t.h5" "(runs.kernel == 'python').all()" "(runs.lock == 'cpython-gil').all()" "runs.valid.all()" \
   "list(runs['count']) == [300000, 300000]" "abs(runs.switch_interval_s - 0.005).max() < 1e-12" \
   "samples.groupby('run_id').iterations.sum().tolist() == [300000, 300000]" \
