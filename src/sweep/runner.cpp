@@ -86,6 +86,13 @@ Runner::Runner(const Config& cfg, MPI_Comm comm, std::chrono::steady_clock::time
 
 namespace {
 
+/// Pins the calling worker `tid` to its CPU of `pins`: that CPU, or -1 when it stays unpinned.
+std::int32_t pin_worker(const binding::Plan& pins, int tid) {
+  if (!pins.pinned() || tid >= static_cast<int>(pins.cpus.size())) return -1;
+  const int cpu = pins.cpus[static_cast<std::size_t>(tid)];
+  return binding::pin_current_thread({cpu}) ? cpu : -1;
+}
+
 gil::Params lock_params(const RunConfig& rc, std::int64_t tick_iterations, const std::atomic<bool>* stop) {
   gil::Params params;
   params.policy = rc.lock;
@@ -202,10 +209,7 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
 #pragma omp single
     work.team_size = omp_get_num_threads();
     Sample& s = work.samples[static_cast<std::size_t>(tid)];
-    s.bound_cpu = -1;
-    if (pins.pinned() && tid < static_cast<int>(pins.cpus.size()) &&
-        binding::pin_current_thread({pins.cpus[static_cast<std::size_t>(tid)]}))
-      s.bound_cpu = pins.cpus[static_cast<std::size_t>(tid)];
+    s.bound_cpu = pin_worker(pins, tid);
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
@@ -252,10 +256,7 @@ void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWo
 #pragma omp single
     work.team_size = omp_get_num_threads();
     Sample& s = work.samples[static_cast<std::size_t>(tid)];
-    s.bound_cpu = -1;
-    if (pins.pinned() && tid < static_cast<int>(pins.cpus.size()) &&
-        binding::pin_current_thread({pins.cpus[static_cast<std::size_t>(tid)]}))
-      s.bound_cpu = pins.cpus[static_cast<std::size_t>(tid)];
+    s.bound_cpu = pin_worker(pins, tid);
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
