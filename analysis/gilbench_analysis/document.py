@@ -5,6 +5,19 @@ import base64
 import html
 import os
 
+from .errors import OutputError
+
+
+def output_dir(path, what):
+    """Create the output directory ``path`` (a ``what``: "report", "history") if needed; an
+    OutputError (exit 4) naming it when it cannot be made or written."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(path, f"cannot create the {what} directory ({exc.strerror or exc})")
+    if not os.access(path, os.W_OK):
+        raise OutputError(path, f"{what} directory is not writable")
+
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1200px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import compare, configs, metrics, stats, tables
-from .document import Document
-from .errors import OutputError
+from .document import Document, output_dir
 
 #: Provenance columns of /launches (schema.json) whose change between consecutive launches is
 #: marked: what changes the machine or the build under a benchmark.
@@ -101,12 +100,7 @@ def _slug(text):
 
 def write_history(ds, outdir, alpha=0.05, level=0.95):
     """history.md + one PNG per configuration in ``outdir``; returns the files written."""
-    try:
-        os.makedirs(outdir, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(outdir, f"cannot create the history directory ({exc.strerror or exc})")
-    if not os.access(outdir, os.W_OK):
-        raise OutputError(outdir, "history directory is not writable")
+    output_dir(outdir, "history")
     frame = history(ds, alpha=alpha, level=level)
     doc = Document("gilbench history")
     doc.paragraph(f"{len(ds.files)} file(s), {len(ds.launches)} launch(es). One point per launch: the median "

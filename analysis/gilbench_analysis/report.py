@@ -6,8 +6,7 @@ import os
 import pandas as pd
 
 from . import configs, metrics, plots, stats, tables, trace
-from .document import Document
-from .errors import OutputError
+from .document import Document, output_dir
 
 #: Coefficient of variation above which a configuration is called noisy in the reading.
 NOISY_CV = 0.10
@@ -216,12 +215,7 @@ def make_plots(ds, table, runs, outdir, level=0.95):
 def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
     """Write PNGs, report.md, report.html and configurations.csv into ``outdir``; returns the
     list of files written."""
-    try:
-        os.makedirs(outdir, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(outdir, f"cannot create the report directory ({exc.strerror or exc})")
-    if not os.access(outdir, os.W_OK):
-        raise OutputError(outdir, "report directory is not writable")
+    output_dir(outdir, "report")
     runs = metrics.measured_runs(ds)
     table = metrics.config_table(ds, level=level, seed=seed, runs=runs)
     lat = metrics.latency_table(ds, runs=runs)

@@ -197,9 +197,9 @@ std::vector<std::unique_ptr<gil::Lock>> Runner::make_locks(const RunConfig& rc, 
   return locks;
 }
 
-void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
-                         RankWork& work) const {
-  const int threads = rc.threads, interpreters = cfg_.interpreters;
+void Runner::run_team(const RunConfig& rc, std::int64_t run_id, RankWork& work,
+                      const std::function<void(int, Sample&, std::uint64_t)>& count) const {
+  const int threads = rc.threads;
   work.team_size = threads;
   const binding::Plan pins = binding::plan(cfg_.bind, bind_env_, rank_cpus_, threads, place_);
   work.unpinned_reason = pins.pinned() ? "" : pins.reason;
@@ -213,26 +213,18 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
     s.run_id = run_id;
     s.rank = rank_;
     s.thread = tid;
-    s.interpreter = interpreter_of(tid, interpreters);
-    gil::Lock& lock = *locks[static_cast<std::size_t>(s.interpreter)];
-    const int lock_tid = local_id(tid, interpreters);
+    s.interpreter = interpreter_of(tid, cfg_.interpreters);
     s.host = host_;
     const std::vector<int> my_allowed = affinity::allowed_cpus();
     s.allowed_cpus = affinity::to_list(my_allowed);
     s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
     const std::uint64_t share = worker_share(rc.count, cfg_.scaling, size_, threads, rank_, tid);
-    std::vector<gil::TraceEvent>* trace = cfg_.trace ? &work.events[static_cast<std::size_t>(tid)] : nullptr;
 #pragma omp barrier
     if (work.team_size == threads) {
       s.cpu_start = affinity::current_cpu();
       const double c0 = thread_cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
-      try {
-        s.iterations = lock.run(lock_tid, share, s.lock, trace);
-      } catch (const std::exception& e) {
-#pragma omp critical(gilbench_failure)
-        work.failure = e.what();
-      }
+      count(tid, s, share);
       const auto t1 = std::chrono::steady_clock::now();
       s.cpu_s = thread_cpu_seconds() - c0;
       s.wall_s = std::chrono::duration<double>(t1 - t0).count();
@@ -244,51 +236,34 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
   if (pins.pinned()) binding::pin_current_thread(rank_cpus_);
 }
 
-void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const {
-  const int threads = rc.threads;
-  work.team_size = threads;
-  // --bind as for the native kernel: the interpreter's threads are the OpenMP workers
-  const binding::Plan pins = binding::plan(cfg_.bind, bind_env_, rank_cpus_, threads, place_);
-  work.unpinned_reason = pins.pinned() ? "" : pins.reason;
-#pragma omp parallel num_threads(threads) default(shared)
-  {
-    const int tid = omp_get_thread_num();
-#pragma omp single
-    work.team_size = omp_get_num_threads();
-    Sample& s = work.samples[static_cast<std::size_t>(tid)];
-    s.bound_cpu = pin_worker(pins, tid);
-    s.run_id = run_id;
-    s.rank = rank_;
-    s.thread = tid;
-    s.interpreter = 0;
-    s.host = host_;
-    const std::vector<int> my_allowed = affinity::allowed_cpus();
-    s.allowed_cpus = affinity::to_list(my_allowed);
-    s.n_allowed = static_cast<std::int32_t>(my_allowed.size());
-    const std::uint64_t share = worker_share(rc.count, cfg_.scaling, size_, threads, rank_, tid);
-    std::string error;
-#pragma omp barrier
-    if (work.team_size == threads) {
-      s.cpu_start = affinity::current_cpu();
-      const auto [v0, i0] = thread_switches();
-      const double c0 = thread_cpu_seconds();
-      const auto t0 = std::chrono::steady_clock::now();
-      s.iterations = py_->count(share, error);  // takes the real GIL, counts, lets it go
-      const auto t1 = std::chrono::steady_clock::now();
-      s.cpu_s = thread_cpu_seconds() - c0;
-      const auto [v1, i1] = thread_switches();
-      // As the native locks measure them (gil/detail.hpp): the real GIL's convoy shows here.
-      if (v0 >= 0 && v1 >= v0) s.lock.ctx_voluntary = static_cast<std::uint64_t>(v1 - v0);
-      if (i0 >= 0 && i1 >= i0) s.lock.ctx_involuntary = static_cast<std::uint64_t>(i1 - i0);
-      s.wall_s = std::chrono::duration<double>(t1 - t0).count();
-      s.cpu_end = affinity::current_cpu();
-      if (!error.empty()) {
+void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
+                         RankWork& work) const {
+  run_team(rc, run_id, work, [&](int tid, Sample& s, std::uint64_t share) {
+    gil::Lock& lock = *locks[static_cast<std::size_t>(s.interpreter)];
+    std::vector<gil::TraceEvent>* trace = cfg_.trace ? &work.events[static_cast<std::size_t>(tid)] : nullptr;
+    try {
+      s.iterations = lock.run(local_id(tid, cfg_.interpreters), share, s.lock, trace);
+    } catch (const std::exception& e) {
 #pragma omp critical(gilbench_failure)
-        work.python_error = "thread " + std::to_string(tid) + ": " + error;
-      }
+      work.failure = e.what();
     }
-  }
-  if (pins.pinned()) binding::pin_current_thread(rank_cpus_);  // worker 0 is the main thread
+  });
+}
+
+void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const {
+  run_team(rc, run_id, work, [&](int tid, Sample& s, std::uint64_t share) {
+    std::string error;
+    const auto [v0, i0] = thread_switches();
+    s.iterations = py_->count(share, error);  // takes the real GIL, counts, lets it go
+    const auto [v1, i1] = thread_switches();
+    // As the native locks measure them (gil/detail.hpp): the real GIL's convoy shows here.
+    if (v0 >= 0 && v1 >= v0) s.lock.ctx_voluntary = static_cast<std::uint64_t>(v1 - v0);
+    if (i0 >= 0 && i1 >= i0) s.lock.ctx_involuntary = static_cast<std::uint64_t>(i1 - i0);
+    if (!error.empty()) {
+#pragma omp critical(gilbench_failure)
+      work.python_error = "thread " + std::to_string(tid) + ": " + error;
+    }
+  });
 }
 
 void Runner::stop_probe(LatencyProbe& probe, std::int64_t run_id, RankWork& work) const {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ class Runner {
   struct RankWork;
 
   std::vector<std::unique_ptr<gil::Lock>> make_locks(const RunConfig& rc, const gil::TraceOptions& topt) const;
+  /// The OpenMP team of either kernel: every worker pinned (--bind), named in its sample, given
+  /// its share; after a barrier, `count(tid, sample, share)` timed (wall, CPU, CPUs at both ends).
+  void run_team(const RunConfig& rc, std::int64_t run_id, RankWork& work,
+                const std::function<void(int, Sample&, std::uint64_t)>& count) const;
   /// The OpenMP team: every worker counts its share under its interpreter's lock, timing itself.
   void run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<std::unique_ptr<gil::Lock>>& locks,
                    RankWork& work) const;

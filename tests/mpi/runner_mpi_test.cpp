@@ -20,6 +20,12 @@ struct World {
 };
 }  // namespace
 
+/// Two threads of the native kernel counting `count` under `lock` (1 ms interval, 100 ticks).
+RunConfig native_config(std::uint64_t count, gil::Policy lock) {
+  return RunConfig{
+      0, Kernel::native, count, 2, lock, std::chrono::milliseconds(1), lock == gil::Policy::legacy_gil ? 100 : 0};
+}
+
 class RunnerMpi : public ::testing::TestWithParam<gil::Policy> {};
 
 TEST_P(RunnerMpi, SharesAddUpAndSamplesReachRankZero) {
@@ -27,13 +33,7 @@ TEST_P(RunnerMpi, SharesAddUpAndSamplesReachRankZero) {
   Config cfg;
   cfg.count = 10'000'019;  // prime: remainders on every shape
   cfg.threads = {2};
-  const RunConfig rc{0,
-                     Kernel::native,
-                     cfg.count,
-                     2,
-                     GetParam(),
-                     std::chrono::milliseconds(1),
-                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc = native_config(cfg.count, GetParam());
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 42, 7);
   if (w.rank != 0) {
@@ -68,13 +68,7 @@ TEST_P(RunnerMpi, WeakScalingGivesEveryWorkerTheCount) {
   Config cfg;
   cfg.count = 1'000'000;
   cfg.scaling = Scaling::weak;
-  const RunConfig rc{0,
-                     Kernel::native,
-                     cfg.count,
-                     2,
-                     GetParam(),
-                     std::chrono::milliseconds(1),
-                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc = native_config(cfg.count, GetParam());
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now());
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 1, 0);
   if (w.rank != 0) return;
@@ -87,13 +81,7 @@ TEST_P(RunnerMpi, AStopFlagSetOnEveryRankMakesTheRunInterruptedNotInvalid) {
   const World w;
   Config cfg;
   cfg.count = std::uint64_t{1} << 40;  // minutes of work: the flag ends it
-  const RunConfig rc{0,
-                     Kernel::native,
-                     cfg.count,
-                     2,
-                     GetParam(),
-                     std::chrono::milliseconds(1),
-                     GetParam() == gil::Policy::legacy_gil ? 100 : 0};
+  const RunConfig rc = native_config(cfg.count, GetParam());
   const std::atomic<bool> stop{true};  // as after --stop-grace: set before the run even starts
   Runner runner(cfg, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &stop);
   const RunOutcome out = runner.run(rc, PlannedRun{0, 0, false, 0}, 3, 0);
@@ -101,9 +89,9 @@ TEST_P(RunnerMpi, AStopFlagSetOnEveryRankMakesTheRunInterruptedNotInvalid) {
   small.count = 1'000'003;
   const std::atomic<bool> never{false};  // and without it: complete
   Runner plain(small, MPI_COMM_WORLD, std::chrono::steady_clock::now(), &never);
-  RunConfig small_rc = rc;  // the run's N is its configuration's (RunConfig::count)
-  small_rc.count = small.count;
-  const RunOutcome done = plain.run(small_rc, PlannedRun{0, 0, false, 0}, 4, 0);  // collective: every rank
+  // the run's N is its configuration's (RunConfig::count)
+  const RunOutcome done = plain.run(native_config(small.count, GetParam()), PlannedRun{0, 0, false, 0}, 4,
+                                    0);  // collective: every rank
   if (w.rank != 0) return;
   std::uint64_t sum = 0;
   for (const Sample& s : out.samples) sum += s.iterations;
