@@ -1,5 +1,6 @@
 """docs/install.md documents every CMake option() and GILBENCH_* cache variable of the project,
-and its apt-get line has hdf5-tools (h5dump, which the smoke tests call).
+and its apt-get line has what `cmake --workflow --preset release` needs (h5dump, the default
+libpython, the notebook runner), every package of it also in scripts/install-deps.sh.
 usage: python3 install_options.py <repo>"""
 import pathlib
 import re
@@ -16,8 +17,14 @@ for f in files:
     names |= set(re.findall(r"^\s*set\((GILBENCH_\w+)\s[^)]*\bCACHE\b", text, re.M))
 bad = [n for n in sorted(names) if f"`{n}`" not in doc]
 apt = re.search(r"apt-get install -y(.*?)\n(?!\s{4})", doc, re.S)
-if not apt or "hdf5-tools" not in apt.group(1):
-    bad.append("hdf5-tools missing from install.md's apt-get line")
+line = apt.group(1).replace("\\", " ").split() if apt else []
+for needed in ("hdf5-tools", "libpython3.11", "jupyter-nbconvert", "python3-ipykernel"):
+    if needed not in line:
+        bad.append(f"{needed} missing from install.md's apt-get line")
+deps = (repo / "scripts" / "install-deps.sh").read_text(encoding="utf-8")
+known = set(re.findall(r"[\w.+-]+", re.search(r"PKGS=\((.*?)\)\n", deps, re.S).group(1)))
+known |= {"g++", "make"}  # build-essential's
+bad += [f"{p} (install.md's apt-get line) not in scripts/install-deps.sh" for p in line if p not in known]
 if "install_manifest.txt" not in doc:
     bad.append("no uninstall recipe (install_manifest.txt)")
 if bad:

@@ -11,7 +11,7 @@ h5check "$W/g.h5" "runs.valid.all()" "set(runs.lock) == {'none', 'gil', 'legacy-
   "(runs.lock_scope == 'rank').all()" \
   "(samples.merge(runs, on='run_id').query('lock == \"none\"')[['acquisitions','switches','checks']] == 0).all().all()" \
   "(samples.merge(runs, on='run_id').query('lock != \"none\"').acquisitions > 0).all()" \
-  "(samples.merge(runs, on='run_id').query('lock == \"legacy-gil\"').eval('checks == self_reacquires + handoffs')).all()" \
+  "(lambda s: (s.checks.astype('int64') == s.self_reacquires.astype('int64') + s.handoffs.astype('int64')).all())(samples.merge(runs, on='run_id').query('lock == \"legacy-gil\"'))" \
   "(samples.merge(runs, on='run_id').query('lock == \"gil\" and threads == 2').groupby('run_id').switches.sum() > 0).all()" \
   "len(trace) > 0" "trace.groupby(['run_id', 'thread']).size().max() <= 500" "(trace.t_s >= 0).all()"
 mpi 2 "$GB" --count 100M --threads 2 --lock gil,legacy-gil --lock-scope job --repeat 1 --warmup 0 --output "$W/j.h5" \
