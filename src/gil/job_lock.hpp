@@ -39,6 +39,7 @@
 #include <mpi.h>
 
 #include <memory>
+#include <string_view>
 
 #include "gil/lock.hpp"
 
@@ -59,7 +60,13 @@ bool job_lock_supported() noexcept;
 /// Throws std::invalid_argument (bad params — consistent on all ranks, before any
 /// communication) or std::runtime_error (MPI not initialised with MPI_THREAD_MULTIPLE; checked
 /// before any communication, so all ranks throw alike).
+/// `path` (--job-lock): automatic takes shm when every rank is on one node, else messages; shm
+/// throws std::invalid_argument (on every rank) when the ranks span nodes.
 std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_per_rank, TraceOptions trace = {},
-                                    HeldHook hook = {});
+                                    HeldHook hook = {}, JobPath path = JobPath::automatic);
+
+/// The path a lock from make_job_lock took: "shm" or "messages"; "" for any other lock (rank
+/// scope, or the job-scope `none`).
+std::string_view job_lock_transport(const Lock& lock) noexcept;
 
 }  // namespace gilbench::gil
