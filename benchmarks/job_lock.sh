@@ -7,8 +7,9 @@
 #   under mpirun's default binding (--bind-to core) on the shared-memory path (--job-lock shm)
 #   and the message path (--job-lock messages).
 # legacy-gil: 1 rank × 2 threads, rank scope vs job scope (both paths): time ratio (wall /
-#   wall of lock none, 1 thread) and switch rate; and 2 ranks × 1 thread at --check-interval
-#   10, 100, 1000 (the convoy: 10 slower than 100 slower than 1000).
+#   wall of lock none, 1 thread, interleaved in the same launch) and switch rate; and 2 ranks ×
+#   1 thread at --check-interval 10, 100, 1000 (the convoy: 10 slower than 100 slower than
+#   1000), walls relative to C = 1000 of the same launch.
 set -euo pipefail
 GB=${1:-${GILBENCH:-build/release/bin/gilbench}}
 PY=/usr/bin/python3
@@ -23,11 +24,10 @@ for path in shm messages; do
   mpirun -n 2 "$GB" "${q[@]}" --count "$N" --threads 1 --lock gil --lock-scope job --job-lock "$path" \
     --switch-interval 1ms,5ms --output "$W/gil.h5" >/dev/null
 done
-# legacy-gil: 1 rank × 2 threads, and the baseline (lock none, 1 thread)
-"$GB" "${q[@]}" --count "$NL" --threads 1 --lock none --output "$W/legacy.h5" >/dev/null
-"$GB" "${q[@]}" --count "$NL" --threads 2 --lock legacy-gil --output "$W/legacy.h5" >/dev/null
+# legacy-gil: 1 rank × 2 threads, each launch with its baseline (lock none, 1 thread)
+"$GB" "${q[@]}" --count "$NL" --threads 1,2 --lock none,legacy-gil --output "$W/legacy.h5" >/dev/null
 for path in shm messages; do
-  "$GB" "${q[@]}" --count "$NL" --threads 2 --lock legacy-gil --lock-scope job --job-lock "$path" \
+  "$GB" "${q[@]}" --count "$NL" --threads 1,2 --lock none,legacy-gil --lock-scope job --job-lock "$path" \
     --output "$W/legacy.h5" >/dev/null
   mpirun -n 2 "$GB" "${q[@]}" --count "$NL" --threads 1 --lock legacy-gil --lock-scope job --job-lock "$path" \
     --check-interval 10,100,1000 --output "$W/legacy.h5" >/dev/null
@@ -53,13 +53,20 @@ for (scope, transport, si), d in g.groupby(["lock_scope", "lock_transport", "swi
     print(f"  {name:<20} {si * 1e3:4.0f} ms  slice {slice_ms:7.3f} ms  hand-off {hand_us:8.1f} us  "
           f"wall {np.median(d.wall_s):.3f} s  n = {len(d)}")
 l = load(sys.argv[2])
-base = np.median(l[(l.lock == "none")].wall_s)
-print(f"legacy-gil (baseline: lock none, 1 thread, {base:.3f} s)")
-for (scope, transport, ranks, threads, ci), d in l[l.lock == "legacy-gil"].groupby(
-        ["lock_scope", "lock_transport", "ranks", "threads", "check_interval"]):
-    wall = np.median(d.wall_s)
-    print(f"  {'rank' if scope == 'rank' else 'job ' + transport:<13} {ranks}x{threads} C={ci:<5} "
-          f"time ratio {wall / base:6.2f}  switches/s {np.median(d.switches / d.wall_s):9.0f}  "
-          f"hand-offs/check {np.median(d.handoffs / d.checks.clip(lower=1)):.4f}  wall {wall:.3f} s")
+print("legacy-gil, 1 rank x 2 threads (time ratio: wall / wall of lock none, 1 thread, same launch)")
+for launch, d in l[l.ranks == 1].groupby("launch_id"):
+    base = np.median(d[(d.lock == "none") & (d.threads == 1)].wall_s)
+    x = d[(d.lock == "legacy-gil") & (d.threads == 2)]
+    scope = x.lock_scope.iloc[0]
+    name = "rank" if scope == "rank" else "job " + x.lock_transport.iloc[0]
+    print(f"  {name:<13} C={x.check_interval.iloc[0]:<5} time ratio {np.median(x.wall_s) / base:5.2f}  "
+          f"switches/s {np.median(x.switches / x.wall_s):7.0f}  hand-offs/check "
+          f"{np.median(x.handoffs / x.checks.clip(lower=1)):.4f}  (baseline {base:.3f} s)")
+print("legacy-gil, 2 ranks x 1 thread, job scope (wall relative to C = 1000, same launch)")
+for launch, d in l[l.ranks == 2].groupby("launch_id"):
+    ref = np.median(d[d.check_interval == 1000].wall_s)
+    for ci, x in d.groupby("check_interval"):
+        print(f"  job {x.lock_transport.iloc[0]:<9} C={ci:<5} wall {np.median(x.wall_s):.3f} s  x{np.median(x.wall_s) / ref:5.2f}  "
+              f"switches/s {np.median(x.switches / x.wall_s):7.0f}  hand-offs/check {np.median(x.handoffs / x.checks.clip(lower=1)):.4f}")
 PY
 echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
