@@ -20,9 +20,11 @@
 
 namespace gilbench::gil::detail {
 
-/// FUTEX_WAIT (shared) while *word == expected, at most `timeout` when given. Returns 0 when
-/// woken (or spuriously), else -1 with errno (EAGAIN: the word differed; ETIMEDOUT; EINTR).
-inline int futex_wait(std::uint32_t* word, std::uint32_t expected, const std::chrono::nanoseconds* timeout) noexcept {
+/// FUTEX_WAIT while *word == expected, at most `timeout` when given; `flags` 0 (shared: crosses
+/// processes) or FUTEX_PRIVATE_FLAG. Returns 0 when woken (or spuriously), else -1 with errno
+/// (EAGAIN: the word differed; ETIMEDOUT; EINTR).
+inline int futex_wait(std::uint32_t* word, std::uint32_t expected, const std::chrono::nanoseconds* timeout,
+                      int flags) noexcept {
   timespec ts{};
   if (timeout != nullptr) {
     const auto ns = timeout->count() > 0 ? timeout->count() : 0;
@@ -30,25 +32,29 @@ inline int futex_wait(std::uint32_t* word, std::uint32_t expected, const std::ch
     ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
   }
   return static_cast<int>(
-      syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout != nullptr ? &ts : nullptr, nullptr, 0));
+      syscall(SYS_futex, word, FUTEX_WAIT | flags, expected, timeout != nullptr ? &ts : nullptr, nullptr, 0));
 }
 
-/// FUTEX_WAKE (shared): wakes up to `n` waiters of `word`.
-inline void futex_wake(std::uint32_t* word, int n) noexcept {
-  syscall(SYS_futex, word, FUTEX_WAKE, n, nullptr, nullptr, 0);
+/// FUTEX_WAKE: wakes up to `n` waiters of `word` (`flags` as for futex_wait).
+inline void futex_wake(std::uint32_t* word, int n, int flags) noexcept {
+  syscall(SYS_futex, word, FUTEX_WAKE | flags, n, nullptr, nullptr, 0);
 }
 
 /// Drepper's three-state futex mutex ("Futexes are tricky", mutex 2): 0 free, 1 locked, 2 locked
 /// with (possible) waiters. Zero-initialised memory is an unlocked mutex.
 class SharedMutex {
  public:
+  /// Only one process uses it (a node with one rank): private futexes, which are cheaper — a
+  /// shared FUTEX_WAKE looks the page up first, and that longer syscall changes who wins a race
+  /// (legacy-gil: more hand-offs at checks). Call before any use.
+  void set_process_private(bool p) noexcept { flags_ = p ? FUTEX_PRIVATE_FLAG : 0; }
   void lock() noexcept {
     std::atomic_ref<std::uint32_t> s(word_);
     std::uint32_t c = 0;
     if (s.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
     if (c != 2) c = s.exchange(2, std::memory_order_acquire);
     while (c != 0) {
-      futex_wait(&word_, 2, nullptr);
+      futex_wait(&word_, 2, nullptr, flags_);
       c = s.exchange(2, std::memory_order_acquire);
     }
   }
@@ -56,12 +62,13 @@ class SharedMutex {
     std::atomic_ref<std::uint32_t> s(word_);
     if (s.fetch_sub(1, std::memory_order_release) != 1) {
       s.store(0, std::memory_order_release);
-      futex_wake(&word_, 1);
+      futex_wake(&word_, 1, flags_);
     }
   }
 
  private:
   alignas(4) std::uint32_t word_ = 0;
+  int flags_ = 0;
 };
 
 /// A sequence-counter condition variable: wait reads the counter, unlocks, and sleeps while the
@@ -71,6 +78,9 @@ class SharedMutex {
 class SharedCond {
  public:
   using Lock = std::unique_lock<SharedMutex>;
+
+  /// As SharedMutex::set_process_private.
+  void set_process_private(bool p) noexcept { flags_ = p ? FUTEX_PRIVATE_FLAG : 0; }
 
   /// One timed wait (CPython's COND_TIMED_WAIT): timeout when the futex wait timed out.
   std::cv_status wait_for(Lock& lk, std::chrono::nanoseconds d) noexcept {
@@ -83,7 +93,7 @@ class SharedCond {
   }
   void notify_one() noexcept {
     std::atomic_ref<std::uint32_t>(seq_).fetch_add(1, std::memory_order_seq_cst);
-    if (std::atomic_ref<std::uint32_t>(waiters_).load(std::memory_order_seq_cst) > 0) futex_wake(&seq_, 1);
+    if (std::atomic_ref<std::uint32_t>(waiters_).load(std::memory_order_seq_cst) > 0) futex_wake(&seq_, 1, flags_);
   }
 
  private:
@@ -93,7 +103,7 @@ class SharedCond {
     waiters.fetch_add(1, std::memory_order_seq_cst);  // before the counter is read: see notify_one
     const std::uint32_t s = std::atomic_ref<std::uint32_t>(seq_).load(std::memory_order_seq_cst);
     lk.unlock();
-    const int r = futex_wait(&seq_, s, d);
+    const int r = futex_wait(&seq_, s, d, flags_);
     const int err = errno;
     waiters.fetch_sub(1, std::memory_order_relaxed);
     lk.lock();
@@ -103,6 +113,7 @@ class SharedCond {
 
   alignas(4) std::uint32_t seq_ = 0;
   alignas(4) std::uint32_t waiters_ = 0;
+  int flags_ = 0;
 };
 
 /// The primitives of a lock whose state lives in one process (rank scope) ...

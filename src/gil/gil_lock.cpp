@@ -220,7 +220,11 @@ std::unique_ptr<Lock> make_gil_lock(const Params& p, int nthreads, const TraceOp
 
 std::size_t shared_gil_state_size(int /*total_threads*/) noexcept { return sizeof(GilState<SharedSync>); }
 
-void init_shared_gil_state(void* at, int /*total_threads*/) { new (at) GilState<SharedSync>(); }
+void init_shared_gil_state(void* at, int /*total_threads*/, bool cross_process) {
+  auto* s = new (at) GilState<SharedSync>();
+  for (SharedMutex* m : {&s->mutex, &s->switch_mutex}) m->set_process_private(!cross_process);
+  for (SharedCond* c : {&s->cond, &s->switch_cond}) c->set_process_private(!cross_process);
+}
 
 void destroy_shared_gil_state(void* at) noexcept { static_cast<GilState<SharedSync>*>(at)->~GilState(); }
 

@@ -569,8 +569,10 @@ class ShmJobLock final : public Lock {
     state_ = static_cast<unsigned char*>(base) + offset;
     if (owner_) {
       try {
-        if (policy_ == Policy::gil) detail::init_shared_gil_state(state_, total);
-        else detail::init_shared_legacy_state(state_, p, total);
+        // a node with one rank: nothing to cross, so private futexes (as rank scope)
+        const bool cross_process = size > 1;
+        if (policy_ == Policy::gil) detail::init_shared_gil_state(state_, total, cross_process);
+        else detail::init_shared_legacy_state(state_, p, total, cross_process);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "gilbench: job-scope lock: %s\n", e.what());
         MPI_Abort(MPI_COMM_WORLD, 6);

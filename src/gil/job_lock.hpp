@@ -10,7 +10,10 @@
 //             gil on a mutex and condition variables built on raw FUTEX_WAIT / FUTEX_WAKE
 //             without FUTEX_PRIVATE_FLAG (futex.hpp: std::mutex, std::condition_variable and
 //             libstdc++'s atomic::wait use private futexes, which do not cross processes),
-//             legacy-gil on 2.7's sem_t with pshared = 1 (glibc: a shared futex). Thread ids
+//             legacy-gil on 2.7's sem_t with pshared = 1 (glibc: a shared futex). A node with
+//             one rank waits on private futexes / a pshared = 0 sem_t instead, as rank scope:
+//             a shared FUTEX_WAKE is a longer syscall (the page is looked up), and the longer
+//             sem_post gave the woken waiter 1.5–2× the hand-offs at checks. Thread ids
 //             are node-wide (node rank × threads_per_rank + tid). No agent, no messages: a
 //             hand-off costs what it costs between threads of one process, and the semantics
 //             (forced switching and timed waits; the convoy and its hand-offs at checks) are

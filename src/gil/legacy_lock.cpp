@@ -231,8 +231,8 @@ std::size_t shared_legacy_state_size(int total_threads) noexcept {
   return sizeof(LegacyState) + sizeof(Slot) * static_cast<std::size_t>(total_threads);
 }
 
-void init_shared_legacy_state(void* at, const Params& p, int total_threads) {
-  auto* st = new (at) LegacyState(p, /*pshared=*/true);
+void init_shared_legacy_state(void* at, const Params& p, int total_threads, bool cross_process) {
+  auto* st = new (at) LegacyState(p, /*pshared=*/cross_process);
   auto* slots = reinterpret_cast<Slot*>(st + 1);
   for (int i = 0; i < total_threads; ++i) new (slots + i) Slot();
 }

@@ -55,13 +55,13 @@ struct Held {
 /// job-scope lock does it.
 class State {
  public:
-  State(const Params& p, int total) : policy_(p.policy) {
+  State(const Params& p, int total, bool cross_process = true) : policy_(p.policy) {
     const std::size_t bytes = policy_ == Policy::gil ? detail::shared_gil_state_size(total)
                                                      : detail::shared_legacy_state_size(total);
     mem_ = std::aligned_alloc(detail::kCacheLine,
                               (bytes + detail::kCacheLine - 1) / detail::kCacheLine * detail::kCacheLine);
-    if (policy_ == Policy::gil) detail::init_shared_gil_state(mem_, total);
-    else detail::init_shared_legacy_state(mem_, p, total);
+    if (policy_ == Policy::gil) detail::init_shared_gil_state(mem_, total, cross_process);
+    else detail::init_shared_legacy_state(mem_, p, total, cross_process);
   }
   ~State() {
     if (policy_ == Policy::gil) detail::destroy_shared_gil_state(mem_);
@@ -87,8 +87,10 @@ struct NodeRun {
   }
 };
 
-NodeRun run_node(const Params& p, Held& held, std::uint64_t n) {
-  const State state(p, kRanks * kThreads);
+/// cross_process: shared futexes / pshared sem_t (a node of several ranks), else private ones
+/// (a node with one rank); in one process both must work.
+NodeRun run_node(const Params& p, Held& held, std::uint64_t n, bool cross_process) {
+  const State state(p, kRanks * kThreads, cross_process);
   std::vector<std::unique_ptr<Lock>> ranks;
   for (int r = 0; r < kRanks; ++r) {
     const int offset = r * kThreads;
@@ -119,21 +121,24 @@ TEST(SharedLock, GilTwoRanksNeverTwoHolders) {
   p.policy = Policy::gil;
   p.switch_interval = microseconds(200);
   constexpr std::uint64_t n = 10'000'000;
-  Held held;
-  const NodeRun r = run_node(p, held, n);
-  const Counters t = r.total();
-  for (std::size_t i = 0; i < r.done.size(); ++i) {
-    EXPECT_EQ(r.done[i], n);
-    EXPECT_EQ(r.c[i].forced_drops, r.c[i].acquisitions - 1) << "every re-take follows a forced drop";
-    EXPECT_LE(r.c[i].drop_requests, r.c[i].wait_timeouts);
+  for (const bool cross : {true, false}) {
+    SCOPED_TRACE(cross ? "shared futexes" : "private futexes");
+    Held held;
+    const NodeRun r = run_node(p, held, n, cross);
+    const Counters t = r.total();
+    for (std::size_t i = 0; i < r.done.size(); ++i) {
+      EXPECT_EQ(r.done[i], n);
+      EXPECT_EQ(r.c[i].forced_drops, r.c[i].acquisitions - 1) << "every re-take follows a forced drop";
+      EXPECT_LE(r.c[i].drop_requests, r.c[i].wait_timeouts);
+    }
+    EXPECT_EQ(held.violations.load(), 0u) << "two holders at once";
+    EXPECT_EQ(held.iterations.load(), n * kRanks * kThreads);
+    EXPECT_EQ(t.acquisitions, held.acquisitions.load());
+    EXPECT_EQ(t.switches, held.changes.load()) << "switches (node-wide ids) = holder changes";
+    EXPECT_GE(t.switches, static_cast<std::uint64_t>(kRanks * kThreads - 1));
+    EXPECT_GE(t.forced_drops, 1u);
+    EXPECT_LE(t.forced_drops, t.drop_requests);
   }
-  EXPECT_EQ(held.violations.load(), 0u) << "two holders at once";
-  EXPECT_EQ(held.iterations.load(), n * kRanks * kThreads);
-  EXPECT_EQ(t.acquisitions, held.acquisitions.load());
-  EXPECT_EQ(t.switches, held.changes.load()) << "switches (node-wide ids) = holder changes";
-  EXPECT_GE(t.switches, static_cast<std::uint64_t>(kRanks * kThreads - 1));
-  EXPECT_GE(t.forced_drops, 1u);
-  EXPECT_LE(t.forced_drops, t.drop_requests);
 }
 
 TEST(SharedLock, LegacyTwoRanksNeverTwoHoldersSharedTicker) {
@@ -143,19 +148,22 @@ TEST(SharedLock, LegacyTwoRanksNeverTwoHoldersSharedTicker) {
   p.check_interval = 9;
   p.tick_iterations = 100;  // a check every 1000 iterations of node-wide work
   constexpr std::uint64_t n = 1'000'000;
-  Held held;
-  const NodeRun r = run_node(p, held, n);
-  const Counters t = r.total();
-  for (std::size_t i = 0; i < r.done.size(); ++i) {
-    EXPECT_EQ(r.done[i], n);
-    EXPECT_EQ(r.c[i].checks, r.c[i].self_reacquires + r.c[i].handoffs);
-    EXPECT_EQ(r.c[i].acquisitions, 1 + r.c[i].checks);
+  for (const bool cross : {true, false}) {
+    SCOPED_TRACE(cross ? "shared futexes" : "private futexes");
+    Held held;
+    const NodeRun r = run_node(p, held, n, cross);
+    const Counters t = r.total();
+    for (std::size_t i = 0; i < r.done.size(); ++i) {
+      EXPECT_EQ(r.done[i], n);
+      EXPECT_EQ(r.c[i].checks, r.c[i].self_reacquires + r.c[i].handoffs);
+      EXPECT_EQ(r.c[i].acquisitions, 1 + r.c[i].checks);
+    }
+    EXPECT_EQ(held.violations.load(), 0u) << "two holders at once";
+    EXPECT_EQ(held.iterations.load(), n * kRanks * kThreads);
+    EXPECT_EQ(t.acquisitions, held.acquisitions.load());
+    EXPECT_EQ(t.switches, held.changes.load());
+    EXPECT_EQ(t.checks, (n * kRanks * kThreads - 1) / 1000u) << "one ticker for the node";
   }
-  EXPECT_EQ(held.violations.load(), 0u) << "two holders at once";
-  EXPECT_EQ(held.iterations.load(), n * kRanks * kThreads);
-  EXPECT_EQ(t.acquisitions, held.acquisitions.load());
-  EXPECT_EQ(t.switches, held.changes.load());
-  EXPECT_EQ(t.checks, (n * kRanks * kThreads - 1) / 1000u) << "one ticker for the node";
 }
 
 TEST(SharedLock, VoluntaryTakeRelease) {
