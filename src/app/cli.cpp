@@ -394,7 +394,8 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->group(lock);
   add_choice(app, "--job-lock", cfg.job_lock, kJobPaths,
              "--lock-scope job: how the ranks share the lock. shm: through memory (an MPI-3 shared window, "
-             "process-shared futexes; every rank must be on one node); messages: through rank 0's lock server "
+             "process-shared futexes; every rank must be on one node, else exit code 2); messages: through rank 0's "
+             "lock server "
              "(as across nodes); auto: shm when every rank is on one node, else messages (recorded in /runs "
              "lock_transport)")
       ->group(lock);
