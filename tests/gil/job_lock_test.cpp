@@ -1,7 +1,8 @@
 // Job-scope lock under mpiexec (2 or 4 ranks × 2 threads, also forced onto TCP): mutual
 // exclusion job-wide — checked in a memory segment shared by all ranks of the node and by
 // gathering every tenure's [acquire, release] times — counters, forced switching, voluntary
-// take/release, fresh locks in a loop, bad input. Every test is collective.
+// take/release, fresh locks in a loop, bad input — on both paths (JobLockPath: shm and
+// messages) where it applies. Every test is collective.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
