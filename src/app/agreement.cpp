@@ -29,7 +29,7 @@ static_assert(std::is_aggregate_v<Config>);
 /// settings_of() covers 23 members (count and count_auto_s are both --count); 4 are not compared:
 /// quiet (only rank 0 prints), command_line (MPMD ranks differ in it by design) and whether
 /// --switch-interval/--check-interval were given (their values are compared).
-constexpr std::size_t kMembersCompared = 23, kMembersNotCompared = 4;
+constexpr std::size_t kMembersCompared = 24, kMembersNotCompared = 4;
 static_assert(member_count<Config>() == kMembersCompared + kMembersNotCompared,
               "Config gained or lost a member: list it in settings_of() (or as not compared) and update the counts");
 
@@ -131,6 +131,7 @@ std::vector<Setting> settings_of(const Config& c) {
       {"--check-interval", join(c.check_intervals, num)},
       {"--tick-iterations", num(c.tick_iterations)},
       {"--lock-scope", text_of(c.lock_scope)},
+      {"--job-lock", std::string(gil::to_string(c.job_lock))},
       {"--bind", binding::to_string(c.bind)},
       {"--trace", c.trace ? "on" : "off"},
       {"--trace-window", exact_seconds(c.trace_window_s)},

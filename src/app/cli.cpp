@@ -165,6 +165,9 @@ template <class E>
 using Choices = std::vector<std::pair<const char*, E>>;
 const Choices<Scaling> kScalings = {{"strong", Scaling::strong}, {"weak", Scaling::weak}};
 const Choices<LockScope> kScopes = {{"rank", LockScope::rank}, {"job", LockScope::job}};
+const Choices<gil::JobPath> kJobPaths = {{"auto", gil::JobPath::automatic},
+                                         {"shm", gil::JobPath::shm},
+                                         {"messages", gil::JobPath::messages}};
 const Choices<binding::Mode> kBinds = {{"auto", binding::Mode::automatic},
                                        {"cores", binding::Mode::cores},
                                        {"none", binding::Mode::none}};
@@ -388,6 +391,13 @@ void add_lock_options(CLI::App& app, Config& cfg) {
   add_choice(app, "--lock-scope", cfg.lock_scope, kScopes,
              "rank: one lock per MPI rank (one GIL per Python process); job: one lock shared by every thread of "
              "every rank (needs MPI_THREAD_MULTIPLE)")
+      ->group(lock);
+  add_choice(app, "--job-lock", cfg.job_lock, kJobPaths,
+             "--lock-scope job: how the ranks share the lock. shm: through memory (an MPI-3 shared window, "
+             "process-shared futexes; every rank must be on one node, else exit code 2); messages: through rank 0's "
+             "lock server "
+             "(as across nodes); auto: shm when every rank is on one node, else messages (recorded in /runs "
+             "lock_transport)")
       ->group(lock);
   add_trace_and_probe_options(app, cfg);
 }

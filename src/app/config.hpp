@@ -36,8 +36,9 @@ struct Config {
   std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
   LockScope lock_scope = LockScope::rank;
-  bool switch_interval_given = false;  ///< --switch-interval was on the command line
-  bool check_interval_given = false;   ///< --check-interval was on the command line
+  gil::JobPath job_lock = gil::JobPath::automatic;  ///< --job-lock: how a job-scope lock is shared
+  bool switch_interval_given = false;               ///< --switch-interval was on the command line
+  bool check_interval_given = false;                ///< --check-interval was on the command line
 
   /// --bind: pin worker t of a rank to its t-th allowed CPU (auto: when nothing else bound them)
   binding::Mode bind = binding::Mode::automatic;

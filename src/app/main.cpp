@@ -96,6 +96,21 @@ World init_mpi(int& argc, char**& argv, bool job_scope) {
   return w;
 }
 
+/// --job-lock shm with ranks on more than one node: usage error (2) on every rank, before any
+/// run (MPI_COMM_TYPE_SHARED gives every rank the same answer); else 0.
+int check_job_lock_path(const World& w, bool job_scope, gil::JobPath path) {
+  if (!job_scope || path != gil::JobPath::shm) return 0;
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(w.comm, MPI_COMM_TYPE_SHARED, w.rank, MPI_INFO_NULL, &node);
+  int node_size = 0;
+  MPI_Comm_size(node, &node_size);
+  MPI_Comm_free(&node);
+  if (node_size == w.size) return 0;
+  if (w.rank == 0)
+    std::fprintf(stderr, "gilbench: --job-lock shm: the ranks are on more than one node (use auto or messages)\n");
+  return static_cast<int>(ExitCode::usage);
+}
+
 /// The exit code when MPI's thread level is too low for the run, else 0.
 int check_thread_level(const World& w, bool job_scope) {
   if (job_scope && w.provided < MPI_THREAD_MULTIPLE) {
@@ -592,6 +607,7 @@ int run_main(int argc, char** argv) {
   // Every rank parsed: they agree on the outcome and the resolved configuration, or leave with 2.
   if (const int c = agree_on_command_line(w.comm, parsed, answer); c >= 0) return leave(c);
   if (const int c = check_thread_level(w, job_scope); c != 0) return leave(c);
+  if (const int c = check_job_lock_path(w, job_scope, parsed.config.job_lock); c != 0) return leave(c);
   if (const int c = check_work(w, parsed.config); c != 0) return leave(c);
   if (const int c = agree_on_python(w, python_choice); c != 0) return leave(c);
   std::unique_ptr<python::Interpreter> py;

@@ -10,28 +10,62 @@
 //  * cond/switch_cond are signalled just after their mutex is released instead of while it is
 //    held (equivalent: waiters re-check under the mutex; it spares the woken thread a futex
 //    round trip), and switch_cond only when the holder changed (nobody waits otherwise).
+//
+// The state machine is written once over its synchronisation primitives (futex.hpp): rank scope
+// runs it on std::mutex / std::condition_variable with the state in the lock object, the
+// job-scope shared-memory path on process-shared futexes with the state in a window that every
+// rank of the node maps; thread ids in the state are then node-wide (id_offset + tid).
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <utility>
 #include <vector>
 
 #include "gil/detail.hpp"
+#include "gil/futex.hpp"
 #include "gil/policies.hpp"
 #include "sweep/kernel.hpp"
 
 namespace gilbench::gil::detail {
 namespace {
 
+/// The lock's shared state (CPython's struct _gil_runtime_state).
+template <class Sync>
+struct GilState {
+  /// Polled by the holder at every check point: alone on its line so that the (rare) writes to
+  /// the state below never evict it from the holder's cache.
+  alignas(kCacheLine) std::atomic<bool> drop_request{false};
+
+  alignas(kCacheLine) typename Sync::Mutex mutex;  // guards locked, switch_number; cond signals changes
+  typename Sync::Cond cond;
+  bool locked = false;
+  std::uint64_t switch_number = 0;
+
+  alignas(kCacheLine) typename Sync::Mutex switch_mutex;  // forced switching
+  typename Sync::Cond switch_cond;
+  std::atomic<int> last_holder{-1};  // written in take (under both mutexes) and in drop (own id)
+};
+
+template <class Sync>
 class GilLock final : public Lock {
  public:
-  GilLock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook)
+  using State = GilState<Sync>;
+
+  /// `state` is shared by every user of the lock; `owned` keeps it alive when it is this
+  /// object's (rank scope). This lock's thread `tid` is id_offset + tid in the state.
+  GilLock(const Params& p, int nthreads, int id_offset, State& state, std::unique_ptr<State> owned,
+          const TraceOptions& t, Clock::time_point epoch, HeldHook hook)
       : nthreads_(nthreads),
+        id_offset_(id_offset),
         interval_(in_force_switch_interval(p.switch_interval)),
         poll_(gil_poll_iterations(p)),
         stop_(stop_flag(p)),
         trace_opts_(t),
-        epoch_(trace_epoch(t, Clock::now())),
+        epoch_(epoch),
         hook_(std::move(hook)),
+        owned_(std::move(owned)),
+        s_(state),
         slots_(static_cast<std::size_t>(nthreads)) {}
 
   Policy policy() const noexcept override { return Policy::gil; }
@@ -52,7 +86,7 @@ class GilLock final : public Lock {
       if (stop_.load(std::memory_order_relaxed)) [[unlikely]]
         break;  // --stop-grace is over: release and report the iterations done
       // The check point: CPython's eval_breaker test on a loop back-edge.
-      if (drop_request_.load(std::memory_order_relaxed) && n > 0) [[unlikely]] {
+      if (s_.drop_request.load(std::memory_order_relaxed) && n > 0) [[unlikely]] {
         ++c.forced_drops;
         drop_gil(tid, c, tr, acquired, /*forced_switching=*/true);
         // Other threads may run now
@@ -88,19 +122,19 @@ class GilLock final : public Lock {
       t_request = Clock::now();
       tr.add(t_request, EventKind::request);
     }
-    std::unique_lock lk(mutex_);
+    std::unique_lock lk(s_.mutex);
     bool waited = false;
-    if (locked_) {
+    if (s_.locked) {
       waited = true;
       if (t_request == Clock::time_point{}) t_request = Clock::now();
-      while (locked_) {
-        const std::uint64_t saved_switch_number = switch_number_;
+      while (s_.locked) {
+        const std::uint64_t saved_switch_number = s_.switch_number;
         // The timer restarts on every pass, as CPython's COND_TIMED_WAIT(interval) does.
-        const bool timed_out = cond_.wait_for(lk, interval_) == std::cv_status::timeout;
+        const bool timed_out = s_.cond.wait_for(lk, interval_) == std::cv_status::timeout;
         if (timed_out) ++c.wait_timeouts;
         // Timed out and no switch occurred in the meantime: ask the holder to drop it.
-        if (timed_out && locked_ && switch_number_ == saved_switch_number) {
-          drop_request_.store(true, std::memory_order_relaxed);
+        if (timed_out && s_.locked && s_.switch_number == saved_switch_number) {
+          s_.drop_request.store(true, std::memory_order_relaxed);
           ++c.drop_requests;
           if (tr.active()) tr.add(Clock::now(), EventKind::drop_request);
         }
@@ -109,17 +143,18 @@ class GilLock final : public Lock {
     bool switched = false;
     {
       // switch_mutex must be held while last_holder changes: see drop_gil().
-      const std::lock_guard sl(switch_mutex_);
-      locked_ = true;
-      const int previous = last_holder_.load(std::memory_order_relaxed);
-      if (previous != tid) {
-        last_holder_.store(tid, std::memory_order_relaxed);
-        ++switch_number_;
+      const std::lock_guard sl(s_.switch_mutex);
+      s_.locked = true;
+      const int previous = s_.last_holder.load(std::memory_order_relaxed);
+      const int id = id_offset_ + tid;
+      if (previous != id) {
+        s_.last_holder.store(id, std::memory_order_relaxed);
+        ++s_.switch_number;
         switched = true;
         if (previous >= 0) ++c.switches;
       }
     }
-    if (drop_request_.load(std::memory_order_relaxed)) drop_request_.store(false, std::memory_order_relaxed);
+    if (s_.drop_request.load(std::memory_order_relaxed)) s_.drop_request.store(false, std::memory_order_relaxed);
     lk.unlock();
 
     const Clock::time_point t_acquired = Clock::now();
@@ -127,7 +162,7 @@ class GilLock final : public Lock {
     // the unlock is equivalent (the waiters re-check their predicates under the mutex) and
     // spares the woken thread a futex round trip on the still-held mutex. A forced dropper can
     // only be waiting if the holder changed, so an unchanged holder skips the syscall.
-    if (switched) switch_cond_.notify_one();
+    if (switched) s_.switch_cond.notify_one();
     ++c.acquisitions;
     if (waited) c.wait_s += seconds(t_acquired - t_request);
     tr.add(t_acquired, EventKind::acquire);
@@ -140,25 +175,27 @@ class GilLock final : public Lock {
     c.hold_s += seconds(t_release - acquired);
     tr.add(t_release, EventKind::release);
 
-    last_holder_.store(tid, std::memory_order_relaxed);
+    const int id = id_offset_ + tid;
+    s_.last_holder.store(id, std::memory_order_relaxed);
     {
-      const std::lock_guard lk(mutex_);
-      locked_ = false;
+      const std::lock_guard lk(s_.mutex);
+      s_.locked = false;
     }
-    cond_.notify_one();
-    if (forced_switching && drop_request_.load(std::memory_order_relaxed)) {
-      std::unique_lock sl(switch_mutex_);
+    s_.cond.notify_one();
+    if (forced_switching && s_.drop_request.load(std::memory_order_relaxed)) {
+      std::unique_lock sl(s_.switch_mutex);
       // Not switched yet => wait until another thread has taken the lock.
-      if (last_holder_.load(std::memory_order_relaxed) == tid) {
-        drop_request_.store(false, std::memory_order_relaxed);
+      if (s_.last_holder.load(std::memory_order_relaxed) == id) {
+        s_.drop_request.store(false, std::memory_order_relaxed);
         const Clock::time_point t0 = Clock::now();
-        switch_cond_.wait(sl, [&] { return last_holder_.load(std::memory_order_relaxed) != tid; });
+        s_.switch_cond.wait(sl, [&] { return s_.last_holder.load(std::memory_order_relaxed) != id; });
         c.switch_wait_s += seconds(Clock::now() - t0);
       }
     }
   }
 
   const int nthreads_;
+  const int id_offset_;                      // this lock's thread `tid` is id_offset_ + tid in the state
   const std::chrono::nanoseconds interval_;  // in force: whole µs, >= 1 µs
   const std::uint64_t poll_;                 // iterations between drop-request polls
   const std::atomic<bool>& stop_;
@@ -166,18 +203,8 @@ class GilLock final : public Lock {
   const Clock::time_point epoch_;
   const HeldHook hook_;
 
-  /// Polled by the holder at every check point: alone on its line so that the (rare) writes to
-  /// the state below never evict it from the holder's cache.
-  alignas(kCacheLine) std::atomic<bool> drop_request_{false};
-
-  alignas(kCacheLine) std::mutex mutex_;  // guards locked_, switch_number_; cond_ signals changes
-  std::condition_variable cond_;
-  bool locked_ = false;
-  std::uint64_t switch_number_ = 0;
-
-  alignas(kCacheLine) std::mutex switch_mutex_;  // forced switching
-  std::condition_variable switch_cond_;
-  std::atomic<int> last_holder_{-1};  // written in take (under both mutexes) and in drop (own id)
+  const std::unique_ptr<State> owned_;  // rank scope: the state is this lock's
+  State& s_;
 
   std::vector<Slot> slots_;  // take()/release() tenure starts
 };
@@ -185,7 +212,26 @@ class GilLock final : public Lock {
 }  // namespace
 
 std::unique_ptr<Lock> make_gil_lock(const Params& p, int nthreads, const TraceOptions& t, HeldHook hook) {
-  return std::make_unique<GilLock>(p, nthreads, t, std::move(hook));
+  auto state = std::make_unique<GilState<ProcessSync>>();
+  auto& ref = *state;
+  return std::make_unique<GilLock<ProcessSync>>(p, nthreads, 0, ref, std::move(state), t, trace_epoch(t, Clock::now()),
+                                                std::move(hook));
+}
+
+std::size_t shared_gil_state_size(int /*total_threads*/) noexcept { return sizeof(GilState<SharedSync>); }
+
+void init_shared_gil_state(void* at, int /*total_threads*/, bool cross_process) {
+  auto* s = new (at) GilState<SharedSync>();
+  for (SharedMutex* m : {&s->mutex, &s->switch_mutex}) m->set_process_private(!cross_process);
+  for (SharedCond* c : {&s->cond, &s->switch_cond}) c->set_process_private(!cross_process);
+}
+
+void destroy_shared_gil_state(void* at) noexcept { static_cast<GilState<SharedSync>*>(at)->~GilState(); }
+
+std::unique_ptr<Lock> make_shared_gil_lock(const Params& p, void* state, int id_offset, int nthreads,
+                                           const TraceOptions& t, Clock::time_point epoch, HeldHook hook) {
+  return std::make_unique<GilLock<SharedSync>>(p, nthreads, id_offset, *static_cast<GilState<SharedSync>*>(state),
+                                               nullptr, t, epoch, std::move(hook));
 }
 
 }  // namespace gilbench::gil::detail

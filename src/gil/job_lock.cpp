@@ -9,7 +9,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <string_view>
 #include <list>
 #include <optional>
 #include <stdexcept>
@@ -286,13 +289,15 @@ class JobLock final : public Lock {
           if (hook_) hook_(tid, 0);
           continue;
         }
+        // 2.7's check: sem_post (post the release and go on, no reply awaited) then sem_wait
+        // (a request like any other). The server frees L and wakes a parked thread; whichever
+        // request it handles first wins — this thread's, usually, but a woken thread whose retry
+        // gets in between (or another thread's request) takes L: a hand-off at the check.
         const Clock::time_point t_release = Clock::now();
+        post(job::Release{
+            .gid = gid(tid), .tenure = g.tenure, .retake = false, .ticker = static_cast<std::int64_t>(ticker)});
         TraceSink quiet;  // the events of a check are written below, once its outcome is known
-        const Acquired g2 = request_and_wait(tid, c, quiet,
-                                             job::Release{.gid = gid(tid),
-                                                          .tenure = g.tenure,
-                                                          .retake = true,
-                                                          .ticker = static_cast<std::int64_t>(ticker)});
+        const Acquired g2 = request_and_wait(tid, c, quiet, job::Request{gid(tid)});
         if (g2.switched) {
           ++c.handoffs;
           c.hold_s += seconds(t_release - tenure_start);
@@ -532,6 +537,83 @@ class JobLock final : public Lock {
   std::thread agent_;
 };
 
+/// The shared-memory path (every rank on one node): the rank-scope state machines (gil_lock.cpp,
+/// legacy_lock.cpp) with their state in an MPI-3 shared window of the node's ranks, on
+/// process-shared futexes (gil) / a process-shared sem_t (legacy-gil); thread ids in the state
+/// are node_rank × threads_per_rank + tid. No agent, no messages: the workers share the memory.
+class ShmJobLock final : public Lock {
+ public:
+  /// Collective over `node` (owned: freed on destruction), which holds every rank of the job.
+  ShmJobLock(const Params& p, MPI_Comm node, int threads_per_rank, const TraceOptions& t, Clock::time_point epoch,
+             HeldHook hook)
+      : policy_(p.policy), comm_(node) {
+    int rank = 0, size = 1;
+    check_mpi(MPI_Comm_rank(comm_, &rank), "MPI_Comm_rank");
+    check_mpi(MPI_Comm_size(comm_, &size), "MPI_Comm_size");
+    owner_ = rank == 0;
+    const int total = size * threads_per_rank;
+    const std::size_t bytes = policy_ == Policy::gil ? detail::shared_gil_state_size(total)
+                                                     : detail::shared_legacy_state_size(total);
+    void* mine = nullptr;
+    // one cache line spare: the segment is only guaranteed MPI's alignment, the state wants a line
+    const auto alloc = static_cast<MPI_Aint>(owner_ ? bytes + detail::kCacheLine : 0);
+    check_mpi(MPI_Win_allocate_shared(alloc, 1, MPI_INFO_NULL, comm_, &mine, &win_), "MPI_Win_allocate_shared");
+    MPI_Aint got = 0;
+    int unit = 1;
+    void* base = nullptr;
+    check_mpi(MPI_Win_shared_query(win_, 0, &got, &unit, &base), "MPI_Win_shared_query");
+    // every process must put the state at the same offset: rank 0's choice
+    long offset = static_cast<long>((detail::kCacheLine - reinterpret_cast<std::uintptr_t>(base) % detail::kCacheLine) %
+                                    detail::kCacheLine);
+    check_mpi(MPI_Bcast(&offset, 1, MPI_LONG, 0, comm_), "MPI_Bcast");
+    state_ = static_cast<unsigned char*>(base) + offset;
+    if (owner_) {
+      try {
+        // a node with one rank: nothing to cross, so private futexes (as rank scope)
+        const bool cross_process = size > 1;
+        if (policy_ == Policy::gil) detail::init_shared_gil_state(state_, total, cross_process);
+        else detail::init_shared_legacy_state(state_, p, total, cross_process);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "gilbench: job-scope lock: %s\n", e.what());
+        MPI_Abort(MPI_COMM_WORLD, 6);
+      }
+    }
+    check_mpi(MPI_Barrier(comm_), "MPI_Barrier");  // the state exists before anyone uses it
+    const int offset_id = rank * threads_per_rank;
+    lock_ = policy_ == Policy::gil
+                ? detail::make_shared_gil_lock(p, state_, offset_id, threads_per_rank, t, epoch, std::move(hook))
+                : detail::make_shared_legacy_gil_lock(p, state_, offset_id, threads_per_rank, t, epoch,
+                                                      std::move(hook));
+  }
+  ~ShmJobLock() override {
+    lock_.reset();
+    MPI_Barrier(comm_);  // every rank's threads are done with the state
+    if (owner_) {
+      if (policy_ == Policy::gil) detail::destroy_shared_gil_state(state_);
+      else detail::destroy_shared_legacy_state(state_);
+    }
+    MPI_Win_free(&win_);
+    MPI_Comm_free(&comm_);
+  }
+  ShmJobLock(const ShmJobLock&) = delete;
+  ShmJobLock& operator=(const ShmJobLock&) = delete;
+
+  Policy policy() const noexcept override { return policy_; }
+  std::uint64_t run(int tid, std::uint64_t n, Counters& c, std::vector<TraceEvent>* trace) override {
+    return lock_->run(tid, n, c, trace);
+  }
+  void take(int tid, Counters& c, std::vector<TraceEvent>* trace) override { lock_->take(tid, c, trace); }
+  void release(int tid, Counters& c, std::vector<TraceEvent>* trace) override { lock_->release(tid, c, trace); }
+
+ private:
+  const Policy policy_;
+  MPI_Comm comm_;
+  MPI_Win win_ = MPI_WIN_NULL;
+  bool owner_ = false;
+  void* state_ = nullptr;
+  std::unique_ptr<Lock> lock_;
+};
+
 /// Wires every rank to rank 0 before any lock thread starts, one initiator per pair: each rank
 /// r > 0 synchronously sends to rank 0, which receives them one by one and answers each. The
 /// lock's traffic is then rank 0 <-> every rank, from several threads at once; without this the
@@ -569,7 +651,7 @@ bool job_lock_supported() noexcept {
 }
 
 std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_per_rank, TraceOptions trace,
-                                    HeldHook hook) {
+                                    HeldHook hook, JobPath path) {
   if (auto err = validate(p)) throw std::invalid_argument("gil: " + *err);
   if (threads_per_rank < 1) throw std::invalid_argument("gil: need at least one thread per rank");
   if (p.policy == Policy::none) return make_lock(p, threads_per_rank, trace, std::move(hook));
@@ -585,10 +667,36 @@ std::unique_ptr<Lock> make_job_lock(const Params& p, MPI_Comm comm, int threads_
     MPI_Comm_free(&dup);
     throw std::invalid_argument("gil: threads per rank differ between ranks");
   }
+  // One node (every rank in the MPI_COMM_TYPE_SHARED group, the same answer on every rank)?
+  MPI_Comm node = MPI_COMM_NULL;
+  int rank = 0, size = 1, node_size = 0;
+  check_mpi(MPI_Comm_rank(dup, &rank), "MPI_Comm_rank");
+  check_mpi(MPI_Comm_size(dup, &size), "MPI_Comm_size");
+  check_mpi(MPI_Comm_split_type(dup, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  check_mpi(MPI_Comm_size(node, &node_size), "MPI_Comm_size");
+  const bool one_node = node_size == size;
+  if (path == JobPath::shm && !one_node) {
+    MPI_Comm_free(&node);
+    MPI_Comm_free(&dup);
+    throw std::invalid_argument("--job-lock shm: the ranks are on more than one node (use auto or messages)");
+  }
+  if (path != JobPath::messages && one_node) {
+    MPI_Comm_free(&dup);
+    check_mpi(MPI_Barrier(node), "MPI_Barrier");
+    const Clock::time_point epoch = detail::trace_epoch(trace, Clock::now());
+    return std::make_unique<ShmJobLock>(p, node, threads_per_rank, trace, epoch, std::move(hook));
+  }
+  MPI_Comm_free(&node);
   connect_to_server(dup);
   check_mpi(MPI_Barrier(dup), "MPI_Barrier");
   const Clock::time_point epoch = detail::trace_epoch(trace, Clock::now());
   return std::make_unique<JobLock>(p, dup, threads_per_rank, trace, epoch, std::move(hook));
+}
+
+std::string_view job_lock_transport(const Lock& lock) noexcept {
+  if (dynamic_cast<const ShmJobLock*>(&lock) != nullptr) return "shm";
+  if (dynamic_cast<const JobLock*>(&lock) != nullptr) return "messages";
+  return "";
 }
 
 }  // namespace gilbench::gil

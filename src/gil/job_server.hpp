@@ -27,10 +27,13 @@
 //
 // legacy-gil (a plain binary semaphore, no fairness): request takes L if free, else parks the
 // thread (and tells the holder, once per tenure, that it is contended). release frees L and
-// wakes one parked thread, which must try again; with retake the releaser re-takes L at once,
-// in the same message, so a woken remote waiter can never win a check (its retry arrives after
-// the re-take): across processes the convoy is complete, and each contended check costs the
-// holder a round trip plus a wake-up/retry/park exchange — the futex traffic, over the network.
+// wakes one parked thread, which must try again (its rank re-sends the request). The client's
+// periodic check is 2.7's sem_post + sem_wait: a Release without retake, posted without waiting
+// for a reply, then an ordinary Request — so L is free between the two and whichever request
+// the server handles first wins: usually the releaser's (it follows its release at once), but a
+// woken thread's retry, or another thread's request, that gets in between takes L — a hand-off
+// at a check, as when 2.7's woken waiter reaches the semaphore first. (Release with retake, the
+// re-take in the same step, is what gil's forced drop uses; the server accepts it for both.)
 #include <chrono>
 #include <cstdint>
 #include <deque>

@@ -29,6 +29,22 @@ std::optional<Policy> parse_policy(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::string_view to_string(JobPath p) noexcept {
+  switch (p) {
+    case JobPath::automatic: return "auto";
+    case JobPath::shm: return "shm";
+    case JobPath::messages: return "messages";
+  }
+  return "unknown";
+}
+
+std::optional<JobPath> parse_job_path(std::string_view s) noexcept {
+  for (const JobPath p : {JobPath::automatic, JobPath::shm, JobPath::messages}) {
+    if (s == to_string(p)) return p;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(EventKind k) noexcept {
   switch (k) {
     case EventKind::request: return "request";

@@ -64,6 +64,14 @@ namespace gilbench::gil {
 
 enum class Policy : std::uint8_t { none, gil, legacy_gil };
 
+/// How a job-scope lock (--lock-scope job, gil/job_lock.hpp) is shared (--job-lock): automatic
+/// picks shm when every rank is on one node (MPI_COMM_TYPE_SHARED), else messages.
+enum class JobPath : std::uint8_t { automatic, shm, messages };
+/// "auto", "shm", "messages".
+std::string_view to_string(JobPath) noexcept;
+/// Inverse of to_string; nullopt for anything else.
+std::optional<JobPath> parse_job_path(std::string_view) noexcept;
+
 /// "none", "gil", "legacy-gil".
 std::string_view to_string(Policy) noexcept;
 /// Inverse of to_string (exact, lower case); nullopt for anything else.

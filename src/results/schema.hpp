@@ -16,7 +16,7 @@
 
 namespace gilbench {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read versions 1..current
 
 // clang-format off
@@ -83,6 +83,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(kernel, text, 8, "", 5, false, "native", "native (the C++ countdown under an emulated lock) or python (the real countdown in the embedded CPython)") \
   X(lock, text, 16, "", 1, true, "none", "none, gil or legacy-gil (native); cpython-gil or cpython-nogil (python: the interpreter's own)") \
   X(lock_scope, text, 8, "", 2, false, "rank", "rank (one lock per rank) or job (one lock for every thread of every rank)") \
+  X(lock_transport, text, 16, "", 6, false, "", "--lock-scope job: how the ranks shared the lock, shm (one node: shared memory and futexes) or messages (rank 0's lock server); empty otherwise") \
   X(switch_interval_s, f64, 0, "s", 2, false, 0.0, "gil: the switch interval; python on 3.x: sys.getswitchinterval() in force; 0 otherwise") \
   X(check_interval, i64, 0, "ticks", 2, false, 0, "legacy-gil: ticks between release/re-acquire; python on 2.x: sys.getcheckinterval() in force; 0 otherwise") \
   X(tick_iterations, i64, 0, "iterations/tick", 2, false, 0, "legacy-gil: kernel iterations per emulated tick; 0 otherwise") \

@@ -116,6 +116,7 @@ struct Runner::RankWork {
   double probe_cpu = 0;
   std::uint64_t probe_sent = 0;
   std::uint64_t probe_coalesced = 0;
+  std::string lock_transport;       // --lock-scope job: the path the lock took (job_lock_transport)
   std::string failure;              // a lock's exception, from any worker
   std::string unpinned_reason;      // why --bind left the workers where they were (empty: pinned)
   std::string python_error;         // a Python exception in the kernel (the run is INVALID, not aborted)
@@ -158,6 +159,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   topt.max_events = cfg_.trace_max_events;
   topt.epoch = run_start;
   std::vector<std::unique_ptr<gil::Lock>> locks = make_locks(rc, topt);
+  if (!locks.empty()) work.lock_transport = std::string(gil::job_lock_transport(*locks[0]));
   MPI_Barrier(comm_);
   std::unique_ptr<LatencyProbe> probe;
   if (cfg_.probe_period.count() > 0)
@@ -185,7 +187,7 @@ std::vector<std::unique_ptr<gil::Lock>> Runner::make_locks(const RunConfig& rc, 
   const gil::Params params = lock_params(rc, cfg_.tick_iterations, stop_);
   std::vector<std::unique_ptr<gil::Lock>> locks;
   if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
-    locks.push_back(gil::make_job_lock(params, comm_, rc.threads, topt));
+    locks.push_back(gil::make_job_lock(params, comm_, rc.threads, topt, {}, cfg_.job_lock));
     return locks;
   }
   // One lock per emulated interpreter; the latency probe is one more thread of interpreter 0.
@@ -320,6 +322,7 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   r.kernel = python ? "python" : "native";
   r.lock = python ? std::string(py_->info().lock()) : std::string(gil::to_string(rc.lock));
   r.lock_scope = !python && cfg_.lock_scope == LockScope::job ? "job" : "rank";
+  r.lock_transport = work.lock_transport;
   r.scaling = cfg_.scaling == Scaling::weak ? "weak" : "strong";
   // native gil: the interval in force (CPython's: whole µs, >= 1 µs), which is what the lock waits
   r.switch_interval_s = python ? work.switch_interval_s

@@ -1,7 +1,8 @@
 // Job-scope lock under mpiexec (2 or 4 ranks × 2 threads, also forced onto TCP): mutual
 // exclusion job-wide — checked in a memory segment shared by all ranks of the node and by
 // gathering every tenure's [acquire, release] times — counters, forced switching, voluntary
-// take/release, fresh locks in a loop, bad input. Every test is collective.
+// take/release, fresh locks in a loop, bad input — on both paths (JobLockPath: shm and
+// messages) where it applies. Every test is collective.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -201,7 +202,12 @@ TEST(JobLock, MpiGrantsThreadMultiple) {
   EXPECT_TRUE(job_lock_supported());
 }
 
-TEST(JobLock, GilExclusionAndCountersJobWide) {
+/// Both paths of the job-scope lock: every rank on one node shares it through memory (shm), or
+/// through rank 0's server (messages, as across nodes). The tests run on one node, so both are
+/// possible; auto takes shm there.
+class JobLockPath : public ::testing::TestWithParam<JobPath> {};
+
+TEST_P(JobLockPath, GilExclusionAndCountersJobWide) {
   const Watchdog wd("job gil exclusion", std::chrono::seconds(120));
   SharedSegment seg;
   ASSERT_TRUE(seg.on_one_node()) << "the MPI tests check exclusion in node-shared memory: run them on one node";
@@ -211,8 +217,9 @@ TEST(JobLock, GilExclusionAndCountersJobWide) {
   const std::uint64_t n = 40'000'000;  // ~12 ms per thread
   LocalRun r;
   {
-    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, common_clock_trace(), seg.hook());
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, common_clock_trace(), seg.hook(), GetParam());
     ASSERT_EQ(lock->policy(), Policy::gil);
+    EXPECT_EQ(job_lock_transport(*lock), to_string(GetParam()));
     r = run_local_threads(*lock, n);
   }
   MPI_Barrier(MPI_COMM_WORLD);
@@ -237,7 +244,7 @@ TEST(JobLock, GilExclusionAndCountersJobWide) {
   expect_disjoint_tenures_jobwide(r);
 }
 
-TEST(JobLock, LegacyExclusionAndChecksJobWide) {
+TEST_P(JobLockPath, LegacyExclusionAndChecksJobWide) {
   const Watchdog wd("job legacy exclusion", std::chrono::seconds(120));
   SharedSegment seg;
   ASSERT_TRUE(seg.on_one_node());
@@ -248,7 +255,7 @@ TEST(JobLock, LegacyExclusionAndChecksJobWide) {
   const std::uint64_t n = 2'000'000;
   LocalRun r;
   {
-    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, common_clock_trace(), seg.hook());
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, common_clock_trace(), seg.hook(), GetParam());
     r = run_local_threads(*lock, n);
   }
   MPI_Barrier(MPI_COMM_WORLD);
@@ -271,7 +278,7 @@ TEST(JobLock, LegacyExclusionAndChecksJobWide) {
   expect_disjoint_tenures_jobwide(r);
 }
 
-TEST(JobLock, VoluntaryTakeReleaseAcrossRanks) {
+TEST_P(JobLockPath, VoluntaryTakeReleaseAcrossRanks) {
   const Watchdog wd("job take/release", std::chrono::seconds(120));
   SharedSegment seg;
   ASSERT_TRUE(seg.on_one_node());
@@ -281,7 +288,7 @@ TEST(JobLock, VoluntaryTakeReleaseAcrossRanks) {
     p.switch_interval = microseconds(200);
     std::vector<Counters> c(kThreads);
     {
-      auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, seg.hook());
+      auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, seg.hook(), GetParam());
       std::vector<std::thread> pool;
       // thread 0 counts down under the lock; thread 1 takes/releases like a blocking call
       pool.emplace_back([&] { lock->run(0, 5'000'000, c[0], nullptr); });
@@ -309,7 +316,7 @@ TEST(JobLock, VoluntaryTakeReleaseAcrossRanks) {
   }
 }
 
-TEST(JobLock, ManyFreshLocksShortSlices) {
+TEST_P(JobLockPath, ManyFreshLocksShortSlices) {
   const Watchdog wd("job stress", std::chrono::seconds(120));
   for (int round = 0; round < 12; ++round) {
     Params p;
@@ -317,7 +324,7 @@ TEST(JobLock, ManyFreshLocksShortSlices) {
     p.switch_interval = microseconds(50);
     p.check_interval = 5;
     p.tick_iterations = 40;
-    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, {}, GetParam());
     const LocalRun r = run_local_threads(*lock, 300'000);
     for (int i = 0; i < kThreads; ++i) ASSERT_EQ(r.done[i], 300'000u) << "round " << round;
   }
@@ -325,25 +332,44 @@ TEST(JobLock, ManyFreshLocksShortSlices) {
 
 // The agent starts with a lock's first use; a lock some ranks never use (or nobody uses) must
 // still shut down collectively, and the next lock must work.
-TEST(JobLock, UnusedOnSomeRanksShutsDown) {
+TEST_P(JobLockPath, UnusedOnSomeRanksShutsDown) {
   const Watchdog wd("job unused", std::chrono::seconds(60));
   for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
     Params p;
     p.policy = pol;
     p.switch_interval = microseconds(100);
-    { auto unused = make_job_lock(p, MPI_COMM_WORLD, kThreads); }
+    { auto unused = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, {}, GetParam()); }
     {
-      auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+      auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, {}, GetParam());
       if (world_rank() % 2 == 0) {
         Counters c;
         EXPECT_EQ(lock->run(1, 200'000, c, nullptr), 200'000u);
         EXPECT_GE(c.acquisitions, 1u);
       }
     }
-    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, {}, GetParam());
     const LocalRun r = run_local_threads(*lock, 100'000);
     for (int i = 0; i < kThreads; ++i) EXPECT_EQ(r.done[i], 100'000u) << to_string(pol);
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, JobLockPath, ::testing::Values(JobPath::shm, JobPath::messages),
+                         [](const ::testing::TestParamInfo<JobPath>& i) { return std::string(to_string(i.param)); });
+
+TEST(JobLock, AutoTakesSharedMemoryOnOneNode) {
+  Params p;
+  for (const Policy pol : {Policy::gil, Policy::legacy_gil}) {
+    p.policy = pol;
+    auto lock = make_job_lock(p, MPI_COMM_WORLD, kThreads);
+    EXPECT_EQ(job_lock_transport(*lock), "shm") << to_string(pol);
+    auto messages = make_job_lock(p, MPI_COMM_WORLD, kThreads, {}, {}, JobPath::messages);
+    EXPECT_EQ(job_lock_transport(*messages), "messages");
+    Counters c;
+    EXPECT_EQ(lock->run(0, 1000, c, nullptr), 1000u);
+    EXPECT_EQ(messages->run(1, 1000, c, nullptr), 1000u);
+  }
+  p.policy = Policy::none;
+  EXPECT_EQ(job_lock_transport(*make_job_lock(p, MPI_COMM_WORLD, kThreads)), "");
 }
 
 TEST(JobLock, NonePolicyNeedsNoMpi) {

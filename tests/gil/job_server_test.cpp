@@ -178,6 +178,61 @@ TEST(JobServer, LegacyParksWakesAndRegrantsTheReleaser) {
   EXPECT_FALSE(s.next_deadline().has_value());
 }
 
+// The client's check (job_lock.cpp): sem_post = a Release without retake, posted without waiting
+// for a reply, then sem_wait = an ordinary Request. A parked thread woken by the release whose
+// retry reaches the server before the releaser's request wins the check: a hand-off, as when
+// 2.7's woken waiter gets to the semaphore first. One rank × 2 threads (gid 0 and 1 on rank 0).
+TEST(JobServer, LegacyWokenWaiterCanWinACheck) {
+  Server s(legacy_params(), 1, kThreads);
+  std::vector<Outgoing> out;
+  s.on_message(0, request(0), t0, out);  // gid 0 holds, tenure 1
+  out.clear();
+  s.on_message(0, request(1), t0, out);  // gid 1 parks; the holder is told
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Contended>(out[0]).tenure, 1);
+  out.clear();
+
+  // gid 0's check: the release (carrying the ticker, reset to its period) wakes gid 1 ...
+  s.on_message(0, release(0, 1, false, 33), t0, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Wake>(out[0]).gid, 1);
+  EXPECT_EQ(s.holder(), -1) << "L is free between the post and the next request";
+  out.clear();
+  // ... whose retry gets in first: gid 1 wins the check
+  s.on_message(0, Request{.gid = 1, .retry = true}, t0, out);
+  ASSERT_EQ(out.size(), 1u);
+  const Grant& won = as<Grant>(out[0]);
+  EXPECT_EQ(won.gid, 1);
+  EXPECT_EQ(won.tenure, 2);
+  EXPECT_TRUE(won.switched) << "a hand-off at a check";
+  EXPECT_FALSE(won.contended);
+  EXPECT_EQ(won.ticker, 33) << "the releaser's ticker, reset by its check to (10 + 1) × 3";
+  out.clear();
+  // the releaser's sem_wait now parks it, and the new holder hears of it
+  s.on_message(0, request(0), t0, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Contended>(out[0]).holder, 1);
+  EXPECT_EQ(as<Contended>(out[0]).tenure, 2);
+  EXPECT_EQ(s.switches(), 2u);
+  out.clear();
+
+  // gid 1's check, the usual order: the releaser's own request comes first and gets L back
+  s.on_message(0, release(1, 2, false, 33), t0, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Wake>(out[0]).gid, 0);
+  out.clear();
+  s.on_message(0, request(1), t0, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Grant>(out[0]).gid, 1);
+  EXPECT_FALSE(as<Grant>(out[0]).switched) << "a self re-acquire";
+  out.clear();
+  s.on_message(0, Request{.gid = 0, .retry = true}, t0, out);  // too late: parked again, holder told
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(as<Contended>(out[0]).tenure, 3);
+  EXPECT_EQ(s.holder(), 1);
+  EXPECT_EQ(s.switches(), 2u);
+}
+
 TEST(JobServer, StopsWhenEveryRankHasAndOnlyWhenIdle) {
   {
     Server s(gil_params(), kRanks, kThreads);

@@ -13,7 +13,7 @@ expect() {  # expect CODE ARGS...
 }
 for args in "--count 0" "--count 12Q" "--count -5" "--threads 0" "--threads 4097" "--repeat 0" "--no-such-flag" \
             "--lock bogus" "--switch-interval 0" "--switch-interval -5ms" "--switch-interval soon" "--check-interval 0" \
-            "--warmup -1" "--format xml" "--scaling medium" "--lock-scope planet" "--probe latency:100ns" \
+            "--warmup -1" "--format xml" "--scaling medium" "--lock-scope planet" "--job-lock carrier-pigeon" "--probe latency:100ns" \
             "--count 2^62 --scaling weak --threads 4"; do
   # shellcheck disable=SC2086
   expect 2 $args --output "$W/r.h5"

@@ -17,5 +17,11 @@ h5check "$W/g.h5" "runs.valid.all()" "set(runs.lock) == {'none', 'gil', 'legacy-
 mpi 2 "$GB" --count 100M --threads 2 --lock gil,legacy-gil --lock-scope job --repeat 1 --warmup 0 --output "$W/j.h5" \
   >"$W/out" 2>"$W/err" || fail "job scope rc=$?: $(cat "$W/err")"
 h5check "$W/j.h5" "runs.valid.all()" "(runs.lock_scope == 'job').all()" \
+  "(runs.lock_transport == 'shm').all()" \
+  "(samples.merge(runs, on='run_id').groupby('run_id').switches.sum() > 0).all()"
+# the message path, forced (as across nodes)
+mpi 2 "$GB" --count 100M --threads 2 --lock gil,legacy-gil --lock-scope job --job-lock messages --repeat 1 \
+  --warmup 0 --output "$W/m.h5" >"$W/out" 2>"$W/err" || fail "job scope messages rc=$?: $(cat "$W/err")"
+h5check "$W/m.h5" "runs.valid.all()" "(runs.lock_transport == 'messages').all()" \
   "(samples.merge(runs, on='run_id').groupby('run_id').switches.sum() > 0).all()"
 echo "locks ok"

@@ -71,6 +71,7 @@ TEST(Agreement, EveryFlagChangesExactlyItsSetting) {
       {"--check-interval", {"--check-interval", "10"}},
       {"--tick-iterations", {"--tick-iterations", "7"}},
       {"--lock-scope", {"--lock-scope", "job"}},
+      {"--job-lock", {"--job-lock", "messages"}},
       {"--bind", {"--bind", "none"}},
       {"--trace", {"--trace"}},
       {"--trace-window", {"--trace-window", "1s"}},
