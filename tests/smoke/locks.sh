@@ -29,6 +29,7 @@ h5check "$W/o.h5" "list(launches.tick_source) == ['--tick-iterations override', 
   "set(runs[runs.lock == 'legacy-gil'].tick_iterations) == {7}"
 mpi 2 "$GB" --count 100M --threads 2 --lock gil,legacy-gil --lock-scope job --repeat 1 --warmup 0 --output "$W/j.h5" \
   >"$W/out" 2>"$W/err" || fail "job scope rc=$?: $(cat "$W/err")"
-h5check "$W/j.h5" "runs.valid.all()" "(runs.lock_scope == 'job').all()" \
+h5check "$W/j.h5" "runs.valid.all()" "(runs.lock_scope == 'job').all()" "list(launches.tick_source) == ['reference']" \
+  "set(runs[runs.lock == 'legacy-gil'].tick_iterations) == {launches.tick_iterations.iloc[0]}" \
   "(samples.merge(runs, on='run_id').groupby('run_id').switches.sum() > 0).all()"
 echo "locks ok"
