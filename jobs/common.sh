@@ -110,6 +110,27 @@ gb_pin_count() {
   return 0
 }
 
+# gb_pin_ticks FILE: after a script's first launch into FILE, the legacy-gil tick mapping that
+# launch measured (/launches tick_iterations, docs/gil.md) becomes `--tick-iterations N` of
+# GILBENCH_ARGS, so every later launch/step emulates the same legacy GIL and the first launch's
+# 1x1 legacy-gil runs are their baseline (the later launches record it as an override).
+# Nothing when GILBENCH_ARGS already has --tick-iterations or the launch emulated no legacy-gil.
+gb_pin_ticks() {
+  local a n
+  for a in "${GB_ARGS[@]}"; do [[ "$a" == --tick-iterations* ]] && return 0; done
+  n=$(/usr/bin/python3 -c "
+import h5py, sys
+la = h5py.File(sys.argv[1], 'r')['launches']
+if 'tick_source' in la.dtype.names:
+    s = la['tick_source'][-1]
+    s = s.decode() if isinstance(s, bytes) else s
+    n = int(la['tick_iterations'][-1])
+    print(n if n > 0 and s in ('reference', 'measured 2.7') else '')" "$1" 2>/dev/null) || n=
+  [ -n "$n" ] || return 0
+  GB_ARGS+=(--tick-iterations "$n")
+  echo "+ --tick-iterations $n (the legacy-gil tick mapping the first launch measured) for every later launch" >&2
+}
+
 gb_output() {
   local id=${SLURM_JOB_ID:-$(date +%Y%m%d-%H%M%S)}
   [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && id=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}

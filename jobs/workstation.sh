@@ -10,7 +10,8 @@
 # Binding: `--bind-to core --map-by slot:PE=T` (each rank owns T cores, OMP_PLACES=cores,
 #   OMP_PROC_BIND=close pin its threads inside them) when ranks × threads fit the cores, else
 #   `--bind-to none`.
-# N: a --count auto[:S] is calibrated by the first launch and that N passed to every later one.
+# N: a --count auto[:S] is calibrated by the first launch and that N passed to every later one;
+#   so is the legacy-gil tick mapping it measured (--tick-iterations, docs/gil.md).
 # Edit: CORES (default: this machine's physical cores), GILBENCH_ARGS (e.g. "--count auto:2
 #   --repeat 10"), GILBENCH_LOCKS, MPIRUN (default mpirun) — see jobs/common.sh. As root, Open
 #   MPI also wants OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.
@@ -38,6 +39,7 @@ run() {
 
 run 1 1 1                                                  # sequential
 gb_pin_count "$out"                                        # its N for every later launch
+gb_pin_ticks "$out"                                        # and its legacy-gil tick mapping
 [ "$CORES" -ge 2 ] && run 1 "$CORES" "$(gb_list "$CORES" | sed 's/^1,//')"  # threads
 for r in $(gb_list "$CORES" | tr , ' '); do               # processes
   [ "$r" -ge 2 ] && run "$r" 1 1

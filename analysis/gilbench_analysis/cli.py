@@ -11,7 +11,7 @@ import math
 import os
 import sys
 
-from . import __version__, compare, export, history, journal, metrics, perfetto, references, report, stats, tables
+from . import __version__, compare, export, history, journal, metrics, perfetto, references, report, stats, tables, ticks
 from .errors import EXIT_CHECK_FAILED, EXIT_CHECK_UNMATCHED, EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
@@ -184,6 +184,8 @@ def _summary(args):
 def _compare(args):
     base, new = _load(args, [args.base]), _load(args, [args.new])
     frame = compare.compare(base, new, alpha=args.alpha, level=args.level, seed=args.seed)
+    if (tick := compare.tick_warning(base, new)) and not args.quiet:
+        print(f"{PROG}: warning: {tick}", file=sys.stderr)
     if args.format != "table":
         export.write(frame, args.format, "-")
     else:
@@ -250,6 +252,8 @@ def _check(args):
 def _history(args):
     ds = _load(args, args.files)
     written = history.write_history(ds, args.output, alpha=args.alpha, level=args.level)
+    if (tick := ticks.warning(ticks.mappings(ds))) and not args.quiet:
+        print(f"{PROG}: warning: {tick}", file=sys.stderr)
     pngs = sum(p.endswith(".png") for p in written)
     print(f"history: {os.path.join(args.output, 'history.md')} ({pngs} plots)")
     return EXIT_OK

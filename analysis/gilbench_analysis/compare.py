@@ -16,20 +16,27 @@ alpha of the time however many configurations it guards).
 import numpy as np
 import pandas as pd
 
-from . import configs, metrics, stats, tables
+from . import configs, metrics, stats, tables, ticks
 
 FASTER, SLOWER, SAME, INSUFFICIENT = "faster", "slower", "no difference detected", "insufficient data"
 ONLY_BASE, ONLY_NEW = "only in BASE", "only in NEW"
 
 
 _COUNT = configs.KEYS.index("count")
+_TICK = configs.KEYS.index("tick_iterations")
 
 
-def _match_key(key, auto_s):
+def _match_key(key, auto_s, measured_tick=False):
     """The key two sides match on: the configuration's, with a ``--count auto:S`` launch's
     calibrated N replaced by its target S (two auto launches calibrate N that differ by a few
-    iterations but measure the same work)."""
-    return key if not auto_s > 0 else key[:_COUNT] + (f"auto:{auto_s:g}s",) + key[_COUNT + 1:]
+    iterations but measure the same work), and a legacy-gil tick mapping measured at start-up
+    (not --tick-iterations) replaced by 'measured': it maps the same CPython tick to each
+    machine's kernel (``ticks.warning`` says when the mappings differ)."""
+    if auto_s > 0:
+        key = key[:_COUNT] + (f"auto:{auto_s:g}s",) + key[_COUNT + 1:]
+    if measured_tick:
+        key = key[:_TICK] + ("measured",) + key[_TICK + 1:]
+    return key
 
 
 def _samples(ds):
@@ -39,13 +46,22 @@ def _samples(ds):
     runs = configs.normalise(ds.runs)
     runs = runs[(runs["warmup"].astype(int) == 0) & metrics.measurement(runs)]
     auto = runs["count_auto_s"].astype(float).fillna(0.0) if "count_auto_s" in runs.columns else 0.0
+    measured_tick = (runs["lock"].astype(str) == "legacy-gil") & ticks.derived(runs)
     out = {}
-    for full, g in runs.assign(_auto=auto).groupby([*configs.KEYS, "_auto"], sort=False):
-        key, auto_s = tuple(full[:-1]), float(full[-1])
-        mk = _match_key(key, auto_s)
+    for full, g in runs.assign(_auto=auto, _tick=measured_tick).groupby([*configs.KEYS, "_auto", "_tick"],
+                                                                         sort=False):
+        key, auto_s, tick = tuple(full[:-2]), float(full[-2]), bool(full[-1])
+        mk = _match_key(key, auto_s, tick)
         groups, first, counts = out.get(mk, ([], key, []))
         out[mk] = (groups + metrics.launch_groups(g), first, sorted({*counts, int(key[_COUNT])}))
     return out
+
+
+def tick_warning(base_ds, new_ds):
+    """``ticks.warning`` over the launches of both sides ('' when they emulate the legacy GIL
+    with one mapping, or not at all)."""
+    both = [m for m in (ticks.mappings(base_ds), ticks.mappings(new_ds)) if not m.empty]
+    return ticks.warning(pd.concat(both, ignore_index=True)) if both else ""
 
 
 def verdict(base, new, alpha=0.05):

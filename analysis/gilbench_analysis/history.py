@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import compare, configs, metrics, stats, tables
+from . import compare, configs, metrics, stats, tables, ticks
 from .document import Document, output_dir
 
 #: Provenance columns of /launches (schema.json) whose change between consecutive launches is
@@ -108,6 +108,9 @@ def write_history(ds, outdir, alpha=0.05, level=0.95):
                   "dashed line marks a provenance change since the previous launch; a change point is a "
                   f"significant shift from the previous launch (Mann–Whitney U, alpha = {alpha:g}, the test "
                   "of `compare`; fewer than 4 repetitions a side: insufficient data).")
+    if tick := ticks.warning(ticks.mappings(ds)):
+        doc.paragraph("**Warning:** " + tick[0].upper() + tick[1:] + " A legacy-gil configuration whose mapping "
+                      "changed is a separate series below (its label names the tick).")
     written = []
     for i, (_, part) in enumerate(frame.groupby("key_id", sort=False) if len(frame) else []):
         cfg = part["config"].iloc[0]

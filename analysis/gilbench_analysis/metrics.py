@@ -191,19 +191,41 @@ def baseline_runs(runs, row, launch_keys, files, lock_free=False):
     The matching runs of the row's own launches when there are any (origin 'same launch'),
     else those of the other launches of its file(s), pooled ('launch 3', 'launches 0,2');
     none: ``([], "")``. ``lock_free``: the baseline without a lock (speedup vs none).
+
+    With no 1×1 run of the row's work (``baseline_count``) anywhere, the same search at any N,
+    compared by rate: each baseline ``wall_s`` is scaled to the row's work (× baseline_count /
+    its own count; ``measured_wall_s`` keeps the measured one), so every speedup is the ratio of the
+    rates (iterations/s), under strong and weak scaling alike; the origin gets ' by rate (N
+    n1,n2)' with the baseline's Ns, as gilbench's summary.
     """
     want = {**row, **(_LOCK_FREE if lock_free else {})}
-    hit = ((runs["ranks"] == 1) & (runs["threads"] == 1) & (runs["count"] == baseline_count(row))).to_numpy()
+    work = baseline_count(row)
+    hit = ((runs["ranks"] == 1) & (runs["threads"] == 1) & (runs["count"] > 0)).to_numpy()
     for col in _BASELINE_MATCH:
         hit &= (runs[col] == want[col]).to_numpy()
-    cand = runs[hit]
-    own = cand["launch_key"].isin(launch_keys)
-    if own.any():
-        return cand[own], "same launch"
-    other = cand[cand["file"].isin(files)]
-    if other.empty:
-        return other, ""
-    return other, _origin(other)
+    matching = runs[hit]
+    exact = matching["count"] == work
+    for by_rate, cand in ((False, matching[exact]), (True, matching[~exact])):
+        own = cand["launch_key"].isin(launch_keys)
+        if own.any():
+            found, origin = cand[own], "same launch"
+        else:
+            found = cand[cand["file"].isin(files)]
+            if found.empty:
+                continue
+            origin = _origin(found)
+        if by_rate:
+            counts = sorted({int(c) for c in found["count"]})
+            found = found.assign(measured_wall_s=found["wall_s"],
+                                 wall_s=found["wall_s"] * work / found["count"].astype(float))
+            origin += " by rate (N " + ",".join(map(str, counts)) + ")"
+        return found, origin
+    return matching.iloc[0:0], ""
+
+
+def by_rate(origin):
+    """Whether a baseline origin says the baseline was compared by rate (N differs)."""
+    return " by rate " in str(origin)
 
 
 def speedup_against(base_t, row, median_s):

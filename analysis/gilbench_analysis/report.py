@@ -121,10 +121,18 @@ def caveats(table, runs, latency=None, level=0.95):
         notes.append(f"{n} run{'' if n == 1 else 's'} interrupted (a signal's --stop-grace ran out; neither "
                      "measured nor invalid, left out): " + ", ".join(
                          f"{c} ({k})" for c, k in zip(cut["config"], cut["n_interrupted"])) + ".")
-    shared = table[~table["baseline"].isin(["same launch", ""])]
+    shared = table[~table["baseline"].str.startswith("same launch") & (table["baseline"] != "")]
     if len(shared):
         notes.append("Speedups of " + ", ".join(f"{c} ({o})" for c, o in zip(shared["config"], shared["baseline"]))
                      + " use a 1×1 baseline from another launch of the file (not measured beside them).")
+    rated = table[table["baseline"].map(metrics.by_rate) | table["baseline_none"].map(metrics.by_rate)]
+    if len(rated):
+        notes.append("Baseline compared by rate because N differs: "
+                     + ", ".join(f"{c} at N {int(n)} (1×1 at {(o if metrics.by_rate(o) else p).split(' by rate ')[1][1:-1]})"
+                                 for c, n, o, p in zip(rated["config"], rated["count"], rated["baseline"],
+                                                       rated["baseline_none"]))
+                     + ": no 1×1 run with their N in the file, so T₁ is the 1×1 time at its own N scaled to "
+                       "theirs (iterations/s = N / wall time), and the speedup is the ratio of the rates.")
     none = table[table["baseline"] == ""]
     if len(none):
         notes.append("No 1×1 baseline with the same lock, parameters, probe and work for: "

@@ -89,7 +89,7 @@ class Builder:
 
     def add(self, ranks, threads, times, lock="none", count=1_000_000, scaling="strong",
             interval=0.005, warmups=0, launch_id=0, worker=None, interpreters=1, valid=1,
-            probe=0.0, probe_cpu_s=0.0, scope="rank"):
+            probe=0.0, probe_cpu_s=0.0, scope="rank", tick=1000):
         """``worker(run_wall, rank, thread)`` → dict of extra sample columns (default: every
         worker takes the run's wall time and does count/workers iterations). ``probe``: the
         latency-probe period (0: none); the run's ``cpu_s`` (version 3) is the workers' sum plus
@@ -104,7 +104,7 @@ class Builder:
                 repetition=i if warm else i - warmups, warmup=int(warm), wall_s=t, valid=valid,
                 round=i, start_s=float(i), lock_scope=scope,
                 switch_interval_s=interval if lock == "gil" else 0.0,
-                check_interval=100 if lock == "legacy-gil" else 0, tick_iterations=1000,
+                check_interval=100 if lock == "legacy-gil" else 0, tick_iterations=tick,
                 interpreters=interpreters, probe_period_s=probe))
             run_cpu = probe_cpu_s
             for r in range(ranks):

@@ -1,6 +1,6 @@
 """gilbench's own summary and ``gilbench-report summary`` agree on one file (README, Speedup):
-a threads launch and a 2-rank launch appended to a fresh file, then the report's summary of the
-whole file; every configuration each launch printed has the same row in the report (same mode,
+a threads launch, a 2-rank launch, a job-scope launch and a launch at another N (its baseline
+compared by rate) appended to a fresh file, then the report's summary of the whole file; every configuration each launch printed has the same row in the report (same mode,
 label and baseline origins; figures equal to 1e-9 relative; None where the other has None)."""
 
 import json
@@ -40,13 +40,17 @@ def sides(gilbench, tmp_path_factory):
     ranks = _run([mpirun, "-n", "2", *preflags, gilbench, *COMMON, "--threads", "1", "-o", path], env=mpi_env())
     job = ["gil" if a == "none,gil" else a for a in COMMON]
     scoped = _run([mpirun, "-n", "2", *preflags, gilbench, *job, "--lock-scope", "job", "-o", path], env=mpi_env())
+    # another N and no 1x1 of it: compared by rate with launch 0's 1x1 runs (20M)
+    other_n = ["25M" if a == "20M" else a for a in COMMON]
+    rated = _run([gilbench, *other_n, "--threads", "2", "-o", path])
     report = _run([ENTRY, "summary", path, "--format", "json", "-q"])
-    return _configurations(threads) + _configurations(ranks) + _configurations(scoped), _configurations(report)
+    return (_configurations(threads) + _configurations(ranks) + _configurations(scoped) + _configurations(rated),
+            _configurations(report))
 
 
 def test_every_configuration_agrees(sides):
     binary, report = sides
-    assert len(binary) == 7 and len(report) == 7, (binary, report)
+    assert len(binary) == 9 and len(report) == 9, (binary, report)
     by_key = {tuple(r[k] for k in KEY): r for r in report}
     for b in binary:
         r = by_key.get(tuple(b[k] for k in KEY))
@@ -64,7 +68,17 @@ def test_the_ranks_launch_takes_its_baselines_from_the_threads_launch(sides):
     for r in processes:
         assert r["baseline"] == "launch 0" and r["baseline_none"] == "launch 0", r
         assert r["speedup"] is not None and r["speedup_vs_none"] is not None
-    assert {r["baseline"] for r in report if r["ranks"] == 1} == {"same launch"}
+    assert {r["baseline"] for r in report if r["ranks"] == 1 and r["count"] == 20_000_000} == {"same launch"}
+
+
+def test_another_n_is_compared_by_rate_on_both_sides(sides):
+    binary, report = sides
+    for side in (binary, report):
+        rated = [r for r in side if r["count"] == 25_000_000]
+        assert len(rated) == 2, side
+        for r in rated:
+            assert r["baseline"] == "launch 0 by rate (N 20000000)" and r["speedup"] is not None, r
+            assert r["baseline_none"] == "launch 0 by rate (N 20000000)", r
 
 
 def test_the_lock_scope_is_in_both_labels_and_columns(sides):

@@ -26,7 +26,8 @@ constexpr std::size_t member_count() {
   else return sizeof...(A);
 }
 static_assert(std::is_aggregate_v<Config>);
-/// settings_of() covers 23 members (count and count_auto_s are both --count); 4 are not compared:
+/// settings_of() covers 24 members (count and count_auto_s are both --count, tick_iterations and
+/// tick_iterations_given both --tick-iterations); 4 are not compared:
 /// quiet (only rank 0 prints), command_line (MPMD ranks differ in it by design) and whether
 /// --switch-interval/--check-interval were given (their values are compared).
 constexpr std::size_t kMembersCompared = 24, kMembersNotCompared = 4;
@@ -129,7 +130,7 @@ std::vector<Setting> settings_of(const Config& c) {
       {"--lock", join(c.locks, [](gil::Policy p) { return gil::to_string(p); })},
       {"--switch-interval", join(c.switch_intervals, exact_duration)},
       {"--check-interval", join(c.check_intervals, num)},
-      {"--tick-iterations", num(c.tick_iterations)},
+      {"--tick-iterations", c.tick_iterations_given ? num(c.tick_iterations) : "measured"},
       {"--lock-scope", text_of(c.lock_scope)},
       {"--job-lock", std::string(gil::to_string(c.job_lock))},
       {"--bind", binding::to_string(c.bind)},

@@ -383,9 +383,14 @@ void add_lock_options(CLI::App& app, Config& cfg) {
       ->group(lock)
       ->type_name("TICKS");
   add_parsed(app, "--tick-iterations",
-             "Countdown iterations per emulated tick: maps CPython's ticks to this kernel's speed (docs/gil.md)",
-             [&cfg](const std::string& t) { cfg.tick_iterations = positive_integer(one_value(t)); })
-      ->default_str(std::to_string(d.tick_iterations))
+             "legacy-gil: countdown iterations per emulated tick, overriding the mapping measured at start-up "
+             "(CPython's time per tick / this kernel's time per iteration; the tick is measured with a 2.7 python "
+             "kernel in the launch, else the reference 7.5ns; docs/gil.md)",
+             [&cfg](const std::string& t) {
+               cfg.tick_iterations = positive_integer(one_value(t));
+               cfg.tick_iterations_given = true;
+             })
+      ->default_str("measured")
       ->group(lock)
       ->type_name("N");
   add_choice(app, "--lock-scope", cfg.lock_scope, kScopes,

@@ -34,7 +34,10 @@ struct Config {
   std::vector<gil::Policy> locks = {gil::Policy::none};
   std::vector<std::chrono::nanoseconds> switch_intervals = {std::chrono::milliseconds(5)};
   std::vector<std::int64_t> check_intervals = {100};  ///< legacy-gil: ticks between releases
+  /// legacy-gil: kernel iterations per tick. Measured at start-up (calibrate: gil::tick_mapping)
+  /// unless --tick-iterations gave it (tick_iterations_given); the value in force from then on.
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
+  bool tick_iterations_given = false;  ///< --tick-iterations was on the command line (an override)
   LockScope lock_scope = LockScope::rank;
   gil::JobPath job_lock = gil::JobPath::automatic;  ///< --job-lock: how a job-scope lock is shared
   bool switch_interval_given = false;               ///< --switch-interval was on the command line

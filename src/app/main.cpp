@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -241,23 +242,39 @@ int start_python(const World& w, const PythonChoice& c, std::unique_ptr<python::
 
 /// Each kernel's N and its measured rate. --count auto[:S]: each kernel calibrated to S seconds
 /// sequential; a given --count with both kernels is python's N, native's scaled by the rates.
+/// The tick mapping of the legacy-gil emulation (gil::tick_mapping) is set here too.
 struct Calibration {
   KernelCounts counts;
   double native_rate = 0, python_rate = 0;
+  std::optional<gil::TickMapping> tick;  ///< set when a native legacy-gil configuration runs
 };
 
-/// Rank 0 measures, every rank sets the same counts.
+/// Whether the sweep emulates the legacy GIL (a native kernel under --lock legacy-gil).
+bool emulates_legacy_gil(const Config& cfg) {
+  return runs_kernel(cfg, Kernel::native) &&
+         std::find(cfg.locks.begin(), cfg.locks.end(), gil::Policy::legacy_gil) != cfg.locks.end();
+}
+
+/// Rank 0 measures the rates (one measurement serves --count auto, the native,python N scaling
+/// and the tick mapping), broadcasts them, and every rank derives the same counts and mapping.
 Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py) {
   Calibration c;
   const bool native = runs_kernel(cfg, Kernel::native), both = native && py != nullptr;
+  const bool legacy = emulates_legacy_gil(cfg), map_ticks = legacy && !cfg.tick_iterations_given;
   const double seconds = cfg.count_auto_s > 0 ? std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)) : 0.2;
   double rates[2] = {0, 0};
   if (w.rank == 0) {
-    if (native && (cfg.count_auto_s > 0 || both)) rates[0] = measure_kernel_rate(seconds);
+    if (native && (cfg.count_auto_s > 0 || both || map_ticks)) rates[0] = measure_kernel_rate(seconds);
     if (py != nullptr && (cfg.count_auto_s > 0 || both)) rates[1] = py->measure_rate(seconds);
   }
   MPI_Bcast(rates, 2, MPI_DOUBLE, 0, w.comm);
   c.native_rate = rates[0], c.python_rate = rates[1];
+  if (legacy) {  // the same doubles on every rank: the same mapping on every rank
+    const bool python27 = py != nullptr && py->info().major == 2 && py->info().minor == 7;
+    c.tick = gil::tick_mapping(cfg.tick_iterations_given ? cfg.tick_iterations : 0, c.native_rate,
+                               python27 ? c.python_rate : 0);
+    cfg.tick_iterations = c.tick->iterations;
+  }
   const auto n_of = [](double v) { return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(v))); };
   if (cfg.count_auto_s > 0) {
     c.counts.native = native ? n_of(c.native_rate * cfg.count_auto_s) : 0;
@@ -291,6 +308,11 @@ LaunchRecord start_launch(const World& w, const Config& cfg, const ResultsStore*
   launch.native_rate = cal.native_rate;
   launch.python_rate = cal.python_rate;
   launch.native_count = cal.counts.native;
+  if (cal.tick) {
+    launch.tick_iterations = cal.tick->iterations;
+    launch.tick_s = cal.tick->tick_s;
+    launch.tick_source = std::string(gil::to_string(cal.tick->source));
+  }
   launch.python_count = cal.counts.python;
   if (py != nullptr) {
     const python::Info& i = py->info();
@@ -333,6 +355,13 @@ void print_header(const World& w, const Config& cfg, const LaunchRecord& launch,
                                     : "",
                lock_words(cfg).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
                n_configs == 1 ? "" : "s", cfg.output.c_str());
+  if (launch.tick_source.empty()) return;
+  const std::string tick = launch.tick_s > 0 && launch.native_rate > 0
+                               ? units::format_duration(launch.tick_s) + " per CPython tick (" + launch.tick_source +
+                                     ") / " + units::format_duration(1.0 / launch.native_rate) + " per native iteration"
+                               : launch.tick_source;
+  std::fprintf(stderr, "  legacy-gil: %lld iterations per tick: %s\n", static_cast<long long>(launch.tick_iterations),
+               tick.c_str());
 }
 
 /// One launch's sweep: every rank runs the rounds; rank 0 keeps the records and appends each

@@ -55,6 +55,34 @@ std::string_view to_string(EventKind k) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(TickSource s) noexcept {
+  switch (s) {
+    case TickSource::reference: return "reference";
+    case TickSource::measured_27: return "measured 2.7";
+    case TickSource::override: return "--tick-iterations override";
+  }
+  return "unknown";
+}
+
+TickMapping tick_mapping(std::int64_t override_iterations, double native_rate, double python27_rate) noexcept {
+  TickMapping m;
+  if (override_iterations > 0) {
+    m.iterations = override_iterations, m.source = TickSource::override;
+    return m;
+  }
+  const bool measured = python27_rate > 0 && std::isfinite(python27_rate);
+  m.source = measured ? TickSource::measured_27 : TickSource::reference;
+  m.tick_s = measured ? 1.0 / (kTicksPerIteration27 * python27_rate) : kReferenceTickNs * 1e-9;
+  const double iterations = m.tick_s * native_rate;
+  if (!(native_rate > 0) || !std::isfinite(iterations)) {
+    m.iterations = kDefaultTickIterations;
+    return m;
+  }
+  // at least 1; at most what validate() takes with any check interval a user types (< 2^31)
+  m.iterations = iterations < 1.5 ? 1 : iterations > 1e9 ? 1'000'000'000 : std::llround(iterations);
+  return m;
+}
+
 std::optional<std::string> validate(const Params& p) {
   if (p.switch_interval.count() <= 0) return "switch interval must be > 0";
   if (p.check_interval <= 0) return "check interval must be >= 1 tick";

@@ -46,7 +46,7 @@
 //               so the check fires on tick check_interval + 1: 1 % longer than C ticks at C = 100,
 //               10 % at C = 10, 2× at C = 1 — so the period here is C + 1 ticks, exactly.)
 //
-// Tick mapping (kDefaultTickIterations): see the derivation below.
+// Tick mapping (tick_iterations): measured per launch, see tick_mapping below.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -77,30 +77,60 @@ std::string_view to_string(Policy) noexcept;
 /// Inverse of to_string (exact, lower case); nullopt for anything else.
 std::optional<Policy> parse_policy(std::string_view) noexcept;
 
-/// Kernel iterations per CPython "tick" (one bytecode dispatch that decrements _Py_Ticker).
+/// Kernel iterations per CPython "tick" (one bytecode dispatch that decrements _Py_Ticker):
+/// tick_iterations = CPython's time per tick / the native kernel's time per iteration, both
+/// measured by the launch at start-up (tick_mapping below; docs/gil.md, "Tick mapping").
 ///
-/// Derivation (measured on this machine kind, AMD EPYC, 2 cores; reproduce with
-/// analysis/gilbench-fidelity and the snippet in its --help):
-///   * CPython 2.7.18 (pyenv) runs `while n > 0: n -= 1` at 21.7–23.0 ns per iteration
-///     (≈ 22.5 ns, 44 M iterations/s).
-///   * It spends exactly 3 ticks per iteration: with sys.setcheckinterval(0) the thread's
-///     tstate->tick_counter (one per check) grows by 3 000 010 for 1 000 000 iterations
-///     (the bytecode reaching the ticker through `continue`: INPLACE_SUBTRACT, JUMP_ABSOLUTE,
-///     and COMPARE_OP/POP_JUMP_IF_FALSE; LOAD_FAST/LOAD_CONST/STORE_FAST skip it via
-///     fast_next_opcode). So one tick ≈ 22.5 / 3 = 7.5 ns.
-///   * gilbench::countdown runs at 0.28–0.30 ns per iteration (≈ 0.285 ns; ~1 per cycle).
-///   * 7.5 ns / 0.285 ns ≈ 26 kernel iterations per tick.
-/// With the default check interval of 100 ticks the holder thus releases every 101 × 26 = 2626
-/// iterations ≈ 0.75 µs, the same time as CPython 2.7's 101 ticks × 7.5 ns ≈ 0.76 µs. On a machine with a
-/// different CPython/C++ speed ratio, set Params::tick_iterations (--tick-iterations).
+/// CPython's time per tick:
+///   * measured, when a 2.7 python kernel is in the launch (--kernel native,python --python
+///     <2.7>): its countdown rate per iteration / kTicksPerIteration27;
+///   * else the reference kReferenceTickNs, measured once on this machine kind (AMD EPYC, 2
+///     cores): CPython 2.7.18 (pyenv) runs `while n > 0: n -= 1` at 21.7–23.0 ns per iteration
+///     (≈ 22.5 ns, 44 M iterations/s), i.e. 22.5 / 3 = 7.5 ns per tick.
+/// kTicksPerIteration27: the loop is 9 bytecodes a pass (dis: LOAD_FAST, LOAD_CONST,
+/// COMPARE_OP, POP_JUMP_IF_FALSE, LOAD_FAST, LOAD_CONST, INPLACE_SUBTRACT, STORE_FAST,
+/// JUMP_ABSOLUTE); the ones reached through `continue` pass the ticker, the ones reached through
+/// fast_next_opcode (after LOAD_FAST/LOAD_CONST/STORE_FAST) skip it. Counted, not derived:
+/// tstate->tick_counter (one per tick at sys.setcheckinterval(0)) grows by exactly 3 000 000
+/// between countdown(1 000 000) and countdown(2 000 000) (scripts/ticks-per-iteration.py;
+/// ctest python27.ticks_per_iteration where a 2.7 is installed).
+inline constexpr double kReferenceTickNs = 7.5;
+inline constexpr int kTicksPerIteration27 = 3;
+
+/// The reference native time per kernel iteration (gilbench::countdown at 0.28–0.30 ns, ~1 per
+/// cycle, on the machine of kReferenceTickNs), used where no launch measured one: the poll batch
+/// of short switch intervals (Params::iteration_ns) and Params' default tick_iterations.
+inline constexpr double kReferenceIterationNs = 0.285;
+
+/// Params' default tick_iterations: the reference mapping at the reference iteration time,
+/// 7.5 / 0.285 ≈ 26 (the lock's unit tests and benchmarks use it; a launch measures its own).
+/// With the default check interval of 100 ticks the holder releases every 101 × 26 = 2626
+/// iterations ≈ 0.75 µs, CPython 2.7's 101 ticks × 7.5 ns ≈ 0.76 µs.
 inline constexpr std::int64_t kDefaultTickIterations = 26;
+static_assert(kDefaultTickIterations == static_cast<std::int64_t>(kReferenceTickNs / kReferenceIterationNs + 0.5));
+
+/// Where a launch's per-tick time came from (the launch's tick_source column).
+enum class TickSource : std::uint8_t { reference, measured_27, override };
+/// "reference", "measured 2.7", "--tick-iterations override".
+std::string_view to_string(TickSource) noexcept;
+
+/// The tick mapping a launch emulates the legacy GIL with.
+struct TickMapping {
+  std::int64_t iterations = kDefaultTickIterations;  ///< kernel iterations per tick, >= 1
+  double tick_s = 0;                                 ///< CPython's time per tick used; 0 for an override
+  TickSource source = TickSource::reference;
+};
+
+/// The mapping from the rates measured at start-up (iterations/s, sequential): `override` > 0
+/// (--tick-iterations) wins; else the per-tick time is 1 / (kTicksPerIteration27 ×
+/// python27_rate) when python27_rate > 0 (a 2.7 kernel measured), the reference otherwise; and
+/// iterations = round(tick time × native_rate), at least 1. native_rate <= 0 (not measured)
+/// with no override: kDefaultTickIterations, source reference. E.g. native 2.65e9/s (0.377 ns)
+/// and the reference: 7.5e-9 × 2.65e9 = 19.9 → 20; with a 2.7 at 44e6/s: tick 7.58 ns → 20.
+TickMapping tick_mapping(std::int64_t override_iterations, double native_rate, double python27_rate) noexcept;
 
 /// Kernel iterations between two polls of the drop request under `gil` (see above), at most.
 inline constexpr std::uint64_t kGilPollIterations = 4096;
-
-/// The reference native time per kernel iteration (see kDefaultTickIterations), used to size
-/// the poll batch for short switch intervals.
-inline constexpr double kReferenceIterationNs = 0.285;
 
 struct Params {
   Policy policy = Policy::none;
@@ -108,7 +138,7 @@ struct Params {
   std::chrono::nanoseconds switch_interval{5'000'000};
   /// legacy-gil: ticks between the holder's release/re-acquire (sys.setcheckinterval). > 0.
   std::int64_t check_interval = 100;
-  /// legacy-gil: kernel iterations per tick (see kDefaultTickIterations). > 0.
+  /// legacy-gil: kernel iterations per tick (tick_mapping; default kDefaultTickIterations). > 0.
   std::int64_t tick_iterations = kDefaultTickIterations;
   /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations). > 0.
   double iteration_ns = kReferenceIterationNs;

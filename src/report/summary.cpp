@@ -42,37 +42,56 @@ std::uint64_t baseline_count(const RunRecord& row) {
 }
 
 struct Baseline {
-  std::vector<double> walls;
-  std::string origin;  ///< "same launch", "launch 3", "launches 0,2"; empty: none
+  std::vector<double> walls;  ///< by rate: each scaled to baseline_count(row) at its run's own rate
+  std::string origin;         ///< "same launch", "launch 3", "launches 0,2" (+ " by rate (N ...)"); empty: none
 };
 
 /// Valid measured 1x1 runs matching `row` (with lock none when `lock_free`): the row's own
-/// launch's when it has some, else those of every other launch of the file, pooled.
+/// launch's when it has some, else those of every other launch of the file, pooled. With none
+/// at the row's N (e.g. --count auto per launch), the same search at any N, compared by rate:
+/// each baseline time is scaled to the row's work, wall x baseline_count(row) / N (README,
+/// Speedup), so the speedup is the ratio of the rates (iterations/s); the origin says "by rate"
+/// and names the baseline's Ns.
 Baseline find_baseline(const RunRecord& row, bool lock_free, const std::vector<RunRecord>& own,
                        const std::vector<RunRecord>& file_runs) {
   RunRecord want = row;
   if (lock_free) want.lock = "none";
   want = normalised(want);
-  const auto matches = [&](const RunRecord& r) {
+  const std::uint64_t work = baseline_count(row);
+  const auto matches = [&](const RunRecord& r, bool by_rate) {
     const RunRecord n = normalised(r);
-    return measured_valid(r) && r.ranks == 1 && r.threads == 1 && same_policy(n, want) &&
-           r.count == baseline_count(row);
+    return measured_valid(r) && r.ranks == 1 && r.threads == 1 && same_policy(n, want) && r.count > 0 &&
+           (by_rate ? r.count != work : r.count == work);
   };
-  Baseline b;
-  for (const RunRecord& r : own)
-    if (matches(r)) b.walls.push_back(r.wall_s);
-  if (!b.walls.empty()) {
-    b.origin = "same launch";
+  for (const bool by_rate : {false, true}) {
+    Baseline b;
+    std::set<std::uint64_t> counts;
+    const auto take = [&](const RunRecord& r) {
+      b.walls.push_back(by_rate ? r.wall_s * static_cast<double>(work) / static_cast<double>(r.count) : r.wall_s);
+      counts.insert(r.count);
+    };
+    for (const RunRecord& r : own)
+      if (matches(r, by_rate)) take(r);
+    std::set<std::int64_t> launches;
+    if (!b.walls.empty()) {
+      b.origin = "same launch";
+    } else {
+      for (const RunRecord& r : file_runs)
+        if (r.launch_id != row.launch_id && matches(r, by_rate)) take(r), launches.insert(r.launch_id);
+      if (launches.empty()) continue;
+      b.origin = launches.size() == 1 ? "launch " : "launches ";
+      for (auto it = launches.begin(); it != launches.end(); ++it)
+        b.origin += (it == launches.begin() ? "" : ",") + std::to_string(*it);
+    }
+    if (by_rate) {
+      b.origin += " by rate (N ";
+      for (auto it = counts.begin(); it != counts.end(); ++it)
+        b.origin += (it == counts.begin() ? "" : ",") + std::to_string(*it);
+      b.origin += ")";
+    }
     return b;
   }
-  std::set<std::int64_t> launches;
-  for (const RunRecord& r : file_runs)
-    if (r.launch_id != row.launch_id && matches(r)) b.walls.push_back(r.wall_s), launches.insert(r.launch_id);
-  if (launches.empty()) return b;
-  b.origin = launches.size() == 1 ? "launch " : "launches ";
-  for (auto it = launches.begin(); it != launches.end(); ++it)
-    b.origin += (it == launches.begin() ? "" : ",") + std::to_string(*it);
-  return b;
+  return {};
 }
 
 std::optional<double> speedup_against(const Baseline& b, const RunRecord& row, double median_s) {

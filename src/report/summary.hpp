@@ -7,7 +7,9 @@
 //                    valid 1x1 runs with the same lock, lock parameters, probe and work
 //   speedup_vs_none  the same against the 1x1 runs without a lock: what the lock costs
 // The baseline runs come from the same launch when it has them, else from the file's other
-// launches (`baseline` says which).
+// launches (`baseline` says which); with no 1x1 run of the row's N anywhere in the file, those of
+// another N compared by rate (T1 scaled to the row's N: the speedup is the ratio of
+// iterations/s; `baseline` says "by rate (N ...)").
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -45,7 +47,7 @@ namespace gilbench {
   X(cv, optf64, "", "CV", percent, all, "coefficient of variation of the wall times (n-1); none below 2 runs") \
   X(speedup, optf64, "", "speedup", ratio, all, "T1/Tp against 1x1 with the same lock, parameters, probe and work (x workers when weak)") \
   X(efficiency, optf64, "", "eff", fixed2, all, "speedup / (ranks x threads)") \
-  X(baseline, str, "", "baseline", text, all, "where T1 came from: same launch, launch N, launches N,M; empty: no baseline") \
+  X(baseline, str, "", "baseline", text, all, "where T1 came from: same launch, launch N, launches N,M; + by rate (N n1,n2) when no 1x1 run had this N and T1 is the 1x1 time at those Ns scaled to this one (speedup = rate ratio); empty: no baseline") \
   X(speedup_vs_none, optf64, "", "vs none", ratio, all, "T1/Tp against 1x1 without a lock (same probe and work): what the lock costs") \
   X(baseline_none, str, "", "", text, all, "where the lock-free T1 came from (as baseline)") \
   X(switches_per_s, f64, "1/s", "switches/s", rate, lock, "lock holder changes per second of wall time") \

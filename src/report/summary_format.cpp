@@ -107,6 +107,22 @@ void print_missing_baselines(std::ostream& out, const std::vector<SummaryRow>& r
          "(--threads 1,2,...), or run a 1-rank launch into the same --output\n";
 }
 
+/// Below a table where a row's baseline was compared by rate (no 1x1 run with its N): which
+/// rows and how (the report says the same, analysis/gilbench_analysis/report.py).
+void print_rate_baselines(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  std::string names;
+  int n = 0;
+  for (const SummaryRow& r : rows) {
+    const bool by_rate = r.baseline.find(" by rate ") != std::string::npos ||
+                         r.baseline_none.find(" by rate ") != std::string::npos;
+    if (by_rate && ++n <= 3) names += (names.empty() ? "" : ", ") + r.label + " (N " + std::to_string(r.count) + ")";
+  }
+  if (n == 0) return;
+  out << "baseline by rate: " << names << (n > 3 ? ", ..." : "")
+      << ": no 1x1 run with the same N in this file, so the baseline is compared by rate (iterations/s = N / wall "
+         "time) because N differs: T1 is the 1x1 time at the N its baseline names, scaled to this N\n";
+}
+
 /// Lock figures (switches/s, slice) are gilbench's counters of an emulated lock: none for lock
 /// none, and none for the real interpreter's GIL (cpython-gil, cpython-nogil), which it cannot count.
 bool counted_lock(std::string_view lock) { return lock != "none" && !lock.starts_with("cpython"); }
@@ -141,6 +157,7 @@ void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
   }
   if (locked) print_lock_legend(out, rows);
   print_missing_baselines(out, rows);
+  print_rate_baselines(out, rows);
 }
 
 }  // namespace

@@ -69,10 +69,13 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(python_implementation, vtext, 0, "", 5, false, "", "--kernel python: platform.python_implementation(), e.g. CPython") \
   X(python_debug, u8, 0, "", 5, false, 0, "1 for a debug build of the interpreter (sys.gettotalrefcount exists)") \
   X(python_gil_disabled, u8, 0, "", 5, false, 0, "1 for a free-threaded build (Py_GIL_DISABLED); its runs' lock is cpython-nogil when the GIL is off") \
-  X(native_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential native kernel rate measured at start-up (--kernel native,python or --count auto; 0 otherwise)") \
+  X(native_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential native kernel rate measured at start-up (--kernel native,python, --count auto, or legacy-gil without --tick-iterations since version 6; 0 otherwise)") \
   X(python_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential python kernel rate measured at start-up (--kernel native,python or --count auto; 0 otherwise)") \
   X(native_count, u64, 0, "iterations", 5, false, 0, "N of the native configurations (0: none ran)") \
-  X(python_count, u64, 0, "iterations", 5, false, 0, "N of the python configurations (0: none ran)")
+  X(python_count, u64, 0, "iterations", 5, false, 0, "N of the python configurations (0: none ran)") \
+  X(tick_iterations, i64, 0, "iterations/tick", 6, false, 0, "legacy-gil: kernel iterations per emulated tick in force for the launch, round(tick_s x native_rate) or --tick-iterations; 0 when no native legacy-gil configuration ran (before version 6 a constant 26 unless --tick-iterations)") \
+  X(tick_s, f64, 0, "s", 6, false, 0.0, "legacy-gil: CPython's time per tick the mapping used (1 / (3 x python_rate) when measured with a 2.7, else the reference 7.5 ns); 0 for an override or when no native legacy-gil configuration ran") \
+  X(tick_source, vtext, 0, "", 6, false, "", "legacy-gil: where the time per tick came from: reference, measured 2.7, or --tick-iterations override; empty when no native legacy-gil configuration ran")
 
 #define GILBENCH_RUN_COLUMNS(X) \
   X(run_id, i64, 0, "", 1, true, 0, "unique in the file") \

@@ -31,4 +31,16 @@ out=$(env -u GILBENCH GILBENCH_SRUN_MPI=none FAKE_MPI_LIST=pmix bash -c "$(decla
 rm -rf "$T/repo/build"
 out=$(env -u GILBENCH GILBENCH_SRUN_MPI=none bash -c "$(declare -f step); T=$T; step")
 [[ $out == *"$T/bin/gilbench"* ]] || fail "no repository build: want gilbench from PATH, got: $out"
-echo "srun --mpi from GILBENCH_SRUN_MPI / srun --mpi=list; repository build before PATH"
+# gb_pin_ticks: the first launch's measured legacy-gil mapping for every later launch
+mk() { /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+dt = np.dtype([('launch_id', '<i8'), ('tick_iterations', '<i8'), ('tick_source', h5py.string_dtype())])
+h5py.File(sys.argv[1], 'w').create_dataset('launches', data=np.array([(0, int(sys.argv[2]), sys.argv[3])], dt))
+" "$@"; }
+pins() { (cd "$T/run" && bash -c '. "$1"/jobs/common.sh; GB_ARGS=("${@:3}"); gb_pin_ticks "$2" 2>/dev/null; echo "${GB_ARGS[*]}"' _ "$T/repo" "$@"); }
+mk "$T/m.h5" 14 "measured 2.7" && mk "$T/o.h5" 7 "--tick-iterations override" && mk "$T/n.h5" 0 ""
+[ "$(pins "$T/m.h5" --repeat 1)" = "--repeat 1 --tick-iterations 14" ] || fail "measured: $(pins "$T/m.h5" --repeat 1)"
+[ "$(pins "$T/m.h5" --tick-iterations 9)" = "--tick-iterations 9" ] || fail "given: $(pins "$T/m.h5" --tick-iterations 9)"
+[ "$(pins "$T/o.h5" --repeat 1)" = "--repeat 1" ] || fail "override: $(pins "$T/o.h5" --repeat 1)"
+[ "$(pins "$T/n.h5" --repeat 1)" = "--repeat 1" ] || fail "no legacy-gil: $(pins "$T/n.h5" --repeat 1)"
+echo "srun --mpi from GILBENCH_SRUN_MPI / srun --mpi=list; repository build before PATH; gb_pin_ticks"

@@ -143,6 +143,41 @@ TEST(Params, Defaults) {
   EXPECT_FALSE(validate(p).has_value());
 }
 
+TEST(TickMapping, FromTheRatesMeasuredAtStartUp) {
+  // the reference 7.5 ns per tick at 0.285 ns per iteration (3.508772e9/s): 26.3 -> 26
+  TickMapping m = tick_mapping(0, 1e9 / 0.285, 0);
+  EXPECT_EQ(m.iterations, 26);
+  EXPECT_EQ(m.source, TickSource::reference);
+  EXPECT_DOUBLE_EQ(m.tick_s, 7.5e-9);
+  // README's 0.377 ns per iteration (2.65e9/s): 7.5e-9 x 2.65e9 = 19.875 -> 20
+  EXPECT_EQ(tick_mapping(0, 2.65e9, 0).iterations, 20);
+  // a 2.7 measured at 40e6 iterations/s: 25 ns per iteration / 3 ticks = 8.333 ns per tick;
+  // x 3e9/s = 25 iterations per tick
+  m = tick_mapping(0, 3e9, 40e6);
+  EXPECT_EQ(m.source, TickSource::measured_27);
+  EXPECT_DOUBLE_EQ(m.tick_s, 1.0 / 120e6);
+  EXPECT_EQ(m.iterations, 25);
+  // 44e6/s (the 22.5 ns of the reference): 7.576 ns x 2.65e9 = 20.08 -> 20
+  EXPECT_EQ(tick_mapping(0, 2.65e9, 44e6).iterations, 20);
+  // rounded to nearest: 7.5e-9 x 2.1e9 = 15.75 -> 16, x 1.9e9 = 14.25 -> 14
+  EXPECT_EQ(tick_mapping(0, 2.1e9, 0).iterations, 16);
+  EXPECT_EQ(tick_mapping(0, 1.9e9, 0).iterations, 14);
+  // at least 1: a kernel slower than CPython's tick (1e8/s: 0.75 iterations)
+  EXPECT_EQ(tick_mapping(0, 1e8, 0).iterations, 1);
+  // --tick-iterations wins over any rate; no per-tick time is used
+  m = tick_mapping(7, 3e9, 40e6);
+  EXPECT_EQ(m.iterations, 7);
+  EXPECT_EQ(m.source, TickSource::override);
+  EXPECT_EQ(m.tick_s, 0.0);
+  // no native rate measured: the default, from the reference
+  m = tick_mapping(0, 0, 0);
+  EXPECT_EQ(m.iterations, kDefaultTickIterations);
+  EXPECT_EQ(m.source, TickSource::reference);
+  EXPECT_EQ(to_string(TickSource::reference), "reference");
+  EXPECT_EQ(to_string(TickSource::measured_27), "measured 2.7");
+  EXPECT_EQ(to_string(TickSource::override), "--tick-iterations override");
+}
+
 TEST(Params, ValidateRejectsBadValues) {
   Params p;
   p.switch_interval = std::chrono::nanoseconds(0);

@@ -11,6 +11,14 @@ h5check "$W/v.h5" "runs.valid.all()" "samples.groupby('run_id').iterations.sum()
 if [ "$major" = 2 ]; then
   h5check "$W/v.h5" "(runs.check_interval == 100).all()" "(runs.switch_interval_s == 0).all()"
   bad="--switch-interval 1ms"
+  # a 2.7 in the launch: the legacy-gil emulation's tick is CPython's measured one (3 ticks an iteration)
+  "$GB" --kernel native,python --python "$P" --lock legacy-gil --count 300k --threads 1 --repeat 1 --warmup 0 \
+    -o "$W/t.h5" >"$W/out" 2>"$W/err" || fail "native,python rc=$?: $(cat "$W/err")"
+  grep -q 'per CPython tick (measured 2.7)' "$W/err" || fail "header lacks the measured tick: $(cat "$W/err")"
+  h5check "$W/t.h5" "list(launches.tick_source) == ['measured 2.7']" "launches.python_rate.iloc[0] > 0" \
+    "abs(launches.tick_s.iloc[0] * 3 * launches.python_rate.iloc[0] - 1) < 1e-12" \
+    "launches.tick_iterations.iloc[0] == max(1, round(launches.tick_s.iloc[0] * launches.native_rate.iloc[0]))" \
+    "set(runs[runs.kernel == 'native'].tick_iterations) == {launches.tick_iterations.iloc[0]}"
 else
   h5check "$W/v.h5" "abs(runs.switch_interval_s - 0.005).max() < 1e-12" "(runs.check_interval == 0).all()"
   bad="--check-interval 50"

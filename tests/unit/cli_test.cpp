@@ -192,6 +192,7 @@ TEST(Cli, UnitsListsAndChoicesLandInConfig) {
   EXPECT_EQ(r.config.threads, (std::vector<int>{4, 2})) << "duplicates dropped, first order kept";
   EXPECT_EQ(r.config.switch_intervals, (std::vector<std::chrono::nanoseconds>{5ms, 1ms}));
   EXPECT_EQ(r.config.tick_iterations, 2000);
+  EXPECT_TRUE(r.config.tick_iterations_given) << "an override: the launch records source --tick-iterations override";
   EXPECT_DOUBLE_EQ(r.config.trace_window_s, 0.25);
   EXPECT_EQ(r.config.trace_max_events, 1000u);
   EXPECT_EQ(r.config.locks, std::vector<gil::Policy>{gil::Policy::gil});
@@ -219,6 +220,7 @@ TEST(Cli, OmittedOptionsKeepConfigDefaults) {
   EXPECT_EQ(c.switch_intervals, d.switch_intervals);
   EXPECT_EQ(c.check_intervals, d.check_intervals);
   EXPECT_EQ(c.tick_iterations, d.tick_iterations);
+  EXPECT_FALSE(c.tick_iterations_given) << "no --tick-iterations: measured at start-up";
   EXPECT_EQ(c.lock_scope, d.lock_scope);
   EXPECT_EQ(c.trace_window_s, d.trace_window_s);
   EXPECT_EQ(c.trace_max_events, d.trace_max_events);

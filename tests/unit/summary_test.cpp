@@ -59,15 +59,55 @@ TEST(Summary, BaselineFromOtherLaunchesAndWeakSpeedup) {
   EXPECT_DOUBLE_EQ(*weak[1].efficiency, 1.0);
 }
 
-TEST(Summary, InvalidRunsAndOtherWorkAreNoBaseline) {
+TEST(Summary, InvalidRunsAreNoBaselineOtherWorkIsComparedByRate) {
   RunRecord bad = run(0, 0, 1, "none", 1.0);
   bad.valid = 0;
   RunRecord other = run(1, 1, 1, "none", 1.0);
-  other.count = 5;  // a different amount of work
+  other.count = 5;  // a different amount of work: 5 iterations/s
   const auto rows = summarise({bad, other, run(2, 2, 2, "none", 1.0)});
   EXPECT_FALSE(rows[0].valid);
   EXPECT_EQ(rows[0].repetitions, 0);
-  EXPECT_FALSE(rows[2].speedup.has_value());
+  // the only valid 1x1 runs did N = 5: compared by rate, 1000/s vs 5/s
+  ASSERT_TRUE(rows[2].speedup.has_value());
+  EXPECT_DOUBLE_EQ(*rows[2].speedup, 200.0);
+  EXPECT_EQ(rows[2].baseline, "same launch by rate (N 5)");
+}
+
+// Issue 13, item 3: --count auto per launch gives each launch its own N; with no 1x1 run of a
+// row's N in the file, the 1x1 runs of another launch are compared by rate (iterations/s).
+TEST(Summary, OtherNIsComparedByRateAcrossLaunches) {
+  std::vector<RunRecord> file;
+  for (int i = 0; i < 3; ++i) {  // launch 0: 1x1 at N = 300M, 1.0 s (300M/s)
+    RunRecord r = run(i, 0, 1, "none", 1.0);
+    r.count = 300'000'000, r.launch_id = 0;
+    file.push_back(r);
+  }
+  std::vector<RunRecord> mine;
+  for (int i = 0; i < 3; ++i) {  // launch 1: 1x2 at N = 310M, 0.5 s (620M/s)
+    RunRecord r = run(3 + i, 0, 2, "none", 0.5);
+    r.count = 310'000'000, r.launch_id = 1;
+    mine.push_back(r);
+    file.push_back(r);
+  }
+  auto rows = summarise(mine, {}, {}, file);
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_TRUE(rows[0].speedup.has_value());
+  EXPECT_DOUBLE_EQ(*rows[0].speedup, 620.0 / 300.0);  // (310M / 0.5 s) / (300M / 1.0 s)
+  EXPECT_DOUBLE_EQ(*rows[0].efficiency, 310.0 / 300.0);
+  EXPECT_EQ(rows[0].baseline, "launch 0 by rate (N 300000000)");
+  EXPECT_EQ(rows[0].baseline_none, "launch 0 by rate (N 300000000)");
+  std::ostringstream table;
+  print_summary(table, rows, OutputFormat::table);
+  EXPECT_NE(table.str().find("baseline by rate: 1x2 none (N 310000000): no 1x1 run with the same N in this file, so "
+                             "the baseline is compared by rate (iterations/s = N / wall time) because N differs"),
+            std::string::npos)
+      << table.str();
+  // weak: 2 x 120M against a 1x1 of 100M at 1.0 s: 2 x (1.0 x 120/100) / 0.5 = 4.8 = (240M/0.5 s) / (100M/1 s)
+  for (RunRecord& r : file) r.scaling = "weak", r.count = r.threads == 1 ? 100'000'000 : 240'000'000;
+  for (RunRecord& r : mine) r.scaling = "weak", r.count = 240'000'000;
+  rows = summarise(mine, {}, {}, file);
+  EXPECT_DOUBLE_EQ(*rows[0].speedup, 4.8);
+  EXPECT_EQ(rows[0].baseline, "launch 0 by rate (N 100000000)");
 }
 
 TEST(Summary, CsvAndJsonHoldOnlyTheTable) {
