@@ -264,7 +264,8 @@ def test_schema_json_is_the_only_column_knowledge():
     assert schema.version_defaults("runs", 3)["status"] == "complete"
     assert schema.version_defaults("runs", 4)["bind"] == "none"
     assert schema.version_defaults("samples", 4) == {"bound_cpu": -1}
-    assert schema.version_defaults("runs", 5) == {}
+    assert schema.version_defaults("runs", 5) == {"lock_transport": ""}  # version 6 added it
+    assert schema.version_defaults("runs", 6) == {}
     assert schema.version_defaults("runs", 4)["kernel"] == "native"
     # launches.kernel (uname) is launches.os from version 5: older files are read under the new name
     assert schema.renamed("launches", 4) == {"kernel": "os"} and schema.renamed("launches", 5) == {}
