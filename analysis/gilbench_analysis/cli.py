@@ -11,7 +11,8 @@ import math
 import os
 import sys
 
-from . import __version__, compare, export, history, journal, metrics, perfetto, references, report, stats, tables, ticks
+from . import (__version__, compare, export, history, journal, metrics, pairing, perfetto, references, report, stats,
+               tables, ticks)
 from .errors import EXIT_CHECK_FAILED, EXIT_CHECK_UNMATCHED, EXIT_COMPARE_FAILED, EXIT_COMPARE_UNTESTED, EXIT_INTERNAL, EXIT_OK, AnalysisError, InputError, UsageError
 from .load import load
 
@@ -158,7 +159,12 @@ def _summary(args):
     ds = _load(args, args.files)
     rows = metrics.summary_rows(ds)
     if args.format == "json":
-        sys.stdout.write(export.summary_json(rows))
+        paired = []
+        if any(str(r["lock"]).startswith("cpython") for r in rows):  # the pairing needs both kernels
+            runs = metrics.measured_runs(ds)
+            table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
+            paired = pairing.pairs(table, metrics.latency_table(ds, runs=runs))
+        sys.stdout.write(export.summary_json(rows, paired))
         return EXIT_OK
     if args.format == "csv":
         sys.stdout.write(export.summary_csv(rows))
@@ -167,6 +173,12 @@ def _summary(args):
     print()
     runs = metrics.measured_runs(ds)
     table = metrics.config_table(ds, level=args.level, seed=args.seed, runs=runs)
+    paired = pairing.pairs(table, metrics.latency_table(ds, runs=runs))
+    if paired:
+        print("emulated vs real: time ratio Tp/T1, each against its own kernel's 1x1 [95% interval]; "
+              "difference = emulated - real")
+        print(tables.plain_text(pairing.table(paired, tables.seconds)))
+        print()
     for line in report.reading(table):
         print(line.replace("**", ""))
     notes = report.caveats(table, runs, metrics.latency_table(ds, runs=runs), args.level)

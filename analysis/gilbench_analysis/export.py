@@ -46,9 +46,13 @@ def write_text(text, out):
         raise OutputError(out, f"cannot write ({exc.strerror or exc})")
 
 
-def summary_json(rows):
-    """The summary as gilbench prints it with --format json: {"configurations": [...]}."""
-    return json.dumps({"configurations": rows}, allow_nan=False) + "\n"
+def summary_json(rows, pairs=()):
+    """The summary as gilbench prints it with --format json: {"configurations": [...]}, and
+    "pairs" (pairing.pairs) when the files hold both kernels."""
+    doc = {"configurations": rows}
+    if pairs:
+        doc["pairs"] = list(pairs)
+    return json.dumps(doc, allow_nan=False) + "\n"
 
 
 def summary_csv(rows):

@@ -342,3 +342,37 @@ def latency_cdf(events, path):
     ax_b.grid(True, axis="x", which="both", alpha=0.3)
     ax_b.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     return _save(fig, path)
+
+
+def real_vs_emulated(pair_list, path):
+    """Emulation vs real (pairing.pairs): each paired configuration's real time ratio (x) against
+    its emulated one (y), both Tp / T₁ against their own kernel's 1×1, with their intervals as
+    error bars; the diagonal is a perfect match, the band ±0.10 around it. None without a pair
+    that has both ratios."""
+    both = [p for p in pair_list if p["emulated_ratio"] is not None and p["real_ratio"] is not None]
+    if not both:
+        return None
+    nan = float("nan")
+    x = np.array([p["real_ratio"] for p in both])
+    y = np.array([p["emulated_ratio"] for p in both])
+    xerr = _yerr(x, [nan if p["real_lo"] is None else p["real_lo"] for p in both],
+                 [nan if p["real_hi"] is None else p["real_hi"] for p in both])
+    yerr = _yerr(y, [nan if p["emulated_lo"] is None else p["emulated_lo"] for p in both],
+                 [nan if p["emulated_hi"] is None else p["emulated_hi"] for p in both])
+    fig, ax = plt.subplots(figsize=(8.5, 6))
+    top = float(np.nanmax(np.concatenate([x + xerr[1], y + yerr[1]]))) * 1.08
+    bottom = min(0.0, float(np.nanmin(np.concatenate([x - xerr[0], y - yerr[0]]))))
+    line = np.array([bottom, top])
+    ax.plot(line, line, color="grey", linewidth=1, label="emulated = real")
+    ax.fill_between(line, line - 0.10, line + 0.10, color="grey", alpha=0.15, label="±0.10")
+    for i, p in enumerate(both):
+        ax.errorbar(x[i], y[i], xerr=xerr[:, i:i + 1], yerr=yerr[:, i:i + 1], fmt="o", color=f"C{i % 10}",
+                    capsize=3, label=f"{p['emulated']} ↔ {p['real']}")
+    ax.set_xlim(bottom, top)
+    ax.set_ylim(bottom, top)
+    ax.set_xlabel("real: python kernel's time / its 1×1 (CPython's own GIL)")
+    ax.set_ylabel("emulated: native kernel's time / its 1×1")
+    ax.set_title("Real vs emulated: time ratios of paired configurations (95% intervals)")
+    ax.grid(True, alpha=0.3)
+    _legend_outside(ax, title="emulated ↔ real")
+    return _save(fig, path)

@@ -5,7 +5,7 @@ import os
 
 import pandas as pd
 
-from . import configs, metrics, plots, stats, tables, trace
+from . import configs, metrics, pairing, plots, stats, tables, trace
 from .document import Document, output_dir
 
 #: Coefficient of variation above which a configuration is called noisy in the reading.
@@ -212,6 +212,9 @@ def make_plots(ds, table, runs, outdir, level=0.95):
     add(plots.affinity_map(placements, join("affinity.png")),
         "Affinity map: CPU of each worker at start and end (run closest to the median)")
     made += _timelines(ds, runs, outdir)
+    add(plots.real_vs_emulated(pairing.pairs(table, metrics.latency_table(ds, runs=runs)), join("real_vs_emulated.png")),
+        "Real vs emulated: each paired configuration's time ratio to its own kernel's 1×1, real (x) against "
+        "emulated (y), 95% intervals; diagonal = perfect match")
     if ds.latency is not None and not ds.latency.empty:
         events = metrics.latency_events(ds, runs)
         events = events.sort_values("config", key=lambda c: c.map(order), kind="stable")
@@ -249,6 +252,13 @@ def write_report(ds, outdir, level=0.95, seed=stats.DEFAULT_SEED):
     if not lat.empty:
         doc.heading("Latency probe")
         doc.table(tables.latency(lat))
+    paired = pairing.pairs(table, lat)
+    if paired:
+        doc.heading("Emulated vs real")
+        doc.paragraph("Each emulated configuration (native kernel, gil or legacy-gil) beside its real counterpart "
+                      "(python kernel, CPython's own GIL) with the same ranks × threads × interpreters and "
+                      "interval: time / its own kernel's 1×1 with its interval, difference = emulated − real.")
+        doc.table(pairing.table(paired, tables.seconds))
     doc.heading("Plots")
     for path, caption in images:
         doc.image(path, caption)

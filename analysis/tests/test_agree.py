@@ -89,3 +89,37 @@ def test_the_lock_scope_is_in_both_labels_and_columns(sides):
         assert scoped[0]["count"] == 20_000_000 and scoped[0]["scaling"] == "strong"
         assert scoped[0]["probe_period_s"] == 0.0
         assert all("job-wide" not in r["label"] for r in side if r["lock_scope"] == "rank")
+
+
+# Emulation vs real (issue 14): one --kernel native,python launch; the binary's "pairs" and the
+# report's are the same lines (labels, ratios and differences to 1e-9, interval methods, notes),
+# under the same column names (pairing.PAIR_COLUMNS = GILBENCH_PAIR_COLUMNS).
+PAIR_CLOSE = ("emulated_ratio", "real_ratio", "difference")
+
+
+@pytest.fixture(scope="module")
+def pair_sides(gilbench, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("agree-pairs") / "p.h5")
+    launch = _run([gilbench, "--kernel", "native,python", "--lock", "gil,legacy-gil", "--count", "300k",
+                   "--threads", "1,2", "--repeat", "5", "--format", "json", "-q", "-o", path])
+    report = _run([ENTRY, "summary", path, "--format", "json", "-q"])
+    return json.loads(launch.stdout)["pairs"], json.loads(report.stdout)["pairs"]
+
+
+def test_the_pairing_agrees(pair_sides):
+    from gilbench_analysis import pairing
+
+    binary, report = pair_sides
+    assert [list(p) for p in binary] == [list(pairing.PAIR_COLUMNS)] * len(binary)
+    assert len(binary) == len(report) == 4, (binary, report)
+    by_key = {(p["emulated"], p["real"]): p for p in report}
+    assert sorted(by_key) == sorted((p["emulated"], p["real"]) for p in binary)
+    assert ("1x2 gil 5ms", "1x2 python 5ms") in by_key and ("1x2 legacy-gil 100t", "") in by_key
+    for b in binary:
+        r = by_key[(b["emulated"], b["real"])]
+        for col in PAIR_CLOSE:
+            assert _close(r[col], b[col]), f"{b['emulated']}/{b['real']}: {col} {r[col]!r} != {b[col]!r}"
+        for col in ("emulated_ci", "real_ci", "note"):
+            assert r[col] == b[col], f"{b['emulated']}/{b['real']}: {col} {r[col]!r} != {b[col]!r}"
+        for side in ("emulated", "real"):  # an interval on both sides or on neither
+            assert (r[f"{side}_lo"] is None) == (b[f"{side}_lo"] is None)

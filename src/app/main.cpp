@@ -556,7 +556,9 @@ int Sweep::report(bool interrupted) {
                  runs_.size());
   std_streams::stdout_error();  // flushes the verdict; keeps the errno of a failure
   std::ostringstream summary;
-  print_summary(summary, summarise(runs_, samples_, latency_, file_runs()), cfg_.format);
+  const std::vector<RunRecord> file = file_runs();
+  const std::vector<SummaryRow> rows = summarise(runs_, samples_, latency_, file);
+  print_summary(summary, rows, cfg_.format, pair_configurations(rows, runs_, file));
   if (invalid != 0 && code == 0) code = static_cast<int>(ExitCode::validation);
   if (const int err = std_streams::write_stdout(summary.str()); err != 0) {
     std::fprintf(stderr, "gilbench: cannot write the summary to standard output (%s); the %s in %s %s\n",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 
@@ -62,6 +63,45 @@ std::size_t min_values_for_quantile(double q) {
 std::optional<double> quantile_if_enough(std::vector<double> v, double q) {
   if (v.size() < min_values_for_quantile(q)) return std::nullopt;
   return quantile(std::move(v), q);
+}
+
+RatioInterval ratio_ci(const std::vector<double>& base, const std::vector<double>& next, bool paired, double level,
+                       int n_boot, std::uint64_t seed) {
+  if (paired && base.size() != next.size()) throw std::invalid_argument("paired samples of different sizes");
+  const std::size_t n = std::min(base.size(), next.size());
+  RatioInterval out;
+  if (n < 2) return out.method = "fewer than 2 runs", out;
+  if (n < kMinRatioRuns) {
+    char text[96];
+    std::snprintf(text, sizeof text, "n too small for a %.0f%% interval: needs %zu runs a side", level * 100,
+                  kMinRatioRuns);
+    return out.method = text, out;
+  }
+  std::uint64_t state = seed;
+  const auto draw = [&state](std::size_t size) {  // splitmix64
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>((z ^ (z >> 31)) % size);
+  };
+  std::vector<double> ratios, a(base.size()), b(next.size());
+  ratios.reserve(static_cast<std::size_t>(n_boot));
+  for (int k = 0; k < n_boot; ++k) {
+    if (paired) {
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::size_t j = draw(a.size());
+        a[i] = base[j], b[i] = next[j];
+      }
+    } else {
+      for (double& x : a) x = base[draw(base.size())];
+      for (double& x : b) x = next[draw(next.size())];
+    }
+    ratios.push_back(median(b) / median(a));
+  }
+  const double tail = (1 - level) / 2;
+  out.lo = quantile(ratios, tail), out.hi = quantile(ratios, 1 - tail);
+  out.method = paired ? "paired by round" : "independent";
+  return out;
 }
 
 }  // namespace gilbench::stats

@@ -1,7 +1,9 @@
 #pragma once
 // Summary statistics: pure functions on vectors, unit-tested against hand-computed values.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace gilbench::stats {
@@ -21,5 +23,24 @@ double quantile(std::vector<double> v, double q);
 std::size_t min_values_for_quantile(double q);
 /// quantile(v, q) when v has min_values_for_quantile(q) values or more; none below.
 std::optional<double> quantile_if_enough(std::vector<double> v, double q);
+
+/// Fewest runs a side (pairs when paired) behind a printed ratio interval (the report's
+/// stats.MIN_N_RATIO: a 95 % bootstrap interval covers 91 % or more from 5 runs on).
+inline constexpr std::size_t kMinRatioRuns = 5;
+
+struct RatioInterval {
+  std::optional<double> lo, hi;  ///< none: no interval (method says why)
+  std::string method;            ///< the report's words: paired by round, independent, or why none
+};
+
+/// The report's rule (analysis stats.ratio_ci) for runs of one launch: the 95 % percentile
+/// bootstrap interval of median(next) / median(base), `n_boot` resamples. `paired`: base[i] and
+/// next[i] ran in the same round, rounds are resampled with the same indices on both sides;
+/// otherwise each side is resampled on its own. None below 2 runs a side ("fewer than 2 runs")
+/// or below kMinRatioRuns ("n too small for a 95% interval: needs 5 runs a side"). Deterministic
+/// (a fixed-seed splitmix64, not numpy's stream: bounds agree with the report's to bootstrap
+/// noise, not to the digit).
+RatioInterval ratio_ci(const std::vector<double>& base, const std::vector<double>& next, bool paired,
+                       double level = 0.95, int n_boot = 2000, std::uint64_t seed = 20240229);
 
 }  // namespace gilbench::stats

@@ -42,8 +42,9 @@ std::uint64_t baseline_count(const RunRecord& row) {
 }
 
 struct Baseline {
-  std::vector<double> walls;  ///< by rate: each scaled to baseline_count(row) at its run's own rate
-  std::string origin;         ///< "same launch", "launch 3", "launches 0,2" (+ " by rate (N ...)"); empty: none
+  std::vector<double> walls;           ///< by rate: each scaled to baseline_count(row) at its run's own rate
+  std::vector<const RunRecord*> runs;  ///< the runs behind `walls`, in the same order
+  std::string origin;                  ///< "same launch", "launch 3", "launches 0,2" (+ " by rate (N ...)"); empty: none
 };
 
 /// Valid measured 1x1 runs matching `row` (with lock none when `lock_free`): the row's own
@@ -68,6 +69,7 @@ Baseline find_baseline(const RunRecord& row, bool lock_free, const std::vector<R
     std::set<std::uint64_t> counts;
     const auto take = [&](const RunRecord& r) {
       b.walls.push_back(by_rate ? r.wall_s * static_cast<double>(work) / static_cast<double>(r.count) : r.wall_s);
+      b.runs.push_back(&r);
       counts.insert(r.count);
     };
     for (const RunRecord& r : own)
@@ -110,6 +112,7 @@ void describe_row(SummaryRow& row, const RunRecord& first) {
   row.switch_interval_s = r.switch_interval_s, row.check_interval = r.check_interval;
   row.tick_iterations = r.tick_iterations, row.probe_period_s = r.probe_period_s;
   row.count = static_cast<std::int64_t>(r.count);
+  row.kernel = r.kernel.str(), row.config_id = r.config_id, row.launch_id = r.launch_id;
 }
 
 /// Wall-time statistics over the valid runs, lock and latency figures over their samples/events.
@@ -143,7 +146,98 @@ void measure_row(SummaryRow& row, const std::vector<const RunRecord*>& group, co
     row.latency_p99_s = stats::quantile_if_enough(lat, 0.99);
 }
 
+/// An emulated lock's row (native, gil or legacy-gil, one lock a rank) and a real one (python).
+bool emulated(const SummaryRow& r) {
+  return r.kernel != "python" && (r.lock == "gil" || r.lock == "legacy-gil") && r.lock_scope == "rank";
+}
+bool real(const SummaryRow& r) { return r.kernel == "python"; }
+
+/// Same ranks x threads x interpreters, scaling and probe, and the interval the emulated lock
+/// uses in force in the interpreter (gil: the 3.x switch interval; legacy-gil: the 2.7 check interval).
+bool counterparts(const SummaryRow& e, const SummaryRow& p) {
+  if (e.ranks != p.ranks || e.threads != p.threads || e.interpreters != p.interpreters || e.scaling != p.scaling ||
+      std::abs(e.probe_period_s - p.probe_period_s) > 1e-12)
+    return false;
+  if (e.lock == "gil") return p.check_interval == 0 && std::abs(e.switch_interval_s - p.switch_interval_s) < 1e-12;
+  return p.check_interval > 0 && e.check_interval == p.check_interval;
+}
+
+/// Tp/T1 of `row` against its own kernel's 1x1 (the speedup's baseline) and its interval: paired
+/// by round when the baseline ran in the same launch, independent otherwise.
+struct Ratio {
+  std::optional<double> value;
+  stats::RatioInterval ci;
+};
+Ratio time_ratio(const SummaryRow& row, const std::vector<RunRecord>& runs, const std::vector<RunRecord>& file_runs) {
+  Ratio out;
+  const RunRecord* first = nullptr;
+  std::map<std::int32_t, double> by_round;  // round -> wall of the row's valid runs
+  std::vector<double> walls;
+  for (const RunRecord& r : runs)
+    if (r.config_id == row.config_id && r.launch_id == row.launch_id && r.warmup == 0) {
+      if (first == nullptr) first = &r;
+      if (measured_valid(r)) walls.push_back(r.wall_s), by_round[r.round] = r.wall_s;
+    }
+  if (first == nullptr || walls.empty()) return out;
+  const Baseline base = find_baseline(*first, false, runs, file_runs);
+  if (base.walls.empty()) return out;
+  out.value = stats::median(walls) / stats::median(base.walls);
+  if (base.origin == "same launch") {
+    std::vector<double> a, b;
+    for (const RunRecord* r : base.runs)
+      if (const auto it = by_round.find(r->round); it != by_round.end())
+        a.push_back(r->wall_s), b.push_back(it->second);
+    if (base.runs.size() == walls.size() && base.runs.front()->config_id == row.config_id)
+      out.ci.method = "exactly 1 (the baseline itself)";
+    else out.ci = stats::ratio_ci(a, b, true);
+  } else {
+    out.ci = stats::ratio_ci(base.walls, walls, false);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<PairRow> pair_configurations(const std::vector<SummaryRow>& rows, const std::vector<RunRecord>& runs,
+                                         const std::vector<RunRecord>& file_runs) {
+  const bool any_emulated = std::any_of(rows.begin(), rows.end(), emulated);
+  const bool any_real = std::any_of(rows.begin(), rows.end(), real);
+  std::vector<PairRow> out;
+  if (!any_emulated || !any_real) return out;
+  std::vector<bool> taken(rows.size(), false);
+  const auto fill = [&](PairRow& p, const SummaryRow& r, bool is_real) {
+    const Ratio t = time_ratio(r, runs, file_runs);
+    (is_real ? p.real : p.emulated) = r.label;
+    (is_real ? p.real_ratio : p.emulated_ratio) = t.value;
+    (is_real ? p.real_lo : p.emulated_lo) = t.ci.lo;
+    (is_real ? p.real_hi : p.emulated_hi) = t.ci.hi;
+    (is_real ? p.real_ci : p.emulated_ci) = t.ci.method;
+    (is_real ? p.real_latency_median_s : p.emulated_latency_median_s) = r.latency_median_s;
+    (is_real ? p.real_latency_p99_s : p.emulated_latency_p99_s) = r.latency_p99_s;
+  };
+  for (const SummaryRow& e : rows) {
+    if (!emulated(e)) continue;
+    PairRow p;
+    fill(p, e, false);
+    for (std::size_t j = 0; j < rows.size(); ++j)
+      if (real(rows[j]) && counterparts(e, rows[j])) {
+        fill(p, rows[j], true);
+        taken[j] = true;
+        break;
+      }
+    if (p.real.empty()) p.note = "no counterpart";
+    if (p.emulated_ratio && p.real_ratio) p.difference = *p.emulated_ratio - *p.real_ratio;
+    out.push_back(std::move(p));
+  }
+  for (std::size_t j = 0; j < rows.size(); ++j)
+    if (real(rows[j]) && !taken[j]) {
+      PairRow p;
+      fill(p, rows[j], true);
+      p.note = "no counterpart";
+      out.push_back(std::move(p));
+    }
+  return out;
+}
 
 std::vector<SummaryRow> summarise(const std::vector<RunRecord>& runs, const std::vector<Sample>& samples,
                                   const std::vector<LatencyRecord>& latency, const std::vector<RunRecord>& file_runs) {

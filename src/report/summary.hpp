@@ -70,12 +70,15 @@ namespace gilbench {
 /// One row of the summary: a configuration.
 struct SummaryRow {
   GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_MEMBER)
+  std::string kernel = "native";  ///< not a column (the label says python): what pairing needs
+  std::int32_t config_id = 0;     ///< not a column: the configuration it summarises
+  std::int64_t launch_id = 0;
 };
 
 namespace summary {
 
 enum class Type : std::uint8_t { str, i64, f64, optf64, flag };
-enum class Format : std::uint8_t { text, plain, duration, percent, ratio, fixed2, rate, validity };
+enum class Format : std::uint8_t { text, plain, duration, percent, ratio, fixed2, rate, validity, signed2 };
 enum class Group : std::uint8_t { all, lock, probe };
 
 struct Column {
@@ -106,6 +109,72 @@ std::vector<SummaryRow> summarise(const std::vector<RunRecord>& runs, const std:
                                   const std::vector<LatencyRecord>& latency = {},
                                   const std::vector<RunRecord>& file_runs = {});
 
-void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format);
+// Emulation vs real (README "Real interpreter"): every emulated configuration (native kernel, lock
+// gil or legacy-gil) beside its real counterpart (python kernel, the interpreter's own GIL) with
+// the same ranks x threads x interpreters, scaling and probe, and the same interval: gil's switch
+// interval = the 3.x interpreter's switch interval in force, legacy-gil's check interval = the
+// 2.7 interpreter's check interval in force. Each side's time ratio is Tp / T1 against its own
+// kernel's 1x1 (the speedup's baseline, so ratio = 1/speedup strong, workers/speedup weak), with
+// its 95 % percentile-bootstrap interval (stats::ratio_ci: paired by round against a same-launch
+// baseline, independent otherwise, none below 5 runs a side); difference = emulated - real.
+// gilbench-report pairs by the same rule (metrics.pair_rows); summary.agrees checks both agree.
+// X(name, type, header, format, meaning)
+// clang-format off
+#define GILBENCH_PAIR_COLUMNS(X) \
+  X(emulated, str, "emulated", text, "the emulated configuration's label; empty: a real one with no counterpart") \
+  X(real, str, "real", text, "the real counterpart's label; empty: an emulated one with no counterpart") \
+  X(emulated_ratio, optf64, "emu ratio", ratio, "emulated Tp/T1 against the native 1x1") \
+  X(emulated_lo, optf64, "", ratio, "lower end of its 95 % interval; none: no interval (see emulated_ci)") \
+  X(emulated_hi, optf64, "", ratio, "upper end of that interval") \
+  X(emulated_ci, str, "", text, "how the interval was made, or why there is none") \
+  X(real_ratio, optf64, "real ratio", ratio, "real Tp/T1 against the python 1x1") \
+  X(real_lo, optf64, "", ratio, "lower end of its 95 % interval") \
+  X(real_hi, optf64, "", ratio, "upper end of that interval") \
+  X(real_ci, str, "", text, "how the interval was made, or why there is none") \
+  X(difference, optf64, "diff", signed2, "emulated_ratio - real_ratio") \
+  X(emulated_latency_median_s, optf64, "lat median emu", duration, "emulated latency median (--probe)") \
+  X(real_latency_median_s, optf64, "real", duration, "real latency median (--probe)") \
+  X(emulated_latency_p99_s, optf64, "lat p99 emu", duration, "emulated latency p99 (--probe)") \
+  X(real_latency_p99_s, optf64, "real", duration, "real latency p99 (--probe)") \
+  X(note, str, "", text, "empty, or no counterpart")
+// clang-format on
+
+#define GILBENCH_PAIR_MEMBER(name, type, header, format, meaning) GILBENCH_STYPE_##type name{};
+
+/// One line of the emulated-vs-real pairing.
+struct PairRow {
+  GILBENCH_PAIR_COLUMNS(GILBENCH_PAIR_MEMBER)
+};
+
+namespace summary {
+struct PairColumn {
+  const char* name;
+  Type type;
+  const char* header;
+  Format format;
+  const char* meaning;
+};
+
+/// Calls f(const PairColumn&, member&) for every pairing column of `r`, in order.
+template <class R, class F>
+void visit_pair(R& r, F&& f) {
+#define GILBENCH_PAIR_VISIT(name, type, header, format, meaning) \
+  f(PairColumn{#name, Type::type, header, Format::format, meaning}, r.name);
+  GILBENCH_PAIR_COLUMNS(GILBENCH_PAIR_VISIT)
+#undef GILBENCH_PAIR_VISIT
+}
+
+}  // namespace summary
+
+/// The pairing of `rows` (summarise()'s of the same `runs` and `file_runs`): emulated rows in
+/// order, each with its first counterpart, then the real rows no emulated one took ("no
+/// counterpart" on both kinds). Empty unless the rows hold both an emulated and a real one.
+std::vector<PairRow> pair_configurations(const std::vector<SummaryRow>& rows, const std::vector<RunRecord>& runs,
+                                         const std::vector<RunRecord>& file_runs = {});
+
+/// The summary, then (table: below it, JSON: "pairs") the pairing when there is one (CSV: the
+/// summary only, one table a file).
+void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format,
+                   const std::vector<PairRow>& pairs = {});
 
 }  // namespace gilbench

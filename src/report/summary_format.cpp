@@ -1,5 +1,6 @@
 // The summary's three reporters (table, CSV, JSON), all driven by GILBENCH_SUMMARY_COLUMNS.
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -56,7 +57,21 @@ bool shown(const summary::Column& c, bool locked, bool probed) {
          (c.group == summary::Group::probe && probed);
 }
 
-void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool json) {
+/// `"pairs": [...]` of the JSON summary: every pairing column of every line.
+std::string json_pairs(const std::vector<PairRow>& pairs) {
+  std::string text = ", \"pairs\": [";
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    std::string line;
+    summary::visit_pair(pairs[i], [&](const summary::PairColumn& c, const auto& v) {
+      line += (line.empty() ? "" : ", ") + json::text(c.name) + ": " + machine_cell(v, true);
+    });
+    text += (i ? ", {" : "{") + line + "}";
+  }
+  return text + "]";
+}
+
+void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool json,
+                   const std::vector<PairRow>& pairs) {
   if (json) out << "{\"configurations\": [";
   if (!json) {
     std::string header;
@@ -73,7 +88,7 @@ void print_machine(std::ostream& out, const std::vector<SummaryRow>& rows, bool 
     });
     out << (json ? (i ? ", {" : "{") + line + "}" : line + "\n");
   }
-  if (json) out << "]}\n";
+  if (json) out << "]" << (pairs.empty() ? "" : json_pairs(pairs)) << "}\n";
 }
 
 /// Below a table with locked rows: what the lock parameters of the labels ("gil 5ms",
@@ -127,6 +142,65 @@ void print_rate_baselines(std::ostream& out, const std::vector<SummaryRow>& rows
 /// none, and none for the real interpreter's GIL (cpython-gil, cpython-nogil), which it cannot count.
 bool counted_lock(std::string_view lock) { return lock != "none" && !lock.starts_with("cpython"); }
 
+/// Lines of cells as left- (text) or right-aligned columns, two spaces apart.
+void print_aligned(std::ostream& out, const std::vector<std::vector<std::string>>& cells,
+                   const std::vector<bool>& left) {
+  std::vector<std::size_t> width(left.size(), 0);
+  for (const auto& line : cells)
+    for (std::size_t j = 0; j < line.size(); ++j) width[j] = std::max(width[j], line[j].size());
+  for (const auto& line : cells) {
+    std::string text;
+    for (std::size_t j = 0; j < line.size(); ++j) {
+      const std::string pad(width[j] - line[j].size(), ' ');
+      text += (j ? "  " : "") + (left[j] ? line[j] + pad : pad + line[j]);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  }
+}
+
+std::string ratio_cell(const std::optional<double>& v, const std::optional<double>& lo,
+                       const std::optional<double>& hi) {
+  if (!v) return "-";
+  std::string text = fixed(*v, 2);
+  if (lo && hi) text += " [" + fixed(*lo, 2) + ", " + fixed(*hi, 2) + "]";
+  return text;
+}
+
+std::string duration_cell(const std::optional<double>& v) { return v ? units::format_duration(*v) : "-"; }
+
+/// The pairing below the summary table: both time ratios with their intervals, the difference,
+/// latency side by side when a probe ran (README "Real interpreter").
+void print_pairs(std::ostream& out, const std::vector<PairRow>& pairs) {
+  bool probed = false;
+  for (const PairRow& p : pairs)
+    probed = probed || p.emulated_latency_median_s || p.real_latency_median_s || p.emulated_latency_p99_s ||
+             p.real_latency_p99_s;
+  out << "\nemulated vs real: time ratio Tp/T1, each against its own kernel's 1x1 [95% interval]; diff = emulated - "
+         "real\n";
+  std::vector<std::vector<std::string>> cells;
+  std::vector<bool> left = {true, true, false, false, false};
+  cells.push_back({"emulated", "real", "emulated ratio", "real ratio", "diff"});
+  if (probed) {
+    for (const char* h : {"lat median emu", "real", "lat p99 emu", "real"}) cells[0].emplace_back(h);
+    left.insert(left.end(), 4, false);
+  }
+  cells[0].emplace_back(""), left.push_back(true);
+  for (const PairRow& p : pairs) {
+    std::vector<std::string> line = {p.emulated.empty() ? "-" : p.emulated, p.real.empty() ? "-" : p.real,
+                                     ratio_cell(p.emulated_ratio, p.emulated_lo, p.emulated_hi),
+                                     ratio_cell(p.real_ratio, p.real_lo, p.real_hi),
+                                     p.difference ? (*p.difference >= 0 ? "+" : "") + fixed(*p.difference, 2) : "-"};
+    if (probed)
+      for (const auto* v :
+           {&p.emulated_latency_median_s, &p.real_latency_median_s, &p.emulated_latency_p99_s, &p.real_latency_p99_s})
+        line.push_back(duration_cell(*v));
+    line.push_back(p.note);
+    cells.push_back(std::move(line));
+  }
+  print_aligned(out, cells, left);
+}
+
 void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
   bool locked = false, probed = false;
   for (const SummaryRow& r : rows) locked = locked || counted_lock(r.lock), probed = probed || r.latency_events > 0;
@@ -143,18 +217,7 @@ void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
       const bool unlocked_lock_figure = c.group == summary::Group::lock && !counted_lock(rows[i].lock);
       cells[i + 1].push_back(unlocked_lock_figure ? "-" : table_cell(c, v));
     });
-  std::vector<std::size_t> width(left.size(), 0);
-  for (const auto& line : cells)
-    for (std::size_t j = 0; j < line.size(); ++j) width[j] = std::max(width[j], line[j].size());
-  for (const auto& line : cells) {
-    std::string text;
-    for (std::size_t j = 0; j < line.size(); ++j) {
-      const std::string pad(width[j] - line[j].size(), ' ');
-      text += (j ? "  " : "") + (left[j] ? line[j] + pad : pad + line[j]);
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out << text << '\n';
-  }
+  print_aligned(out, cells, left);
   if (locked) print_lock_legend(out, rows);
   print_missing_baselines(out, rows);
   print_rate_baselines(out, rows);
@@ -162,9 +225,14 @@ void print_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
 
 }  // namespace
 
-void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format) {
-  if (format == OutputFormat::table) print_table(out, rows);
-  else print_machine(out, rows, format == OutputFormat::json);
+void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, OutputFormat format,
+                   const std::vector<PairRow>& pairs) {
+  if (format == OutputFormat::table) {
+    print_table(out, rows);
+    if (!pairs.empty()) print_pairs(out, pairs);
+  } else {
+    print_machine(out, rows, format == OutputFormat::json, pairs);
+  }
 }
 
 }  // namespace gilbench

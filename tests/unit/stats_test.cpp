@@ -59,3 +59,23 @@ TEST(Stats, QuantileNeedsEnoughValues) {
   for (std::size_t i = 0; i < hundred.size(); ++i) hundred[i] = static_cast<double>(i);
   EXPECT_NEAR(*quantile_if_enough(hundred, 0.99), 98.01, 1e-9);
 }
+
+TEST(Stats, RatioIntervalRule) {
+  using gilbench::stats::ratio_ci;
+  EXPECT_EQ(ratio_ci({1.0}, {2.0}, true).method, "fewer than 2 runs");
+  const auto small = ratio_ci({1, 1, 1, 1}, {2, 2, 2, 2}, true);
+  EXPECT_FALSE(small.lo.has_value());
+  EXPECT_EQ(small.method, "n too small for a 95% interval: needs 5 runs a side");
+  const auto constant = ratio_ci({1, 1, 1, 1, 1}, {2, 2, 2, 2, 2}, false);
+  EXPECT_EQ(constant.method, "independent");
+  EXPECT_DOUBLE_EQ(*constant.lo, 2.0);
+  EXPECT_DOUBLE_EQ(*constant.hi, 2.0);
+  // Paired: base and new move together round by round, every pair's ratio is exactly 2.
+  const auto paired = ratio_ci({1, 2, 3, 4, 5}, {2, 4, 6, 8, 10}, true);
+  EXPECT_EQ(paired.method, "paired by round");
+  EXPECT_DOUBLE_EQ(*paired.lo, 2.0);
+  EXPECT_DOUBLE_EQ(*paired.hi, 2.0);
+  const auto apart = ratio_ci({1, 2, 3, 4, 5}, {2, 4, 6, 8, 10}, false);
+  EXPECT_LT(*apart.lo, 2.0);
+  EXPECT_GT(*apart.hi, 2.0);
+}

@@ -220,3 +220,81 @@ TEST(Summary, MissingBaselineIsExplained) {
   print_summary(with, summarise({run(0, 0, 1, "none", 1.0), run(1, 1, 2, "none", 0.5)}, {}, {}), OutputFormat::table);
   EXPECT_EQ(with.str().find("speedup -"), std::string::npos) << with.str();
 }
+
+// Issue 14, emulation vs real: each emulated configuration beside its real counterpart (same
+// ranks x threads x interpreters, gil's switch interval = the 3.x interpreter's), both time
+// ratios against their own kernel's 1x1 with intervals, the difference; unpaired ones say so.
+namespace {
+RunRecord kernel_run(std::int64_t id, int config, int threads, const char* kernel, const char* lock, double interval,
+                     double wall, int round) {
+  RunRecord r = run(id, config, threads, lock, wall);
+  r.kernel = kernel, r.switch_interval_s = interval, r.round = round;
+  if (r.kernel == "python") r.count = 50;  // each kernel its own N
+  return r;
+}
+}  // namespace
+
+TEST(Summary, PairsEmulatedWithRealCounterparts) {
+  std::vector<RunRecord> runs;
+  std::int64_t id = 0;
+  for (int round = 0; round < 5; ++round) {
+    const double d = 0.01 * round;  // the same drift on every configuration of a round
+    runs.push_back(kernel_run(id++, 0, 1, "native", "gil", 0.005, 1.0 + d, round));
+    runs.push_back(kernel_run(id++, 1, 2, "native", "gil", 0.005, 1.2 + d, round));
+    runs.push_back(kernel_run(id++, 2, 2, "native", "gil", 0.001, 1.5 + d, round));  // no 1x1 at 1ms: no ratio
+    runs.push_back(kernel_run(id++, 3, 1, "python", "cpython-gil", 0.005, 2.0 + 2 * d, round));
+    runs.push_back(kernel_run(id++, 4, 2, "python", "cpython-gil", 0.005, 2.1 + 2 * d, round));
+    runs.push_back(kernel_run(id++, 5, 4, "python", "cpython-gil", 0.005, 2.2 + 2 * d, round));
+  }
+  const auto rows = summarise(runs);
+  const auto pairs = pair_configurations(rows, runs);
+  ASSERT_EQ(pairs.size(), 4u);
+  EXPECT_EQ(pairs[0].emulated, "1x1 gil 5ms");
+  EXPECT_EQ(pairs[0].real, "1x1 python 5ms");
+  EXPECT_DOUBLE_EQ(*pairs[0].emulated_ratio, 1.0);
+  EXPECT_EQ(pairs[0].emulated_ci, "exactly 1 (the baseline itself)");
+  EXPECT_EQ(pairs[1].emulated, "1x2 gil 5ms");
+  EXPECT_EQ(pairs[1].real, "1x2 python 5ms");
+  EXPECT_DOUBLE_EQ(*pairs[1].emulated_ratio, 1.22 / 1.02);  // medians of round 2
+  EXPECT_DOUBLE_EQ(*pairs[1].real_ratio, 2.14 / 2.04);
+  EXPECT_DOUBLE_EQ(*pairs[1].difference, 1.22 / 1.02 - 2.14 / 2.04);
+  EXPECT_EQ(pairs[1].emulated_ci, "paired by round");
+  // Every round's ratio lies in [1.2/1.04, 1.2/1.0]: so does every resampled median's.
+  EXPECT_GE(*pairs[1].emulated_lo, 1.24 / 1.04 - 1e-12);
+  EXPECT_LE(*pairs[1].emulated_hi, 1.2 / 1.0 + 1e-12);
+  EXPECT_LE(*pairs[1].emulated_lo, *pairs[1].emulated_ratio);
+  EXPECT_GE(*pairs[1].emulated_hi, *pairs[1].emulated_ratio);
+  EXPECT_TRUE(pairs[1].note.empty());
+  EXPECT_EQ(pairs[2].emulated, "1x2 gil 1ms");
+  EXPECT_TRUE(pairs[2].real.empty());
+  EXPECT_FALSE(pairs[2].emulated_ratio.has_value());
+  EXPECT_EQ(pairs[2].note, "no counterpart");
+  EXPECT_EQ(pairs[3].real, "1x4 python 5ms");  // a real configuration no emulated one took
+  EXPECT_TRUE(pairs[3].emulated.empty());
+  EXPECT_DOUBLE_EQ(*pairs[3].real_ratio, 2.24 / 2.04);
+  EXPECT_EQ(pairs[3].note, "no counterpart");
+  std::ostringstream table, json;
+  print_summary(table, rows, OutputFormat::table, pairs);
+  EXPECT_NE(table.str().find("emulated vs real"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("1x2 gil 1ms"), std::string::npos);
+  print_summary(json, rows, OutputFormat::json, pairs);
+  EXPECT_NE(json.str().find("\"pairs\": [{\"emulated\": \"1x1 gil 5ms\", \"real\": \"1x1 python 5ms\""),
+            std::string::npos)
+      << json.str();
+}
+
+TEST(Summary, LegacyGilPairsByCheckIntervalAndNativeOnlyHasNoPairing) {
+  RunRecord e = run(0, 0, 2, "legacy-gil", 1.0), p = run(1, 1, 2, "cpython-gil", 1.0);
+  e.check_interval = 100, p.kernel = "python", p.check_interval = 100, p.switch_interval_s = 0;
+  RunRecord q = p;
+  q.run_id = 2, q.config_id = 2, q.check_interval = 10;
+  const std::vector<RunRecord> runs = {e, p, q};
+  const auto pairs = pair_configurations(summarise(runs), runs);
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[0].emulated, "1x2 legacy-gil 100t");
+  EXPECT_EQ(pairs[0].real, "1x2 python 100t");
+  EXPECT_EQ(pairs[1].real, "1x2 python 10t");
+  EXPECT_EQ(pairs[1].note, "no counterpart");
+  const std::vector<RunRecord> native = {run(0, 0, 1, "gil", 1.0), run(1, 1, 2, "gil", 1.0)};
+  EXPECT_TRUE(pair_configurations(summarise(native), native).empty());
+}

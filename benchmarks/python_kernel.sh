@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The python kernel (README "Real interpreter", issue 14 "Performance"), three figures in one run:
+#   (a) harness overhead: 1x1 `--kernel python` wall time / the same interpreter executable
+#       running the same countdown (gilbench's own kernel source) in its own process, same N,
+#       interleaved, medians of 5; target <= 1.03;
+#   (b) 2 threads under the real GIL: gilbench's 1x2/1x1 ratio beside the standalone
+#       interpreter's (threading module, same N, same interval), 3.11 at 5 ms and 1 ms, 2.7 at
+#       check 100; target |difference| <= 0.08;
+#   (c) emulated vs real from one `--kernel native,python` launch (analysis/gilbench-fidelity):
+#       3.11 at 2 and 4 threads x 5 ms, 1 ms, 200 us, target |difference| <= 0.10; 2.7 legacy-gil
+#       at check 10, 100, 1000: same ordering of the check intervals on both sides, and both
+#       above 1.3x at check 100.
+# Not a test: it measures. Run on an idle machine:
+#   bash benchmarks/python_kernel.sh [path/to/gilbench]      (N=20M R=5 by default)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+GB=${1:-${GILBENCH:-$HERE/../build/release/bin/gilbench}}
+PYENV_ROOT=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
+PY311=${PY311:-$PYENV_ROOT/versions/3.11.7/bin/python3.11}
+PY27=${PY27:-$PYENV_ROOT/versions/2.7.18/bin/python2.7}
+N=${N:-20M}; R=${R:-5}
+W=$(mktemp -d /tmp/gilbench-pykernel-XXXXXX); trap 'rm -rf "$W"' EXIT
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+for exe in "$GB" "$PY311" "$PY27"; do [ -x "$exe" ] || { echo "python_kernel.sh: $exe: not an executable" >&2; exit 2; }; done
+NN=$(/usr/bin/python3 -c "import sys; t=sys.argv[1]; f={'k':1e3,'M':1e6,'G':1e9}; print(int(float(t[:-1])*f[t[-1]]) if t[-1] in f else int(t))" "$N")
+echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+
+# The standalone countdown: gilbench's kernel (src/python/interpreter.hpp kCountdownSource),
+# sequential, or split over T threads (threading), timed around the loop only. Python 2 and 3.
+cat > "$W/standalone.py" <<'PY'
+import sys, threading, time
+clock = getattr(time, "perf_counter", time.time)
+def countdown(n):
+    k = n
+    while n > 0:
+        n -= 1
+    return k - n
+n, threads, interval, reps = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+if interval.endswith("t"):
+    sys.setcheckinterval(int(interval[:-1]))
+elif interval != "-":
+    sys.setswitchinterval(float(interval))
+for _ in range(reps):
+    if threads == 1:
+        t0 = clock(); countdown(n); t = clock() - t0
+    else:
+        ws = [threading.Thread(target=countdown, args=(n // threads,)) for _ in range(threads)]
+        t0 = clock()
+        for w in ws: w.start()
+        for w in ws: w.join()
+        t = clock() - t0
+    print("%.6f" % t)
+PY
+
+# (a) overhead, interleaved: one standalone run, one gilbench launch (1 warm-up + 1 run), x R.
+for i in $(seq "$R"); do
+  "$PY311" "$W/standalone.py" "$NN" 1 - 1 >> "$W/a-standalone.txt"
+  "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1 --repeat 1 --warmup 1 --output "$W/a.h5" >/dev/null
+done
+# (b) 2 threads: the standalone interpreter (R x 1 thread then R x 2 threads) beside gilbench.
+for si in 0.005 0.001; do
+  "$PY311" "$W/standalone.py" "$NN" 1 "$si" "$R" > "$W/b-311-$si-1.txt"
+  "$PY311" "$W/standalone.py" "$NN" 2 "$si" "$R" > "$W/b-311-$si-2.txt"
+done
+"$PY27" "$W/standalone.py" "$NN" 1 100t "$R" > "$W/b-27-1.txt"
+"$PY27" "$W/standalone.py" "$NN" 2 100t "$R" > "$W/b-27-2.txt"
+"$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1,2 --switch-interval 5ms,1ms --repeat "$R" \
+  --output "$W/b-311.h5" >/dev/null
+"$GB" -q --kernel python --python "$PY27" --count "$N" --threads 1,2 --check-interval 100 --repeat "$R" \
+  --output "$W/b-27.h5" >/dev/null
+# (c) emulated vs real, one native,python launch per interpreter (the fidelity tool).
+/usr/bin/python3 "$HERE/../analysis/gilbench-fidelity" --throughput --gilbench "$GB" --python3 "$PY311" \
+  --python2 "$PY27" --count "$N" --repeat "$R" --threads 2,4 --processes= --switch-intervals 0.005,0.001,0.0002 \
+  --check-intervals 10,100,1000 --json "$W/c.json" > "$W/c.txt" 2> "$W/c.err" || { cat "$W/c.txt" "$W/c.err"; exit 1; }
+
+/usr/bin/python3 - "$W" "$HERE/../analysis" <<'PY'
+import json, os, sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+from gilbench_analysis import metrics
+from gilbench_analysis.load import load
+w = sys.argv[1]
+med = lambda path: float(np.median(np.loadtxt(os.path.join(w, path), ndmin=1)))
+def runs(name):
+    ds = load([os.path.join(w, name)], progress=False)
+    r = ds.runs[(ds.runs["warmup"] == 0) & (ds.runs["valid"] == 1)]
+    return r
+rows = []
+def row(what, value, target, ok, detail):
+    rows.append((what, value, target, "yes" if ok else "NO", detail))
+a = runs("a.h5")["wall_s"].to_numpy(float)
+ratio = float(np.median(a)) / med("a-standalone.txt")
+row("(a) harness overhead, 3.11.7 1x1", f"{ratio:.3f}", "<= 1.03", ratio <= 1.03,
+    f"gilbench {np.median(a):.3f}s / standalone {med('a-standalone.txt'):.3f}s, medians of {a.size}")
+def gb_ratio(name, **want):
+    r = runs(name)
+    for k, v in want.items():
+        r = r[np.isclose(r[k], v)] if isinstance(v, float) else r[r[k] == v]
+    return float(np.median(r[r.threads == 2].wall_s)) / float(np.median(r[r.threads == 1].wall_s))
+for label, name, want, files in (("3.11.7, 5 ms", "b-311.h5", dict(switch_interval_s=0.005), "b-311-0.005"),
+                                 ("3.11.7, 1 ms", "b-311.h5", dict(switch_interval_s=0.001), "b-311-0.001"),
+                                 ("2.7.18, check 100", "b-27.h5", dict(check_interval=100), "b-27")):
+    g = gb_ratio(name, **want)
+    s = med(f"{files}-2.txt") / med(f"{files}-1.txt")
+    row(f"(b) 2 threads, {label}", f"{g - s:+.3f}", "|diff| <= 0.08", abs(g - s) <= 0.08,
+        f"gilbench 1x2/1x1 {g:.3f}, standalone {s:.3f}")
+c = json.load(open(os.path.join(w, "c.json")))["throughput"]
+for version, pairs in c.items():
+    by = {p["emulated"]: p for p in pairs if p["emulated"]}
+    if version.startswith("3"):
+        for t in (2, 4):
+            for si, text in ((0.005, "5ms"), (0.001, "1ms"), (0.0002, "200us")):
+                p = by.get(f"1x{t} gil {text}")
+                d = None if p is None else p["difference"]
+                row(f"(c) {version} 1x{t} gil {text}", "-" if d is None else f"{d:+.3f}", "|diff| <= 0.10",
+                    d is not None and abs(d) <= 0.10,
+                    "-" if d is None else f"emulated {p['emulated_ratio']:.3f}, real {p['real_ratio']:.3f}")
+    else:
+        for t in (2, 4):
+            got = {c: by.get(f"1x{t} legacy-gil {c}t") for c in (10, 100, 1000)}
+            if any(p is None or p["difference"] is None for p in got.values()):
+                row(f"(c) {version} 1x{t} legacy-gil", "-", "ordering", False, "a configuration is missing")
+                continue
+            emu = sorted(got, key=lambda c: got[c]["emulated_ratio"])
+            real = sorted(got, key=lambda c: got[c]["real_ratio"])
+            e100, r100 = got[100]["emulated_ratio"], got[100]["real_ratio"]
+            row(f"(c) {version} 1x{t} legacy-gil ordering", "same" if emu == real else "differs",
+                "same ordering", emu == real,
+                "emulated " + ", ".join(f"{c}t {got[c]['emulated_ratio']:.2f}" for c in (10, 100, 1000))
+                + "; real " + ", ".join(f"{c}t {got[c]['real_ratio']:.2f}" for c in (10, 100, 1000)))
+            if t == 2:
+                row(f"(c) {version} 1x2 legacy-gil 100t", f"{e100:.2f} / {r100:.2f}", "both > 1.3", e100 > 1.3 and r100 > 1.3,
+                    "emulated / real time ratio")
+width = [max(len(str(r[i])) for r in rows + [("figure", "value", "target", "met", "")]) for i in range(4)]
+print("| figure | value | target | met | detail |\n|---|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(str(x) for x in r) + " |")
+PY
+echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
