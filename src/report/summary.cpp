@@ -44,7 +44,7 @@ std::uint64_t baseline_count(const RunRecord& row) {
 struct Baseline {
   std::vector<double> walls;           ///< by rate: each scaled to baseline_count(row) at its run's own rate
   std::vector<const RunRecord*> runs;  ///< the runs behind `walls`, in the same order
-  std::string origin;                  ///< "same launch", "launch 3", "launches 0,2" (+ " by rate (N ...)"); empty: none
+  std::string origin;  ///< "same launch", "launch 3", "launches 0,2" (+ " by rate (N ...)"); empty: none
 };
 
 /// Valid measured 1x1 runs matching `row` (with lock none when `lock_free`): the row's own
