@@ -154,11 +154,13 @@ def _launch(gb, args, h5, ranks=1):
 
 
 def _native_count(h5):
-    """N of the native configurations of the file's native,python launch (/launches.native_count)."""
+    """N of the native configurations of the file's native,python launch (/launches.native_count)
+    and its legacy-gil tick mapping (/launches.tick_iterations; 0 when it emulated none)."""
     import h5py
 
     with h5py.File(h5, "r") as f:
-        return int(max(f["launches"]["native_count"]))
+        launches = f["launches"]
+        return int(max(launches["native_count"])), int(max(launches["tick_iterations"]))
 
 
 def _pairs(h5):
@@ -236,13 +238,16 @@ def throughput(gb, py, version, legacy, args, work, report):
               ["--switch-interval", ",".join("%g" % s for s in args.switch_intervals)])
     _launch(gb, common + ["--lock", lock, "--threads", ",".join(map(str, [1] + args.threads))] + params, h5)
     default = ["--check-interval", "100"] if legacy else ["--switch-interval", "0.005"]
-    native_n = _native_count(h5)
+    native_n, ticks = _native_count(h5)
     for procs in args.processes if gb.mpirun else []:
-        # Each kernel on its own, with the threads launch's Ns, so that its 1x1 runs are the
+        # Each kernel on its own, with the threads launch's Ns (and tick mapping: without a 2.7 in
+        # the launch native would map ticks from the reference), so that its 1x1 runs are the
         # baseline (the same N; a native,python launch would scale native's N anew).
         base = ["--repeat", str(args.repeat), "--threads", "1"] + default
         _launch(gb, ["--kernel", "python", "--python", py, "--count", str(args.count)] + base, h5, ranks=procs)
-        _launch(gb, ["--kernel", "native", "--lock", lock, "--count", str(native_n)] + base, h5, ranks=procs)
+        mapping = ["--tick-iterations", str(ticks)] if legacy and ticks > 0 else []
+        _launch(gb, ["--kernel", "native", "--lock", lock, "--count", str(native_n)] + base + mapping, h5,
+                ranks=procs)
     pairs = _pairs(h5)
     rows = []
     for t in args.threads:
@@ -295,7 +300,7 @@ def interpreters(gb, py, version, args, work, report):
     base = ["--repeat", str(args.repeat), "--threads", "2", "--interpreters", "2", "--switch-interval", "0.005"]
     _launch(gb, ["--kernel", "python", "--python", py, "--count", str(args.count)] + base, h5)
     _launch(gb, common + ["--threads", "1,2"], h5)
-    _launch(gb, ["--kernel", "native", "--lock", "gil", "--count", str(_native_count(h5))] + base, h5)
+    _launch(gb, ["--kernel", "native", "--lock", "gil", "--count", str(_native_count(h5)[0])] + base, h5)
     pairs = _pairs(h5)
     rows = [("2 threads, one interpreter", _label(1, 2, "gil", interval=0.005)),
             ("2 isolated subinterpreters (`--interpreters 2`)", _label(1, 2, "gil", interval=0.005, interpreters=2))]

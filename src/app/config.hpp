@@ -16,8 +16,8 @@ enum class LockScope : std::uint8_t { rank, job };
 /// native: the C++ countdown under an emulated lock; python: the real countdown in an embedded CPython.
 enum class Kernel : std::uint8_t { native, python };
 
-/// Work the probe does per event while holding the lock (--probe-work). Matched to the Python
-/// handler of analysis/fidelity/latency_child.py (now(), the checks, MESSAGE.unpack, append):
+/// Work the probe does per event while holding the lock (--probe-work). Matched to a Python I/O
+/// handler (time.perf_counter(), two checks, struct.unpack of the message, a list append):
 /// timeit on CPython 3.11.7 here gave 1.36 µs per handler, so 1.4 µs.
 inline constexpr std::chrono::nanoseconds kProbeWork{1'400};
 
@@ -38,6 +38,10 @@ struct Config {
   /// unless --tick-iterations gave it (tick_iterations_given); the value in force from then on.
   std::int64_t tick_iterations = gil::kDefaultTickIterations;
   bool tick_iterations_given = false;  ///< --tick-iterations was on the command line (an override)
+  /// gil: the native kernel's time per iteration (ns) for the drop-request poll batch
+  /// (gil::gil_poll_iterations): measured at start-up when a native gil configuration runs at a
+  /// switch interval under kMeasuredPollBelow; 0 otherwise (the lock uses the reference).
+  double iteration_ns = 0;
   LockScope lock_scope = LockScope::rank;
   gil::JobPath job_lock = gil::JobPath::automatic;  ///< --job-lock: how a job-scope lock is shared
   bool switch_interval_given = false;               ///< --switch-interval was on the command line

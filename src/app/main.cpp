@@ -255,20 +255,37 @@ bool emulates_legacy_gil(const Config& cfg) {
          std::find(cfg.locks.begin(), cfg.locks.end(), gil::Policy::legacy_gil) != cfg.locks.end();
 }
 
+/// Below this switch interval the gil poll batch (gil::gil_poll_iterations) is shorter than its
+/// 4096 cap at some plausible kernel speed, so the launch measures the kernel's own time per
+/// iteration for it (above, the batch is 4096 whatever the speed: nothing to measure).
+constexpr std::chrono::nanoseconds kMeasuredPollBelow = std::chrono::microseconds(500);
+
+/// Whether a native gil configuration runs at a switch interval whose poll batch needs the
+/// measured kernel speed.
+bool short_gil_interval(const Config& cfg) {
+  if (!runs_kernel(cfg, Kernel::native) ||
+      std::find(cfg.locks.begin(), cfg.locks.end(), gil::Policy::gil) == cfg.locks.end())
+    return false;
+  return std::any_of(cfg.switch_intervals.begin(), cfg.switch_intervals.end(),
+                     [](std::chrono::nanoseconds i) { return i < kMeasuredPollBelow; });
+}
+
 /// Rank 0 measures the rates (one measurement serves --count auto, the native,python N scaling
 /// and the tick mapping), broadcasts them, and every rank derives the same counts and mapping.
 Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py) {
   Calibration c;
   const bool native = runs_kernel(cfg, Kernel::native), both = native && py != nullptr;
   const bool legacy = emulates_legacy_gil(cfg), map_ticks = legacy && !cfg.tick_iterations_given;
+  const bool poll = short_gil_interval(cfg);
   const double seconds = cfg.count_auto_s > 0 ? std::min(0.5, std::max(0.1, cfg.count_auto_s / 4)) : 0.2;
   double rates[2] = {0, 0};
   if (w.rank == 0) {
-    if (native && (cfg.count_auto_s > 0 || both || map_ticks)) rates[0] = measure_kernel_rate(seconds);
+    if (native && (cfg.count_auto_s > 0 || both || map_ticks || poll)) rates[0] = measure_kernel_rate(seconds);
     if (py != nullptr && (cfg.count_auto_s > 0 || both)) rates[1] = py->measure_rate(seconds);
   }
   MPI_Bcast(rates, 2, MPI_DOUBLE, 0, w.comm);
   c.native_rate = rates[0], c.python_rate = rates[1];
+  if (poll && c.native_rate > 0) cfg.iteration_ns = 1e9 / c.native_rate;
   if (legacy) {  // the same doubles on every rank: the same mapping on every rank
     const bool python27 = py != nullptr && py->info().major == 2 && py->info().minor == 7;
     c.tick = gil::tick_mapping(cfg.tick_iterations_given ? cfg.tick_iterations : 0, c.native_rate,
@@ -355,6 +372,21 @@ void print_header(const World& w, const Config& cfg, const LaunchRecord& launch,
                                     : "",
                lock_words(cfg).c_str(), cfg.repeat, cfg.repeat == 1 ? "" : "s", cfg.warmup, n_configs,
                n_configs == 1 ? "" : "s", cfg.output.c_str());
+  if (cfg.iteration_ns > 0) {
+    // The drop-request poll batch of each short interval, from the kernel speed just measured.
+    std::string batches;
+    for (std::chrono::nanoseconds i : cfg.switch_intervals) {
+      if (i >= kMeasuredPollBelow) continue;
+      gil::Params p;
+      p.switch_interval = gil::in_force_switch_interval(i);
+      p.iteration_ns = cfg.iteration_ns;
+      batches += (batches.empty() ? "" : ", ") + std::to_string(gil::gil_poll_iterations(p)) +
+                 (batches.empty() ? " iterations at " : " at ") +
+                 units::format_duration(static_cast<double>(i.count()) * 1e-9);
+    }
+    std::fprintf(stderr, "  gil: drop request polled every %s (%s per native iteration, measured)\n", batches.c_str(),
+                 units::format_duration(cfg.iteration_ns * 1e-9).c_str());
+  }
   if (launch.tick_source.empty()) return;
   const std::string tick = launch.tick_s > 0 && launch.native_rate > 0
                                ? units::format_duration(launch.tick_s) + " per CPython tick (" + launch.tick_source +

@@ -140,7 +140,8 @@ struct Params {
   std::int64_t check_interval = 100;
   /// legacy-gil: kernel iterations per tick (tick_mapping; default kDefaultTickIterations). > 0.
   std::int64_t tick_iterations = kDefaultTickIterations;
-  /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations). > 0.
+  /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations); a
+  /// launch measures it when an interval is under 500 µs (app/main.cpp, kMeasuredPollBelow). > 0.
   double iteration_ns = kReferenceIterationNs;
   /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
   /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every

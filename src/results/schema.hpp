@@ -69,7 +69,7 @@ inline constexpr int kOldestReadableVersion = 1;  ///< readers (analysis/) read 
   X(python_implementation, vtext, 0, "", 5, false, "", "--kernel python: platform.python_implementation(), e.g. CPython") \
   X(python_debug, u8, 0, "", 5, false, 0, "1 for a debug build of the interpreter (sys.gettotalrefcount exists)") \
   X(python_gil_disabled, u8, 0, "", 5, false, 0, "1 for a free-threaded build (Py_GIL_DISABLED); its runs' lock is cpython-nogil when the GIL is off") \
-  X(native_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential native kernel rate measured at start-up (--kernel native,python, --count auto, or legacy-gil without --tick-iterations since version 6; 0 otherwise)") \
+  X(native_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential native kernel rate measured at start-up (--kernel native,python, --count auto, legacy-gil without --tick-iterations since version 6, or gil at a switch interval under 500us, for its poll batch; 0 otherwise)") \
   X(python_rate, f64, 0, "iterations/s", 5, false, 0.0, "sequential python kernel rate measured at start-up (--kernel native,python or --count auto; 0 otherwise)") \
   X(native_count, u64, 0, "iterations", 5, false, 0, "N of the native configurations (0: none ran)") \
   X(python_count, u64, 0, "iterations", 5, false, 0, "N of the python configurations (0: none ran)") \

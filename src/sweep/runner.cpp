@@ -93,13 +93,14 @@ std::int32_t pin_worker(const binding::Plan& pins, int tid) {
   return binding::pin_current_thread({cpu}) ? cpu : -1;
 }
 
-gil::Params lock_params(const RunConfig& rc, std::int64_t tick_iterations, const std::atomic<bool>* stop) {
+gil::Params lock_params(const RunConfig& rc, const Config& cfg, const std::atomic<bool>* stop) {
   gil::Params params;
   params.policy = rc.lock;
   params.stop = stop;
   if (rc.lock == gil::Policy::gil) params.switch_interval = rc.switch_interval;
   if (rc.lock == gil::Policy::legacy_gil) params.check_interval = rc.check_interval;
-  params.tick_iterations = tick_iterations;
+  params.tick_iterations = cfg.tick_iterations;
+  if (cfg.iteration_ns > 0) params.iteration_ns = cfg.iteration_ns;  // measured at start-up
   return params;
 }
 
@@ -184,7 +185,7 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
 }
 
 std::vector<std::unique_ptr<gil::Lock>> Runner::make_locks(const RunConfig& rc, const gil::TraceOptions& topt) const {
-  const gil::Params params = lock_params(rc, cfg_.tick_iterations, stop_);
+  const gil::Params params = lock_params(rc, cfg_, stop_);
   std::vector<std::unique_ptr<gil::Lock>> locks;
   if (cfg_.lock_scope == LockScope::job && rc.lock != gil::Policy::none) {
     locks.push_back(gil::make_job_lock(params, comm_, rc.threads, topt, {}, cfg_.job_lock));

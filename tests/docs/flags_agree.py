@@ -14,14 +14,16 @@ lines = open(readme, encoding="utf-8").read().splitlines()
 start = next(i for i, l in enumerate(lines) if l.strip() == "## Every flag")
 row = re.compile(r"^\| `(?:(-[a-zA-Z]), )?(--[a-z][a-z-]*)")
 table = {}
+bad = []
 for line in lines[start + 1:]:
     if line.startswith("## "):
         break
     m = row.match(line)
     if m:
+        if m.group(2) in table:
+            bad.append(f"{m.group(2)} has two rows in README's flag table")
         table[m.group(2)] = m.group(1)
 
-bad = []
 # the texts issue 13 found wrong
 ci = next((l for l in text.splitlines() if l.startswith("  --check-interval")), "")
 if "list" not in ci:

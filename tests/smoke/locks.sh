@@ -27,6 +27,14 @@ grep -q 'legacy-gil: .* iterations per tick: 7.5ns per CPython tick (reference)'
 h5check "$W/o.h5" "list(launches.tick_source) == ['--tick-iterations override', '']" \
   "list(launches.tick_iterations) == [7, 0]" "list(launches.tick_s) == [0.0, 0.0]" "launches.native_rate.iloc[1] == 0" \
   "set(runs[runs.lock == 'legacy-gil'].tick_iterations) == {7}"
+# a short switch interval: the poll batch comes from the kernel speed measured at start-up
+"$GB" --count 20M --threads 2 --lock gil --switch-interval 50us,5ms --repeat 1 --warmup 0 --output "$W/s.h5" \
+  >"$W/out" 2>"$W/err" || fail "short interval rc=$?: $(cat "$W/err")"
+batch=$(sed -n 's/.*drop request polled every \([0-9]*\) iterations at 50us (.* per native iteration, measured).*/\1/p' "$W/err")
+[ -n "$batch" ] || fail "header lacks the measured poll batch: $(cat "$W/err")"
+grep -q 'at 5ms' "$W/err" && fail "a 5ms interval has the capped batch; the header lists it: $(cat "$W/err")"
+h5check "$W/s.h5" "runs.valid.all()" "launches.native_rate.iloc[0] > 0" \
+  "min(4096, max(1, int(50e-6 * launches.native_rate.iloc[0] / 100))) == $batch"
 mpi 2 "$GB" --count 100M --threads 2 --lock gil,legacy-gil --lock-scope job --repeat 1 --warmup 0 --output "$W/j.h5" \
   >"$W/out" 2>"$W/err" || fail "job scope rc=$?: $(cat "$W/err")"
 h5check "$W/j.h5" "runs.valid.all()" "(runs.lock_scope == 'job').all()" "list(launches.tick_source) == ['reference']" \
