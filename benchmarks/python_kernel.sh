@@ -28,7 +28,7 @@ echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 # The standalone countdown: gilbench's kernel (src/python/interpreter.hpp kCountdownSource),
 # sequential, or split over T threads (threading), timed around the loop only. Python 2 and 3.
 cat > "$W/standalone.py" <<'PY'
-import sys, threading, time
+import ctypes, os, sys, threading, time
 clock = getattr(time, "perf_counter", time.time)
 def countdown(n):
     k = n
@@ -36,15 +36,27 @@ def countdown(n):
         n -= 1
     return k - n
 n, threads, interval, reps = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+pin = len(sys.argv) > 5 and sys.argv[5] == "pin"
+libc = ctypes.CDLL(None, use_errno=True)
+allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.sysconf("SC_NPROCESSORS_ONLN")))
+def pinned(t, fn):
+    """Thread t on the t-th allowed CPU, as gilbench --bind auto pins worker t (sched_setaffinity(0): this thread)."""
+    def run(*a):
+        if pin:
+            mask = ctypes.c_ulong(1 << allowed[t % len(allowed)])
+            libc.sched_setaffinity(0, ctypes.sizeof(mask), ctypes.byref(mask))
+        return fn(*a)
+    return run
 if interval.endswith("t"):
     sys.setcheckinterval(int(interval[:-1]))
 elif interval != "-":
     sys.setswitchinterval(float(interval))
 for _ in range(reps):
     if threads == 1:
+        pinned(0, lambda: None)()
         t0 = clock(); countdown(n); t = clock() - t0
     else:
-        ws = [threading.Thread(target=countdown, args=(n // threads,)) for _ in range(threads)]
+        ws = [threading.Thread(target=pinned(i, countdown), args=(n // threads,)) for i in range(threads)]
         t0 = clock()
         for w in ws: w.start()
         for w in ws: w.join()
@@ -52,22 +64,34 @@ for _ in range(reps):
     print("%.6f" % t)
 PY
 
-# (a) overhead, interleaved: one standalone run, one gilbench launch (1 warm-up + 1 run), x R.
+# (a) overhead, interleaved: one standalone run, one gilbench launch (1 warm-up + 1 run), x R;
+# like for like: gilbench pins its worker (--bind auto) and the standalone pins its thread the same
+# way; the unpinned pair (--bind none, no pinning) is printed beside it.
 for i in $(seq "$R"); do
-  "$PY311" "$W/standalone.py" "$NN" 1 - 1 >> "$W/a-standalone.txt"
+  "$PY311" "$W/standalone.py" "$NN" 1 - 1 pin >> "$W/a-standalone.txt"
   "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1 --repeat 1 --warmup 1 --output "$W/a.h5" >/dev/null
+  "$PY311" "$W/standalone.py" "$NN" 1 - 1 >> "$W/a-standalone-free.txt"
+  "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1 --repeat 1 --warmup 1 --bind none \
+    --output "$W/a-free.h5" >/dev/null
 done
-# (b) 2 threads: the standalone interpreter (R x 1 thread then R x 2 threads) beside gilbench.
+# (b) 2 threads: the standalone interpreter (R x 1 thread then R x 2 threads) beside gilbench,
+# pinned alike (thread t on the t-th allowed CPU) and, as a second row, unpinned alike.
 for si in 0.005 0.001; do
-  "$PY311" "$W/standalone.py" "$NN" 1 "$si" "$R" > "$W/b-311-$si-1.txt"
-  "$PY311" "$W/standalone.py" "$NN" 2 "$si" "$R" > "$W/b-311-$si-2.txt"
+  for b in pin free; do
+    "$PY311" "$W/standalone.py" "$NN" 1 "$si" "$R" "$b" > "$W/b-311-$si-$b-1.txt"
+    "$PY311" "$W/standalone.py" "$NN" 2 "$si" "$R" "$b" > "$W/b-311-$si-$b-2.txt"
+  done
 done
-"$PY27" "$W/standalone.py" "$NN" 1 100t "$R" > "$W/b-27-1.txt"
-"$PY27" "$W/standalone.py" "$NN" 2 100t "$R" > "$W/b-27-2.txt"
-"$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1,2 --switch-interval 5ms,1ms --repeat "$R" \
-  --output "$W/b-311.h5" >/dev/null
-"$GB" -q --kernel python --python "$PY27" --count "$N" --threads 1,2 --check-interval 100 --repeat "$R" \
-  --output "$W/b-27.h5" >/dev/null
+for b in pin free; do
+  "$PY27" "$W/standalone.py" "$NN" 1 100t "$R" "$b" > "$W/b-27-$b-1.txt"
+  "$PY27" "$W/standalone.py" "$NN" 2 100t "$R" "$b" > "$W/b-27-$b-2.txt"
+done
+for b in auto none; do
+  "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1,2 --switch-interval 5ms,1ms --repeat "$R" \
+    --bind "$b" --output "$W/b-311-$b.h5" >/dev/null
+  "$GB" -q --kernel python --python "$PY27" --count "$N" --threads 1,2 --check-interval 100 --repeat "$R" \
+    --bind "$b" --output "$W/b-27-$b.h5" >/dev/null
+done
 # (c) emulated vs real, one native,python launch per interpreter (the fidelity tool).
 /usr/bin/python3 "$HERE/../analysis/gilbench-fidelity" --throughput --gilbench "$GB" --python3 "$PY311" \
   --python2 "$PY27" --count "$N" --repeat "$R" --threads 2,4 --processes= --switch-intervals 0.005,0.001,0.0002 \
@@ -88,22 +112,24 @@ def runs(name):
 rows = []
 def row(what, value, target, ok, detail):
     rows.append((what, value, target, "yes" if ok else "NO", detail))
-a = runs("a.h5")["wall_s"].to_numpy(float)
-ratio = float(np.median(a)) / med("a-standalone.txt")
-row("(a) harness overhead, 3.11.7 1x1", f"{ratio:.3f}", "<= 1.03", ratio <= 1.03,
-    f"gilbench {np.median(a):.3f}s / standalone {med('a-standalone.txt'):.3f}s, medians of {a.size}")
+for h5, txt, how in (("a.h5", "a-standalone.txt", "pinned alike"), ("a-free.h5", "a-standalone-free.txt", "unpinned")):
+    a = runs(h5)["wall_s"].to_numpy(float)
+    ratio = float(np.median(a)) / med(txt)
+    row(f"(a) harness overhead, 3.11.7 1x1, {how}", f"{ratio:.3f}", "<= 1.03", ratio <= 1.03,
+        f"gilbench {np.median(a):.3f}s / standalone {med(txt):.3f}s, medians of {a.size}")
 def gb_ratio(name, **want):
     r = runs(name)
     for k, v in want.items():
         r = r[np.isclose(r[k], v)] if isinstance(v, float) else r[r[k] == v]
     return float(np.median(r[r.threads == 2].wall_s)) / float(np.median(r[r.threads == 1].wall_s))
-for label, name, want, files in (("3.11.7, 5 ms", "b-311.h5", dict(switch_interval_s=0.005), "b-311-0.005"),
-                                 ("3.11.7, 1 ms", "b-311.h5", dict(switch_interval_s=0.001), "b-311-0.001"),
-                                 ("2.7.18, check 100", "b-27.h5", dict(check_interval=100), "b-27")):
-    g = gb_ratio(name, **want)
-    s = med(f"{files}-2.txt") / med(f"{files}-1.txt")
-    row(f"(b) 2 threads, {label}", f"{g - s:+.3f}", "|diff| <= 0.08", abs(g - s) <= 0.08,
-        f"gilbench 1x2/1x1 {g:.3f}, standalone {s:.3f}")
+for b, sb, how in (("auto", "pin", "pinned alike"), ("none", "free", "unpinned")):
+    for label, name, want, files in (("3.11.7, 5 ms", f"b-311-{b}.h5", dict(switch_interval_s=0.005), f"b-311-0.005-{sb}"),
+                                     ("3.11.7, 1 ms", f"b-311-{b}.h5", dict(switch_interval_s=0.001), f"b-311-0.001-{sb}"),
+                                     ("2.7.18, check 100", f"b-27-{b}.h5", dict(check_interval=100), f"b-27-{sb}")):
+        g = gb_ratio(name, **want)
+        s = med(f"{files}-2.txt") / med(f"{files}-1.txt")
+        row(f"(b) 2 threads, {label}, {how}", f"{g - s:+.3f}", "|diff| <= 0.08", abs(g - s) <= 0.08,
+            f"gilbench 1x2/1x1 {g:.3f}, standalone {s:.3f}")
 c = json.load(open(os.path.join(w, "c.json")))["throughput"]
 for version, pairs in c.items():
     by = {p["emulated"]: p for p in pairs if p["emulated"]}
