@@ -6,6 +6,8 @@
 // switch interval is 1000 s, so a thread that holds a GIL keeps it for the whole spin (the loop
 // calls nothing that lets it go): under one GIL the first to arrive times out before the other
 // runs a single bytecode; with a GIL each both see the other. No timing is asserted, only who met.
+// Thread A is the thread that made the interpreters and set their switch interval (as in gilbench),
+// so a main thread left attached to a subinterpreter's thread state would make "meet" fail too.
 //
 // usage: gilbench_rendezvous_test LIBPYTHON K INTERP_A INTERP_B TIMEOUT_S meet|miss
 //   K: interpreters (the main one + K-1 subinterpreters); INTERP_A/B: where each thread runs.
@@ -75,9 +77,14 @@ int main(int argc, char** argv) {
     gilbench::python::Interpreter py(gilbench::python::locate(library));
     py.add_subinterpreters(k);
     if (py.interpreters() != k) return fail("interpreters() = " + std::to_string(py.interpreters()));
-    std::thread a([&] { got[0] = py.count_in(where[0], 1, error[0]); });
+    // As gilbench's runner before each run: the interval set in every interpreter from this
+    // thread, which attaches each subinterpreter's own thread state here for a moment.
+    if (const double in_force = py.set_switch_interval(1000.0); in_force != 1000.0)
+      return fail("sys.getswitchinterval() = " + std::to_string(in_force));
     std::thread b([&] { got[1] = py.count_in(where[1], 2, error[1]); });
-    a.join();
+    // Thread A is this thread, as gilbench's OpenMP thread 0 is its main thread: in the main
+    // interpreter it must attach the main one's state again, not the last subinterpreter's.
+    got[0] = py.count_in(where[0], 1, error[0]);
     b.join();
   } catch (const gilbench::Error& e) {
     return fail(e.what());
