@@ -28,7 +28,9 @@ left=()
 [ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || left+=("smoke.python_kernel (no Debian libpython3.11)")
 proot=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 for v in 2.7 3.12 3.13; do
-  compgen -G "$proot/versions/$v.*/lib/libpython$v.so" >/dev/null || left+=("smoke.python_$v (no $proot/versions/$v.*/lib/libpython$v.so)")
+  tests="smoke.python_$v"
+  [ $v = 2.7 ] || tests+=", smoke.python_$v.subinterpreters, python_$v.rendezvous.*"
+  compgen -G "$proot/versions/$v.*/lib/libpython$v.so" >/dev/null || left+=("$tests (no $proot/versions/$v.*/lib/libpython$v.so)")
 done
 [ ${#left[@]} -eq 0 ] || echo "python kernel tests left out: ${left[*]}"
 echo "== release: the whole suite =="

@@ -79,7 +79,8 @@ def parse_args(argv):
     sel = p.add_argument_group("sections (all when none is given)")
     sel.add_argument("--throughput", action="store_true", help="threads and processes vs sequential")
     sel.add_argument("--latency", action="store_true", help="latency probe behind CPU-bound threads")
-    sel.add_argument("--interpreters", action="store_true", help="isolated subinterpreters (PEP 684)")
+    sel.add_argument("--interpreters", action="store_true",
+                     help="interpreters with a GIL each (PEP 684): the main one and a subinterpreter")
     p.add_argument("--quick", action="store_true",
                    help="fewer configurations, 3 repetitions, smaller N, 1 s latency runs (~1 min in all)")
     p.add_argument("--repeat", type=int, default=None, help="repetitions per configuration (default 5; 3 with --quick)")
@@ -303,7 +304,7 @@ def interpreters(gb, py, version, args, work, report):
     _launch(gb, ["--kernel", "native", "--lock", "gil", "--count", str(_native_count(h5)[0])] + base, h5)
     pairs = _pairs(h5)
     rows = [("2 threads, one interpreter", _label(1, 2, "gil", interval=0.005)),
-            ("2 isolated subinterpreters (`--interpreters 2`)", _label(1, 2, "gil", interval=0.005, interpreters=2))]
+            ("2 interpreters, a GIL each (`--interpreters 2`)", _label(1, 2, "gil", interval=0.005, interpreters=2))]
     _table("CPython %s vs `--lock gil`" % version, RATIO_HEAD, _ratio_lines(pairs, rows))
     report.setdefault("interpreters", {})[version] = pairs
 

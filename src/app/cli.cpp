@@ -342,8 +342,9 @@ void add_trace_and_probe_options(CLI::App& app, Config& cfg) {
       ->group(lock)
       ->type_name("DUR");
   add_parsed(app, "--interpreters",
-             "Emulated interpreters per rank, each with its own lock (PEP 684); threads are dealt round robin "
-             "(thread t -> interpreter t % K); K = threads: no two threads share a lock",
+             "Interpreters per rank, each with its own GIL (PEP 684); threads are dealt round robin "
+             "(thread t -> interpreter t % K); K = threads: no two threads share a lock. native: K emulated locks; "
+             "python (CPython 3.12+): the main interpreter and K-1 subinterpreters with their own GIL",
              [&cfg](const std::string& t) {
                cfg.interpreters = static_cast<int>(whole_number(one_value(t), 1, kMaxThreads));
              })
@@ -455,8 +456,7 @@ void check_python_combinations(const Config& cfg) {
     if (cfg.trace) throw std::invalid_argument("--trace: records the emulated lock's events; needs --kernel native");
   }
   if (cfg.probe_period.count() > 0) throw std::invalid_argument("--probe: not yet supported with --kernel python");
-  if (cfg.interpreters > 1)
-    throw std::invalid_argument("--interpreters: subinterpreters of the python kernel are not yet supported");
+  // --interpreters K > 1 needs CPython 3.12+: checked once the interpreter is known (main.cpp).
 }
 
 /// Options that are fine alone but not together; throws std::invalid_argument naming them.

@@ -182,6 +182,7 @@ bool runs_kernel(const Config& cfg, Kernel k) {
 struct PythonChoice {
   python::Location where;
   python::Info info;
+  int interpreters = 1;  ///< --interpreters: the main one and interpreters - 1 own-GIL subinterpreters (3.12+)
   ExitCode code = ExitCode::ok;
   std::string error;
 };
@@ -191,7 +192,8 @@ PythonChoice choose_python(const ParseResult& parsed) {
   if (parsed.action != ParseResult::Action::run || !runs_kernel(parsed.config, Kernel::python)) return c;
   try {
     c.where = python::locate(parsed.config.python);
-    c.info = python::trial_start(c.where);
+    c.interpreters = parsed.config.interpreters;
+    c.info = python::trial_start(c.where, c.interpreters);
   } catch (const Error& e) {
     c.code = e.code();
     c.error = e.what();
@@ -230,6 +232,7 @@ int start_python(const World& w, const PythonChoice& c, std::unique_ptr<python::
   std::string message;
   try {
     py = std::make_unique<python::Interpreter>(c.where);
+    py->add_subinterpreters(c.interpreters);  // choose_python refused K > 1 before 3.12
   } catch (const Error& e) {
     code = e.code();
     message = e.what();

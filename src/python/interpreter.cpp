@@ -62,8 +62,95 @@ Interpreter::Interpreter(const Location& where) : api_(load(where.library)) {
 }
 
 Interpreter::~Interpreter() {
-  // The interpreter is left running: finalising would wait on whatever threads Python still
-  // knows of, and the process exits right after the sweep.
+  // The main interpreter is left running: finalising would wait on whatever threads Python still
+  // knows of, and the process exits right after the sweep. The subinterpreters are ended (on
+  // this thread, where their thread states were made: Py_EndInterpreter needs that).
+  end_subinterpreters();
+}
+
+void Interpreter::add_subinterpreters(int k) {
+  if (k <= 1) return;
+  const bool has_api = api_.Py_NewInterpreterFromConfig != nullptr && api_.PyThreadState_New != nullptr &&
+                       api_.PyThreadState_Clear != nullptr && api_.PyThreadState_DeleteCurrent != nullptr &&
+                       api_.PyThreadState_GetInterpreter != nullptr && api_.PyThreadState_Swap != nullptr &&
+                       api_.Py_EndInterpreter != nullptr;
+  if (!has_api || api_.major != 3 || api_.minor < 12)
+    throw Error(ExitCode::runtime, "--interpreters: " + info_.library +
+                                       " has no Py_NewInterpreterFromConfig (a GIL per interpreter needs CPython "
+                                       "3.12 or later)");
+  PyInterpreterConfig config{};
+  config.use_main_obmalloc = 0;  // own-GIL interpreters need their own allocator state
+  config.allow_fork = 0;
+  config.allow_exec = 0;
+  config.allow_threads = 1;
+  config.allow_daemon_threads = 0;
+  config.check_multi_interp_extensions = 1;
+  config.gil = kOwnGil;
+  for (int i = 1; i < k; ++i) {
+    api_.PyEval_RestoreThread(main_state_);  // creating an interpreter needs the main GIL held
+    Sub sub;
+    const PyStatus status = api_.Py_NewInterpreterFromConfig(&sub.state, &config);
+    if (status.type != 0 || sub.state == nullptr) {
+      main_state_ = api_.PyEval_SaveThread();  // on failure CPython re-attached the main state
+      throw Error(ExitCode::runtime, "--interpreters: subinterpreter " + std::to_string(i) +
+                                         " could not be created (Py_NewInterpreterFromConfig: " +
+                                         (status.err_msg != nullptr ? status.err_msg : "failed") + ")");
+    }
+    // The new interpreter's thread state is attached and its own GIL held.
+    sub.interp = api_.PyThreadState_GetInterpreter(sub.state);
+    std::string error;
+    sub.countdown = compile_kernel(error);
+    // Back to the main state (3.12+: lets the new GIL go, takes the main one), then let that go.
+    api_.PyThreadState_Swap(main_state_);
+    main_state_ = api_.PyEval_SaveThread();
+    subs_.push_back(sub);  // ended with the others, whatever happens next
+    if (sub.countdown == nullptr)
+      throw Error(ExitCode::runtime, "--interpreters: the countdown kernel did not compile in subinterpreter " +
+                                         std::to_string(i) + ": " + error);
+  }
+  rebind_main();
+}
+
+void Interpreter::rebind_main() const {
+  api_.PyEval_RestoreThread(main_state_);
+  api_.PyEval_SaveThread();
+}
+
+bool Interpreter::run_in(const Sub& s, const std::string& code) const {
+  api_.PyEval_RestoreThread(s.state);
+  const bool ok = api_.PyRun_SimpleStringFlags(code.c_str(), nullptr) == 0;
+  api_.PyEval_SaveThread();
+  rebind_main();
+  return ok;
+}
+
+void Interpreter::end_subinterpreters() {
+  if (subs_.empty()) return;
+  for (const Sub& s : subs_) {
+    api_.PyEval_RestoreThread(s.state);
+    api_.Py_EndInterpreter(s.state);  // leaves no thread state attached
+  }
+  subs_.clear();
+  rebind_main();
+}
+
+std::uint64_t Interpreter::count_in(int i, std::uint64_t n, std::string& error) const {
+  if (i <= 0) return count(n, error);
+  if (i > static_cast<int>(subs_.size())) {
+    error = "no subinterpreter " + std::to_string(i);
+    return 0;
+  }
+  const Sub& s = subs_[static_cast<std::size_t>(i - 1)];
+  PyThreadState* state = api_.PyThreadState_New(s.interp);
+  if (state == nullptr) {
+    error = "PyThreadState_New failed in subinterpreter " + std::to_string(i);
+    return 0;
+  }
+  api_.PyEval_RestoreThread(state);  // takes that interpreter's own GIL
+  const std::uint64_t done = call(s.countdown, n, error);
+  api_.PyThreadState_Clear(state);
+  api_.PyThreadState_DeleteCurrent();  // and lets the GIL go
+  return done;
 }
 
 PyObject* Interpreter::compile_kernel(std::string& error) const {
@@ -117,8 +204,12 @@ std::string Interpreter::eval_text(const char* expr) const {
 }
 
 double Interpreter::set_switch_interval(double seconds) const {
-  Attached gil(api_);
   const std::string code = "__import__('sys').setswitchinterval(" + std::to_string(seconds) + ")\n";
+  for (const Sub& s : subs_)
+    if (!run_in(s, code))
+      throw Error(ExitCode::runtime,
+                  "sys.setswitchinterval(" + std::to_string(seconds) + ") failed in a subinterpreter");
+  Attached gil(api_);
   if (api_.PyRun_SimpleStringFlags(code.c_str(), nullptr) != 0)
     throw Error(ExitCode::runtime, "sys.setswitchinterval(" + std::to_string(seconds) + ") failed");
   return std::strtod(eval_text("repr(__import__('sys').getswitchinterval())").c_str(), nullptr);

@@ -1,10 +1,13 @@
 #pragma once
 // The CPython embedded in this rank: started once (Py_InitializeEx(0): gilbench's own signal
 // handlers stay), the countdown compiled once, the GIL released by the main thread so that any
-// OpenMP worker can take it. All of it outside the timed region of any run.
+// OpenMP worker can take it. With --interpreters K (3.12+): K-1 more subinterpreters, each with
+// its own GIL (PEP 684) and its own compiled countdown; interpreter 0 is the main one. All of it
+// (and the subinterpreters' end) outside the timed region of any run.
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "python/api.hpp"
 #include "python/library.hpp"
@@ -44,7 +47,8 @@ class Interpreter {
   [[nodiscard]] const Info& info() const { return info_; }
   [[nodiscard]] const Api& api() const { return api_; }
 
-  /// 3.x: sys.setswitchinterval(seconds); returns sys.getswitchinterval() (what is in force).
+  /// 3.x: sys.setswitchinterval(seconds) in every interpreter (each GIL has its own interval; the
+  /// constructing thread only); returns the main one's sys.getswitchinterval() (what is in force).
   double set_switch_interval(double seconds) const;
   /// 2.x: sys.setcheckinterval(ticks); returns sys.getcheckinterval().
   std::int64_t set_check_interval(std::int64_t ticks) const;
@@ -52,6 +56,18 @@ class Interpreter {
   /// Any thread: attaches a thread state (PyGILState_Ensure), runs countdown(n), detaches.
   /// Returns the iterations the loop reports; a Python exception leaves 0 and its text in `error`.
   std::uint64_t count(std::uint64_t n, std::string& error) const;
+
+  /// REQUIRES: the thread that constructed this, no subinterpreter yet, CPython 3.12+.
+  /// Interpreters 1..k-1 as new subinterpreters, each with its own GIL (Py_NewInterpreterFromConfig,
+  /// PyInterpreterConfig_OWN_GIL, isolated: own obmalloc, no fork/exec/daemon threads, single-phase
+  /// extensions refused) and its kernel compiled. Throws Error(runtime) when one cannot be made.
+  void add_subinterpreters(int k);
+  /// 1 + the subinterpreters.
+  [[nodiscard]] int interpreters() const { return 1 + static_cast<int>(subs_.size()); }
+  /// Any thread: countdown(n) in interpreter `i` (0: the main one, as count(); else a thread state
+  /// of its own for the call, PyThreadState_New + PyEval_RestoreThread, since PyGILState_* does
+  /// not support subinterpreters). Same contract as count().
+  std::uint64_t count_in(int i, std::uint64_t n, std::string& error) const;
   /// Inside an attached thread state (the GIL held): countdown(n) on `fn` (the kernel of the
   /// thread state's interpreter). Same contract as count().
   std::uint64_t call(PyObject* fn, std::uint64_t n, std::string& error) const;
@@ -71,8 +87,24 @@ class Interpreter {
  private:
   Api api_;
   Info info_;
+  /// A subinterpreter: the thread state it was created with (the constructing thread's, kept for
+  /// its end), the interpreter, its countdown.
+  struct Sub {
+    PyThreadState* state = nullptr;
+    void* interp = nullptr;
+    PyObject* countdown = nullptr;
+  };
+  /// Constructing thread, nothing attached: runs `code` in subinterpreter `s`; false on an exception.
+  bool run_in(const Sub& s, const std::string& code) const;
+  /// Constructing thread, nothing attached: attaching a thread state binds it as the thread's
+  /// PyGILState state; the main state is attached once more so that PyGILState_Ensure on this
+  /// thread finds the main interpreter again, not the last subinterpreter used here.
+  void rebind_main() const;
+  void end_subinterpreters();
+
   PyObject* countdown_ = nullptr;  // main interpreter's
   PyThreadState* main_state_ = nullptr;
+  std::vector<Sub> subs_;
   wchar_t* program_w_ = nullptr;
   std::string program_;
 };

@@ -31,11 +31,12 @@ void write_all(int fd, const std::string& s) {
 }
 
 /// The child: start, report, leave without running any destructor or atexit handler.
-[[noreturn]] void child(const Location& where, int out) {
+[[noreturn]] void child(const Location& where, int interpreters, int out) {
   std::ostringstream r;
   try {
     Interpreter in(where);
     const Info& i = in.info();
+    if (i.major == 3 && i.minor >= 12) in.add_subinterpreters(interpreters);  // older: refused by the caller
     r << "ok\n"
       << i.version << '\n'
       << i.implementation << '\n'
@@ -64,7 +65,7 @@ std::string cause(const std::string& err) {
 
 }  // namespace
 
-Info trial_start(const Location& where) {
+Info trial_start(const Location& where, int interpreters) {
   int out[2], err[2];
   if (::pipe(out) != 0 || ::pipe(err) != 0) throw Error(ExitCode::runtime, "--python: pipe failed");
   std::fflush(nullptr);
@@ -75,7 +76,7 @@ Info trial_start(const Location& where) {
     ::close(err[0]);
     ::dup2(err[1], 2);
     std::signal(SIGABRT, SIG_DFL);
-    child(where, out[1]);
+    child(where, interpreters, out[1]);
   }
   ::close(out[1]);
   ::close(err[1]);

@@ -9,6 +9,7 @@
 namespace gilbench::python {
 
 /// Throws Error(usage) or Error(runtime) with one line; else what the interpreter reported.
-Info trial_start(const Location& where);
+/// `interpreters` > 1 on CPython 3.12+: the trial creates (and ends) the subinterpreters too.
+Info trial_start(const Location& where, int interpreters = 1);
 
 }  // namespace gilbench::python

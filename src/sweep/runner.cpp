@@ -132,6 +132,10 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
   RankWork work(rc.threads);
   if (rc.kernel == Kernel::python) {
     if (py_ == nullptr) throw Error(ExitCode::runtime, "python configuration without an interpreter");
+    if (py_->interpreters() != cfg_.interpreters)
+      throw Error(ExitCode::runtime, "--interpreters " + std::to_string(cfg_.interpreters) +
+                                         ": the embedded CPython has " + std::to_string(py_->interpreters()) +
+                                         " interpreters");
     // The interval in force, set and read back outside the timed region.
     if (rc.switch_interval.count() > 0)
       work.switch_interval_s = py_->set_switch_interval(static_cast<double>(rc.switch_interval.count()) * 1e-9);
@@ -257,7 +261,8 @@ void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWo
   run_team(rc, run_id, work, [&](int tid, Sample& s, std::uint64_t share) {
     std::string error;
     const auto [v0, i0] = thread_switches();
-    s.iterations = py_->count(share, error);  // takes the real GIL, counts, lets it go
+    // takes the GIL of the thread's interpreter (t % K: 0 the main one, the others a GIL each), counts, lets it go
+    s.iterations = py_->count_in(s.interpreter, share, error);
     const auto [v1, i1] = thread_switches();
     // As the native locks measure them (gil/detail.hpp): the real GIL's convoy shows here.
     if (v0 >= 0 && v1 >= v0) s.lock.ctx_voluntary = static_cast<std::uint64_t>(v1 - v0);

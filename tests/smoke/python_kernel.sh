@@ -51,4 +51,8 @@ for args in "--lock gil" "--lock-scope job" "--trace" "--check-interval 50" "--p
   [ "$(wc -l <"$W/err")" = 1 ] || fail "'$args': $(cat "$W/err")"
   [ ! -e "$W/x.h5" ] || fail "'$args' wrote a file"
 done
+# --interpreters 2 names the loaded version: Debian's 3.11 has no GIL per interpreter
+set +e; "$GB" --kernel python --interpreters 2 --threads 2 --count 1000 -o "$W/x.h5" >/dev/null 2>"$W/err"; set -e
+grep -Eq -- '^gilbench: --interpreters 2: .*3\.12 or later, not CPython 3\.11\.[0-9]+$' "$W/err" \
+  || fail "--interpreters 2 on 3.11: $(cat "$W/err")"
 echo "python kernel ok"

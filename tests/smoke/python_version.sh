@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --kernel python with one pyenv CPython ($1: a python executable or libpython*.so): VALID sums
-# on 1 and 2 threads, the version and its interval recorded; version-specific refusals.
+# on 1 and 2 threads, the version and its interval recorded; version-specific refusals (2.7:
+# --switch-interval and --interpreters 2; 3.x: --check-interval).
 source "$(dirname "$0")/common.sh"
 P=${1:?usage: python_version.sh PYTHON}
 "$GB" --kernel python --python "$P" --count 300k --threads 1,2 --repeat 1 --warmup 0 -o "$W/v.h5" >"$W/out" \
@@ -23,6 +24,13 @@ else
   h5check "$W/v.h5" "abs(runs.switch_interval_s - 0.005).max() < 1e-12" "(runs.check_interval == 0).all()"
   bad="--check-interval 50"
 fi
-set +e; "$GB" --kernel python --python "$P" $bad --count 1000 -o "$W/x.h5" >/dev/null 2>"$W/err"; rc=$?; set -e
-[ $rc = 2 ] && [ "$(wc -l <"$W/err")" = 1 ] && [ ! -e "$W/x.h5" ] || fail "'$bad' on $P: exit $rc: $(cat "$W/err")"
+refusals=("$bad")
+# before 3.12 no interpreter has a GIL of its own: --interpreters > 1 is refused, naming the version
+[ "$major" = 2 ] && refusals+=("--interpreters 2 --threads 2")
+for args in "${refusals[@]}"; do
+  set +e; "$GB" --kernel python --python "$P" $args --count 1000 -o "$W/x.h5" >/dev/null 2>"$W/err"; rc=$?; set -e
+  [ $rc = 2 ] && [ "$(wc -l <"$W/err")" = 1 ] && [ ! -e "$W/x.h5" ] || fail "'$args' on $P: exit $rc: $(cat "$W/err")"
+  [[ "$args" != --interpreters* ]] || grep -q -- '--interpreters 2: .* not CPython 2\.7' "$W/err" \
+    || fail "'$args' on $P: $(cat "$W/err")"
+done
 echo "python $P ok"
