@@ -78,7 +78,8 @@ def reading(table):
         lines.append(head + "; ".join(phrases) + ".")
     if not lines:
         lines.append("No parallel configuration with a 1×1 baseline: speedups cannot be given. "
-                     "Run with --threads 1,… (or add a 1-rank file) to get one.")
+                     "Run with --threads 1,… (or add a 1-rank file; with --interpreters K > 1, a "
+                     "--threads 1 --interpreters 1 launch with the same N) to get one.")
     return lines
 
 

@@ -112,14 +112,17 @@ void print_lock_legend(std::ostream& out, const std::vector<SummaryRow>& rows) {
 void print_missing_baselines(std::ostream& out, const std::vector<SummaryRow>& rows) {
   std::string names;
   int n = 0;
+  bool interpreters = false;  // --interpreters K > 1 refuses --threads 1 in the same launch
   for (const SummaryRow& r : rows) {
     if (r.speedup || r.repetitions == 0) continue;
     if (++n <= 3) names += (names.empty() ? "" : ", ") + r.label;
+    interpreters = interpreters || r.interpreters > 1;
   }
   if (n == 0) return;
   out << "speedup -: " << names << (n > 3 ? ", ..." : "") << (n == 1 ? " has" : " have")
-      << " no valid 1x1 run with the same lock, parameters, probe and N in this file; add 1 to --threads "
-         "(--threads 1,2,...), or run a 1-rank launch into the same --output\n";
+      << " no valid 1x1 run with the same lock, parameters, probe and N in this file; "
+      << (interpreters ? "run a --threads 1 --interpreters 1 launch with the same N into the same --output\n"
+                       : "add 1 to --threads (--threads 1,2,...), or run a 1-rank launch into the same --output\n");
 }
 
 /// Below a table where a row's baseline was compared by rate (no 1x1 run with its N): which
