@@ -57,6 +57,11 @@ grep -Eq 'lat median emu +real +lat p99 emu +real' <<<"$pairs" || fail "pairing 
 # diff, then both medians (the p99s need 100 events a side: "-" in runs this short)
 [ "$(grep -cE '^1x[12] gil 5ms +1x[12] python 5ms .* [+-][0-9.]+ +[0-9.]+(s|ms|us) +[0-9.]+(s|ms|us) ' <<<"$pairs")" = 2 ] \
   || fail "pairing rows lack a side's latency median: $pairs"
+# ... and gilbench-report's pairing of the same file likewise
+rpairs=$("$HERE/../../analysis/gilbench-report" summary "$W/pb.h5" 2>/dev/null | sed -n '/^emulated vs real/,/^$/p')
+grep -q 'latency median (emulated) latency median (real)' <<<"$rpairs" || fail "report pairing lacks latency: $rpairs"
+[ "$(grep -cE '^ *1x[12] gil 5ms +1x[12] python 5ms .* [+-][0-9.]+ +[0-9.]+ (s|ms|us|µs) +[0-9.]+ (s|ms|us|µs)' <<<"$rpairs")" = 2 ] \
+  || fail "report pairing rows lack a side's latency median: $rpairs"
 # a Python exception in the kernel: INVALID (exit 3) with the message, nothing hangs
 set +e
 GILBENCH_TEST_PYTHON_KERNEL=$'def countdown(n):\n    raise ValueError("test hook")\n' timeout 60 \
