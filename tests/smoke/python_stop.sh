@@ -4,7 +4,8 @@
 # waited for. --stop-grace 0 and SIGTERM 1 s in: exit 5 within seconds, the file readable and
 # closed, the run saved as a stopped native run is (status interrupted, valid 1: neither a
 # measurement nor INVALID), the interrupted calls' iterations 0 (unknown). Also with the latency
-# probe (it holds the real GIL too) and by a second signal inside the default grace.
+# probe (it holds the real GIL too), by a second signal inside the default grace, and (3.12+)
+# with subinterpreters.
 source "$(dirname "$0")/common.sh"
 PYARGS=(); [ -z "${1:-}" ] || PYARGS=(--python "$1")
 # 2G iterations of Python's countdown take a minute or more here: stopped within seconds = cut short.
@@ -23,7 +24,10 @@ stop() {
   set +e; wait "$pid"; rc=$?; set -e
   ms=$((($(date +%s%N) - t0) / 1000000))
 }
-for case in "2 --stop-grace 0" "1 --stop-grace 0 --probe latency:5ms" "2 TERM-TERM"; do
+cases=("2 --stop-grace 0" "1 --stop-grace 0 --probe latency:5ms" "2 TERM-TERM")
+# 3.12+: workers in own-GIL subinterpreters are interrupted in their interpreter
+[[ "${1:-}" =~ libpython3\.1[2-9] ]] && cases+=("3 --stop-grace 0 --interpreters 2 --probe latency:5ms")
+for case in "${cases[@]}"; do
   read -r threads rest <<<"$case"
   f="$W/stop-$threads-${rest// /}.h5"
   if [ "$rest" = TERM-TERM ]; then extra=(); signals=(TERM TERM); else read -r -a extra <<<"$rest"; signals=(TERM); fi
