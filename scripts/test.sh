@@ -25,10 +25,10 @@ preset phdf5 "parallel HDF5 flavour (unit, MPI and smoke tests)"
 [ $rc -eq 0 ] || echo "!! a preset above FAILED (see its log tail); the run will exit non-zero"
 # The python-kernel smoke tests are registered only where their CPython exists (tests/CMakeLists.txt).
 left=()
-[ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || left+=("smoke.python_kernel (no Debian libpython3.11)")
+[ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || left+=("smoke.python_kernel smoke.python_stop (no Debian libpython3.11)")
 proot=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 for v in 2.7 3.12 3.13; do
-  tests="smoke.python_$v"
+  tests="smoke.python_$v, smoke.python_stop_$v"
   [ $v = 2.7 ] || tests+=", smoke.python_$v.subinterpreters, python_$v.rendezvous.*"
   compgen -G "$proot/versions/$v.*/lib/libpython$v.so" >/dev/null || left+=("$tests (no $proot/versions/$v.*/lib/libpython$v.so)")
 done

@@ -11,7 +11,7 @@ latency       --probe latency:PERIOD beside 1, 2 CPU-bound threads at several sw
               (and 2.7 at one check interval): latency median / p99 of both sides.
 interpreters  CPython 3.12 / 3.13: --interpreters 2 (real subinterpreters with a GIL each, PEP 684)
               against threads of one interpreter.
-A section the gilbench binary refuses (exit 2: e.g. python-kernel --probe or --interpreters not
+A section the gilbench binary refuses (exit 2: e.g. python-kernel --interpreters not
 supported by this gilbench) is printed as skipped with gilbench's reason.
 """
 import argparse

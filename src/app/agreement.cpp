@@ -27,11 +27,12 @@ constexpr std::size_t member_count() {
 }
 static_assert(std::is_aggregate_v<Config>);
 /// settings_of() covers 25 members (count and count_auto_s are both --count, tick_iterations and
-/// tick_iterations_given both --tick-iterations); 5 are not compared:
+/// tick_iterations_given both --tick-iterations); 6 are not compared:
 /// quiet (only rank 0 prints), command_line (MPMD ranks differ in it by design), whether
-/// --switch-interval/--check-interval were given (their values are compared) and iteration_ns
-/// (measured by rank 0 after the agreement and broadcast).
-constexpr std::size_t kMembersCompared = 25, kMembersNotCompared = 5;
+/// --switch-interval/--check-interval were given (their values are compared), iteration_ns
+/// (measured by rank 0 after the agreement and broadcast) and probe_python_iterations (derived
+/// after the agreement, from --probe-work and a broadcast rate).
+constexpr std::size_t kMembersCompared = 25, kMembersNotCompared = 6;
 static_assert(member_count<Config>() == kMembersCompared + kMembersNotCompared,
               "Config gained or lost a member: list it in settings_of() (or as not compared) and update the counts");
 

@@ -16,6 +16,7 @@
 
 #include "app/schema_json.hpp"
 #include "app/units.hpp"
+#include "python/library.hpp"
 #include "sweep/work.hpp"
 
 namespace gilbench {
@@ -276,8 +277,7 @@ void add_work_options(CLI::App& app, Config& cfg) {
   add_parsed(app, "--python",
              "The CPython the python kernel embeds: a python executable (its shared libpython is used) or a "
              "libpython*.so; default " +
-                 std::string("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0") +
-                 ", else the libpython of the python3 on PATH",
+                 python::describe_default(),
              [&cfg](const std::string& t) {
                if (t.empty()) throw std::invalid_argument("needs a path");
                cfg.python = t;
@@ -455,7 +455,7 @@ void check_python_combinations(const Config& cfg) {
       throw std::invalid_argument("--lock-scope job: --kernel python has one real GIL per rank (process)");
     if (cfg.trace) throw std::invalid_argument("--trace: records the emulated lock's events; needs --kernel native");
   }
-  if (cfg.probe_period.count() > 0) throw std::invalid_argument("--probe: not yet supported with --kernel python");
+  // --probe: the probe is one more thread of interpreter 0 (the main one), as in the emulation.
   // --interpreters K > 1 needs CPython 3.12+: checked once the interpreter is known (main.cpp).
 }
 

@@ -57,6 +57,9 @@ struct Config {
   int interpreters = 1;                             ///< emulated interpreters per rank, each with its own lock
   std::chrono::nanoseconds probe_period{0};         ///< > 0: --probe latency[:PERIOD]
   std::chrono::nanoseconds probe_work{kProbeWork};  ///< --probe-work: held per event
+  /// The python kernel's probe handler: countdown iterations for probe_work at the python
+  /// kernel's rate, measured at start-up (main.cpp calibrate); 0 without a probe or --probe-work 0.
+  std::uint64_t probe_python_iterations = 0;
 
   // Lock-event trace
   bool trace = false;

@@ -28,6 +28,7 @@
 #include "app/mpi_errors.hpp"
 #include "python/interpreter.hpp"
 #include "python/library.hpp"
+#include "python/probe_holder.hpp"
 #include "python/trial.hpp"
 #include "results/h5_store.hpp"
 #include "sweep/plan.hpp"
@@ -273,6 +274,9 @@ bool short_gil_interval(const Config& cfg) {
                      [](std::chrono::nanoseconds i) { return i < kMeasuredPollBelow; });
 }
 
+/// Whether the python kernel runs with the latency probe (its handler's size needs python's rate).
+bool probes_python(const Config& cfg) { return runs_kernel(cfg, Kernel::python) && cfg.probe_period.count() > 0; }
+
 /// Rank 0 measures the rates (one measurement serves --count auto, the native,python N scaling
 /// and the tick mapping), broadcasts them, and every rank derives the same counts and mapping.
 Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py) {
@@ -284,7 +288,7 @@ Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py
   double rates[2] = {0, 0};
   if (w.rank == 0) {
     if (native && (cfg.count_auto_s > 0 || both || map_ticks || poll)) rates[0] = measure_kernel_rate(seconds);
-    if (py != nullptr && (cfg.count_auto_s > 0 || both)) rates[1] = py->measure_rate(seconds);
+    if (py != nullptr && (cfg.count_auto_s > 0 || both || probes_python(cfg))) rates[1] = py->measure_rate(seconds);
   }
   MPI_Bcast(rates, 2, MPI_DOUBLE, 0, w.comm);
   c.native_rate = rates[0], c.python_rate = rates[1];
@@ -308,6 +312,8 @@ Calibration calibrate(const World& w, Config& cfg, const python::Interpreter* py
     if (both) cfg.count = c.counts.native;  // what --count's checks and the long-run warning see
   }
   if (py != nullptr) c.counts.python_major = py->info().major;
+  if (py != nullptr && probes_python(cfg))  // --probe-work as the python probe handler's iterations
+    cfg.probe_python_iterations = python::handler_iterations(cfg.probe_work, c.python_rate);
   return c;
 }
 

@@ -73,6 +73,12 @@ struct Api {
   PyThreadState* (*PyThreadState_Swap)(PyThreadState*) = nullptr;
   void (*Py_EndInterpreter)(PyThreadState*) = nullptr;
   PyStatus (*Py_NewInterpreterFromConfig)(PyThreadState**, const PyInterpreterConfig*) = nullptr;  ///< 3.12+
+
+  // Stopping the python kernel's workers (python/stop_watch.cpp): an exception raised in a
+  // thread at its next bytecode. The id is the thread's PyThread_get_thread_ident(), i.e.
+  // pthread_self(); `unsigned long` on 3.7+, `long` on 2.7 (passed alike on x86-64 and aarch64).
+  int (*PyThreadState_SetAsyncExc)(unsigned long, PyObject*) = nullptr;
+  PyObject** PyExc_KeyboardInterrupt = nullptr;  ///< the address of the exception type (a data symbol)
 };
 
 }  // namespace gilbench::python

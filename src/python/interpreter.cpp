@@ -250,6 +250,22 @@ std::uint64_t Interpreter::count(std::uint64_t n, std::string& error) const {
   return call(countdown_, n, error);
 }
 
+int Interpreter::set_async_exc_in(int i, unsigned long thread, PyObject* exc) const {
+  if (api_.PyThreadState_SetAsyncExc == nullptr) return 0;
+  if (i <= 0) {
+    Attached gil(api_);
+    return api_.PyThreadState_SetAsyncExc(thread, exc);
+  }
+  if (i > static_cast<int>(subs_.size())) return 0;
+  PyThreadState* state = api_.PyThreadState_New(subs_[static_cast<std::size_t>(i - 1)].interp);
+  if (state == nullptr) return 0;
+  api_.PyEval_RestoreThread(state);  // that interpreter's own GIL
+  const int found = api_.PyThreadState_SetAsyncExc(thread, exc);
+  api_.PyThreadState_Clear(state);
+  api_.PyThreadState_DeleteCurrent();
+  return found;
+}
+
 double Interpreter::measure_rate(double seconds) const {
   std::uint64_t n = 1 << 14, total = 0;
   std::string error;

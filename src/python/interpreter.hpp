@@ -68,6 +68,11 @@ class Interpreter {
   /// of its own for the call, PyThreadState_New + PyEval_RestoreThread, since PyGILState_* does
   /// not support subinterpreters). Same contract as count().
   std::uint64_t count_in(int i, std::uint64_t n, std::string& error) const;
+  /// Any thread, nothing attached: PyThreadState_SetAsyncExc(thread, exc) in interpreter `i` (the
+  /// call looks at that interpreter's threads only; `thread` as PyThread_get_thread_ident(), exc
+  /// null: clear a pending one). Returns its result (1: raised in that thread; 0: no such thread
+  /// there), 0 when the library lacks it. For python/stop_watch.cpp.
+  int set_async_exc_in(int i, unsigned long thread, PyObject* exc) const;
   /// Inside an attached thread state (the GIL held): countdown(n) on `fn` (the kernel of the
   /// thread state's interpreter). Same contract as count().
   std::uint64_t call(PyObject* fn, std::uint64_t n, std::string& error) const;

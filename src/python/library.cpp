@@ -96,7 +96,7 @@ Location from_executable(const std::string& exe) {
   refuse(exe +
          " has no shared libpython (built without --enable-shared, or linked statically as Debian's "
          "/usr/bin/python3.X); pass its libpython*.so, e.g. " +
-         std::string(kDefaultLibrary));
+         std::string(kDebianLibrary));
 }
 
 /// The executable beside a library: LIBDIR/../bin/pythonX.Y (pyenv, /usr/local) or, for
@@ -116,9 +116,29 @@ std::string executable_for(const std::string& library) {
 
 }  // namespace
 
+#ifndef GILBENCH_DEFAULT_PYTHON
+#define GILBENCH_DEFAULT_PYTHON ""
+#endif
+
+const char* configured_default() { return GILBENCH_DEFAULT_PYTHON; }
+
+std::vector<std::string> default_candidates() {
+  std::vector<std::string> c;
+  for (const std::string& p : {std::string(configured_default()), std::string(kDebianLibrary)})
+    if (!p.empty() && is_file(p) && (c.empty() || c.front() != p)) c.push_back(p);
+  return c;
+}
+
+std::string describe_default() {
+  const std::string configured = configured_default();
+  return (configured.empty() ? "" : configured + " (GILBENCH_DEFAULT_PYTHON of the build), else ") + kDebianLibrary +
+         ", else the libpython of the python3 on PATH";
+}
+
 Location locate(const std::string& path) {
   if (path.empty()) {
-    if (is_file(kDefaultLibrary)) return {kDefaultLibrary, executable_for(kDefaultLibrary)};
+    const std::vector<std::string> candidates = default_candidates();
+    if (!candidates.empty()) return locate(candidates.front());
     // The python3 on PATH, if it has a shared library.
     const char* env = std::getenv("PATH");
     std::istringstream dirs(env != nullptr ? env : "");
@@ -131,7 +151,9 @@ Location locate(const std::string& path) {
         break;
       }
     }
-    throw Error(ExitCode::usage, std::string("--kernel python: no shared CPython found (neither ") + kDefaultLibrary +
+    const std::string configured = configured_default();
+    throw Error(ExitCode::usage, "--kernel python: no shared CPython found (neither " +
+                                     (configured.empty() ? "" : configured + " nor ") + kDebianLibrary +
                                      " nor a python3 on PATH with a libpython); install libpython3.11 or name one "
                                      "with --python PATH");
   }
@@ -194,6 +216,8 @@ Api load(const std::string& library) {
   GILBENCH_BIND(PyThreadState_Swap);
   GILBENCH_BIND(Py_EndInterpreter);
   GILBENCH_BIND(Py_NewInterpreterFromConfig);
+  GILBENCH_BIND(PyThreadState_SetAsyncExc);  // python/stop_watch.cpp
+  GILBENCH_BIND(PyExc_KeyboardInterrupt);
 #undef GILBENCH_BIND
   const std::string v = a.Py_GetVersion();
   if (std::sscanf(v.c_str(), "%d.%d", &a.major, &a.minor) != 2 || (a.major != 2 && a.major != 3) ||

@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <future>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "sweep/kernel.hpp"
 
@@ -32,21 +35,58 @@ void make_pipe(int (&fds)[2]) {
 
 }  // namespace
 
-LatencyProbe::LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period,
-                           std::chrono::steady_clock::time_point epoch, bool trace, std::chrono::nanoseconds work)
+LockHolder::LockHolder(gil::Lock* lock, int tid, std::chrono::nanoseconds work)
     : lock_(lock),
       tid_(tid),
-      period_(period),
-      work_iterations_(static_cast<std::uint64_t>(static_cast<double>(work.count()) / gil::kReferenceIterationNs)),
-      epoch_(epoch),
-      tracing_(trace) {
+      work_iterations_(static_cast<std::uint64_t>(static_cast<double>(work.count()) / gil::kReferenceIterationNs)) {}
+
+void LockHolder::take(gil::Counters& c, std::vector<gil::TraceEvent>* trace) {
+  if (lock_ != nullptr) lock_->take(tid_, c, trace);
+}
+
+void LockHolder::work() {
+  if (work_iterations_ > 0) work_sink_ += countdown(work_iterations_);  // the handler's bytecode
+}
+
+void LockHolder::release(gil::Counters& c, std::vector<gil::TraceEvent>* trace) {
+  if (lock_ != nullptr) lock_->release(tid_, c, trace);
+}
+
+LatencyProbe::LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period,
+                           std::chrono::steady_clock::time_point epoch, bool trace, std::chrono::nanoseconds work)
+    : LatencyProbe(std::make_unique<LockHolder>(lock, tid, work), period, epoch, trace) {}
+
+LatencyProbe::LatencyProbe(std::unique_ptr<ProbeHolder> holder, std::chrono::nanoseconds period,
+                           std::chrono::steady_clock::time_point epoch, bool trace)
+    : holder_(std::move(holder)), period_(period), epoch_(epoch), tracing_(trace) {
   make_pipe(pipe_);
   make_pipe(stop_pipe_);
   // The sender never blocks on a full pipe: it counts the event as coalesced and goes on.
   if (::fcntl(pipe_[1], F_SETFL, O_NONBLOCK) != 0)
     throw std::runtime_error(std::string("latency probe: fcntl: ") + std::strerror(errno));
   events_.reserve(1024);
-  prober_ = std::thread([this] { probe_loop(); });
+  // The probe thread attaches first (the real GIL: its thread state), before any event is sent.
+  std::promise<void> attached;
+  std::future<void> ready = attached.get_future();
+  prober_ = std::thread([this, &attached] {
+    try {
+      holder_->attach();
+    } catch (...) {
+      attached.set_exception(std::current_exception());
+      return;
+    }
+    attached.set_value();
+    probe_loop();
+    holder_->detach();
+  });
+  try {
+    ready.get();
+  } catch (...) {
+    prober_.join();
+    for (int fd : {pipe_[0], pipe_[1], stop_pipe_[0], stop_pipe_[1]})
+      if (fd >= 0) ::close(fd);
+    throw;
+  }
   sender_ = std::thread([this] { send_loop(); });
 }
 
@@ -128,10 +168,10 @@ void LatencyProbe::probe_loop() {
     e.sent_s = m.sent_s;
     e.woke_s = since(epoch_);
     std::vector<gil::TraceEvent>* trace = tracing_ ? &trace_ : nullptr;
-    if (lock_ != nullptr) lock_->take(tid_, counters_, trace);
+    holder_->take(counters_, trace);
     e.acquired_s = since(epoch_);
-    if (work_iterations_ > 0) work_sink_ += countdown(work_iterations_);  // the handler's bytecode
-    if (lock_ != nullptr) lock_->release(tid_, counters_, trace);
+    holder_->work();
+    holder_->release(counters_, trace);
     events_.push_back(e);
   }
   timespec c1{};

@@ -6,14 +6,48 @@
 // Blocking releases the lock the way CPython releases the GIL around a blocking call: the probe
 // holds it while handling an event (take → --probe-work of computation → release; the release
 // is CPython's drop_gil, with the forced-switch wait when a drop request is pending).
+// What "the lock" is, is a ProbeHolder: the emulated gil::Lock of the native kernel (LockHolder,
+// here), or the real interpreter's GIL of the python kernel (python::RealGilHolder).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "gil/lock.hpp"
 
 namespace gilbench {
+
+/// The lock the probe thread takes per event, and the handler it runs while holding it. Every
+/// call but the constructor's is made on the probe thread: attach() once before the first
+/// event, then take() → work() → release() per event, detach() once after the last.
+class ProbeHolder {
+ public:
+  virtual ~ProbeHolder() = default;
+  /// Before the first event (outside any timed region: the probe's constructor waits for it).
+  virtual void attach() {}
+  virtual void take(gil::Counters& c, std::vector<gil::TraceEvent>* trace) = 0;
+  /// The handler's computation (--probe-work), with the lock held.
+  virtual void work() = 0;
+  virtual void release(gil::Counters& c, std::vector<gil::TraceEvent>* trace) = 0;
+  virtual void detach() {}
+};
+
+/// The emulated lock: thread `tid` of `lock` (null: lock none, nothing to take); the handler is
+/// the C++ countdown for `work` at gil::kReferenceIterationNs per iteration.
+class LockHolder final : public ProbeHolder {
+ public:
+  LockHolder(gil::Lock* lock, int tid, std::chrono::nanoseconds work);
+  void take(gil::Counters& c, std::vector<gil::TraceEvent>* trace) override;
+  void work() override;
+  void release(gil::Counters& c, std::vector<gil::TraceEvent>* trace) override;
+
+ private:
+  gil::Lock* lock_;
+  int tid_;
+  std::uint64_t work_iterations_;
+  std::uint64_t work_sink_ = 0;  // keeps the handler's countdown
+};
 
 /// One handled event, times in seconds since the probe's epoch (the run's start).
 struct ProbeEvent {
@@ -32,6 +66,10 @@ class LatencyProbe {
   /// at gil::kReferenceIterationNs.
   LatencyProbe(gil::Lock* lock, int tid, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point epoch,
                bool trace = false, std::chrono::nanoseconds work = {});
+  /// The same with any holder (e.g. the real GIL of the python kernel). Returns once the probe
+  /// thread has attached (holder->attach()); rethrows what attach() threw.
+  LatencyProbe(std::unique_ptr<ProbeHolder> holder, std::chrono::nanoseconds period,
+               std::chrono::steady_clock::time_point epoch, bool trace = false);
   ~LatencyProbe();
   LatencyProbe(const LatencyProbe&) = delete;
   LatencyProbe& operator=(const LatencyProbe&) = delete;
@@ -52,10 +90,8 @@ class LatencyProbe {
   void send_loop();
   void probe_loop();
 
-  gil::Lock* lock_;
-  int tid_;
+  std::unique_ptr<ProbeHolder> holder_;
   std::chrono::nanoseconds period_;
-  std::uint64_t work_iterations_;
   std::chrono::steady_clock::time_point epoch_;
   int pipe_[2] = {-1, -1};
   std::uint64_t sent_ = 0;
@@ -64,7 +100,6 @@ class LatencyProbe {
   bool tracing_ = false;
   std::vector<gil::TraceEvent> trace_;
   gil::Counters counters_;
-  std::uint64_t work_sink_ = 0;  // keeps the handler's countdown
   double cpu_s_ = 0;
   std::thread sender_, prober_;
   bool stopped_ = false;

@@ -17,6 +17,8 @@
 #include "app/mpi_errors.hpp"
 #include "gil/job_lock.hpp"
 #include "python/interpreter.hpp"
+#include "python/probe_holder.hpp"
+#include "python/stop_watch.hpp"
 #include "sweep/kernel.hpp"
 #include "sweep/probe.hpp"
 #include "sweep/work.hpp"
@@ -104,6 +106,18 @@ gil::Params lock_params(const RunConfig& rc, const Config& cfg, const std::atomi
   return params;
 }
 
+/// --probe with the python kernel: the probe thread takes the real GIL of the main interpreter
+/// (python/probe_holder.hpp); null without --probe. `holder` is set to the probe's holder.
+std::unique_ptr<LatencyProbe> start_python_probe(const Config& cfg, const python::Interpreter& py,
+                                                 std::chrono::steady_clock::time_point epoch,
+                                                 python::RealGilHolder*& holder) {
+  holder = nullptr;
+  if (cfg.probe_period.count() <= 0) return nullptr;
+  auto h = std::make_unique<python::RealGilHolder>(py, cfg.probe_python_iterations);
+  holder = h.get();
+  return std::make_unique<LatencyProbe>(std::move(h), cfg.probe_period, epoch);
+}
+
 }  // namespace
 
 /// This rank's part of one run, before the gathers.
@@ -143,8 +157,16 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     MPI_Barrier(comm_);
     work.start = std::chrono::steady_clock::now();
     MPI_Barrier(comm_);
+    python::RealGilHolder* real_gil = nullptr;
+    std::unique_ptr<LatencyProbe> probe = start_python_probe(cfg_, *py_, work.start, real_gil);
     run_python_workers(rc, run_id, work);
     work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
+    if (probe) {
+      stop_probe(*probe, run_id, work);
+      if (!real_gil->error().empty())
+        throw Error(ExitCode::runtime, "latency probe: the Python handler raised: " + real_gil->error());
+      probe.reset();
+    }
     if (work.team_size != rc.threads)
       throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(work.team_size) + " threads instead of " +
                                          std::to_string(rc.threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
@@ -258,11 +280,18 @@ void Runner::run_workers(const RunConfig& rc, std::int64_t run_id, std::vector<s
 }
 
 void Runner::run_python_workers(const RunConfig& rc, std::int64_t run_id, RankWork& work) const {
+  python::StopWatch watch(*py_, stop_, rc.threads);  // a stop request: KeyboardInterrupt in the workers
   run_team(rc, run_id, work, [&](int tid, Sample& s, std::uint64_t share) {
     std::string error;
     const auto [v0, i0] = thread_switches();
+    watch.started(tid, s.interpreter);
     // takes the GIL of the thread's interpreter (t % K: 0 the main one, the others a GIL each), counts, lets it go
     s.iterations = py_->count_in(s.interpreter, share, error);
+    watch.finished(tid);
+    if (!error.empty() && watch.interrupted(tid) && error.find("KeyboardInterrupt") != std::string::npos) {
+      s.iterations = 0;  // stopped mid-call: what it counted is unknown; the run is "interrupted"
+      error.clear();
+    }
     const auto [v1, i1] = thread_switches();
     // As the native locks measure them (gil/detail.hpp): the real GIL's convoy shows here.
     if (v0 >= 0 && v1 >= v0) s.lock.ctx_voluntary = static_cast<std::uint64_t>(v1 - v0);

@@ -1,6 +1,8 @@
 """spack_repo's package.py, loaded with stub `spack` modules: a version that resolves (the main
 branch of a real git URL, no tag that does not exist), the analysis stack as test dependencies,
-the Slurm tests off and the analysis tests on Spack's python.
+the Slurm tests off and the analysis tests on Spack's python; +python: python+shared a build and
+run dependency and its libpython the configured default interpreter (GILBENCH_DEFAULT_PYTHON),
+~python: none configured.
 usage: /usr/bin/python3 spack_package.py <repo>"""
 import os
 import subprocess
@@ -85,22 +87,50 @@ for dep in ("py-h5py", "py-pandas", "py-matplotlib", "py-scipy", "py-pytest", "p
         fail.append(f"{dep} is not a test dependency (types {types_})")
 
 
+variants = {a[0]: k for n, a, k in calls if n == "variant"}
+if "python" not in variants:
+    fail.append(f"no variant python (has {sorted(variants)})")
+elif not isinstance(variants["python"].get("default"), bool):
+    fail.append(f"variant python has no boolean default: {variants['python']}")
+shared = [k for n, a, k in calls if n == "depends_on" and a[0] == "python+shared"]
+if [k.get("when") for k in shared] != ["+python"]:
+    fail.append(f"want depends_on('python+shared', when='+python') once, got {shared}")
+elif not all(t in (shared[0].get("type") or ("build", "link")) for t in ("build", "run")):
+    fail.append(f"python+shared must be a build and run dependency (dlopen at run time): {shared[0]}")
+
+
 class _Cmd:
     path = "/spack/opt/python/bin/python3"
 
 
+LIBPYTHON = "/spack/opt/python/lib/libpython3.11.so"
+
+
 class _Spec:
+    def __init__(self, python_variant):
+        self.python_variant = python_variant
+
     def __getitem__(self, k):
-        return types.SimpleNamespace(prefix="/spack/opt/" + k, command=_Cmd())
+        return types.SimpleNamespace(prefix="/spack/opt/" + k, command=_Cmd(),
+                                     libs=types.SimpleNamespace(libraries=[LIBPYTHON]))
 
     def satisfies(self, s):
-        return s == "^python"
+        return s == "^python" or (s == "+python" and self.python_variant)
 
 
-pkg = P.__new__(P)
-pkg.spec = _Spec()
-pkg.run_tests = True
-args = dict(pkg.cmake_args())
+def cmake_args(python_variant):
+    pkg = P.__new__(P)
+    pkg.spec = _Spec(python_variant)
+    pkg.run_tests = True
+    return dict(pkg.cmake_args())
+
+
+if cmake_args(True).get("GILBENCH_DEFAULT_PYTHON") != LIBPYTHON:
+    fail.append(f"+python: GILBENCH_DEFAULT_PYTHON is {cmake_args(True).get('GILBENCH_DEFAULT_PYTHON')}, "
+                f"not the python's libpython {LIBPYTHON}")
+if "GILBENCH_DEFAULT_PYTHON" in cmake_args(False):
+    fail.append(f"~python still sets GILBENCH_DEFAULT_PYTHON={cmake_args(False)['GILBENCH_DEFAULT_PYTHON']}")
+args = cmake_args(True)
 if args.get("GILBENCH_SLURM_TESTS") is not False:
     fail.append(f"GILBENCH_SLURM_TESTS not off: {args.get('GILBENCH_SLURM_TESTS')}")
 for k in ("GILBENCH_ANALYSIS_PYTHON", "Python3_EXECUTABLE"):
@@ -108,4 +138,5 @@ for k in ("GILBENCH_ANALYSIS_PYTHON", "Python3_EXECUTABLE"):
         fail.append(f"{k} is not Spack's python: {args.get(k)}")
 if fail:
     sys.exit("FAIL: package.py: " + "; ".join(fail))
-print(f"package.py: version main from {url}, test deps, Slurm tests off, analysis on Spack's python")
+print(f"package.py: version main from {url}, test deps, Slurm tests off, analysis on Spack's python, "
+      f"+python: GILBENCH_DEFAULT_PYTHON={LIBPYTHON}")

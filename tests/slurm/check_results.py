@@ -21,6 +21,9 @@ usage: check_results.py FILE [options]    (exit 0 = every check holds; otherwise
   --nodes NAME[,NAME...]     every one of these nodes appears in /launches.hosts and in the
                              samples' hosts, and slurm_nodelist is set
   --lock-scope SCOPE         every run has lock_scope SCOPE
+  --kernels K[,K...]         the set of /runs.kernel among the measured runs, exactly (native,
+                             python); python runs are under cpython-gil, each kernel's 1-thread
+                             runs are there (its baseline), and a python launch names its CPython
 """
 import argparse
 import os
@@ -77,6 +80,7 @@ def parse_args():
     p.add_argument("--cpus-per-task", type=int)
     p.add_argument("--nodes")
     p.add_argument("--lock-scope")
+    p.add_argument("--kernels")
     return p.parse_args()
 
 
@@ -109,6 +113,32 @@ def check_runs(a, runs, said):
         elif got != want:
             fail(f"configurations {sorted(got)}, expected {sorted(want)}")
         said.append(f"{len(got)} configurations")
+
+
+def check_kernels(a, launches, runs, said):
+    """Which kernels ran (--kernels): each with measured runs, its own 1-thread baseline."""
+    if not a.kernels:
+        return
+    if "kernel" not in runs:
+        fail("no /runs.kernel column (a gilbench before the python kernel?)")
+    want = set(a.kernels.split(","))
+    measured = [not w for w in column(runs, "warmup")]
+    kernels, locks, threads = column(runs, "kernel"), column(runs, "lock"), column(runs, "threads")
+    got = {k for k, m in zip(kernels, measured) if m}
+    if got != want:
+        fail(f"kernels {sorted(got)} among the measured runs, expected {sorted(want)}")
+    for k in sorted(want):
+        mine = [(int(t), l) for kk, t, l, m in zip(kernels, threads, locks, measured) if m and kk == k]
+        if not any(t == 1 for t, _ in mine):
+            fail(f"no measured 1-thread {k} run (the {k} kernel's baseline)")
+        if k == "python" and any(l != "cpython-gil" for _, l in mine):
+            fail(f"python runs under locks {sorted(set(l for _, l in mine))}, expected cpython-gil")
+        said.append(f"{len(mine)} measured {k} runs")
+    if "python" in want:
+        versions = column(launches, "python_version")
+        if any(not v for v in versions):
+            fail(f"a launch with python runs names no CPython (python_version {versions})")
+        said.append(f"CPython {sorted(set(versions))}")
 
 
 def check_launches(a, launches, said):
@@ -216,6 +246,7 @@ def main():
     said = []
     check_runs(a, runs, said)
     check_launches(a, launches, said)
+    check_kernels(a, launches, runs, said)
     if a.audit or a.audit_cores:
         check_audit(a, launches, runs, samples, said)
     if a.job or a.array or a.ntasks or a.cpus_per_task or a.nodes:

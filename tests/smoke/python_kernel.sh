@@ -35,6 +35,33 @@ h5check "$W/b.h5" "sorted(set(runs.kernel)) == ['native', 'python']" "runs.valid
 [ "$(awk '$3 == "python" {print $(NF-2), $(NF-1)}' "$W/out" | sort -u)" = "- -" ] \
   || fail "python rows' lock figures: $(cat "$W/out")"
 grep -Eq 'gil 5ms .* [0-9.]+(s|ms|us) +yes$' "$W/out" || fail "the gil rows lost their lock figures: $(cat "$W/out")"
+# --probe latency: the probe thread takes the real GIL per event; every event sent is in /latency
+# once, with the same columns as the native probe's; behind a Python worker it waits (the GIL's
+# 5 ms switch interval), alone it does not (a 1x1 run has one worker beside it)
+"$GB" --kernel python --count 3M --threads 1,2 --probe latency:2ms --repeat 1 --warmup 0 -o "$W/p.h5" >"$W/out" \
+  2>"$W/err" || fail "--probe rc=$?: $(cat "$W/err")"
+grep -q 'lat mean  lat median  lat p99' "$W/out" || fail "python summary lacks the latency columns: $(cat "$W/out")"
+h5check "$W/p.h5" "runs.valid.all()" "(runs.probe_period_s == 0.002).all()" "abs(runs.probe_work_s - 1.4e-6).max() < 1e-12" \
+  "len(latency) > 0" "set(latency.run_id) == set(runs.run_id)" \
+  "all(sorted(g.event) == list(range(len(g))) for _, g in latency.groupby(['run_id', 'rank']))" \
+  "(latency.latency_s > 0).all()" "np.allclose(latency.eval('wake_s + queue_s - latency_s'), 0, atol=1e-9)" \
+  "(latency.merge(runs, on='run_id').eval('acquired_s <= start_s + wall_s + 1')).all()" \
+  "latency.merge(runs, on='run_id').groupby('threads').latency_s.median().min() > 1e-3" \
+  "launches.python_rate[0] > 0"
+# both kernels probed: the pairing shows the latency of both sides
+"$GB" --kernel native,python --lock gil --count 1M --threads 1,2 --probe latency:2ms --repeat 1 --warmup 0 \
+  -o "$W/pb.h5" >"$W/out" 2>"$W/err" || fail "native,python --probe rc=$?: $(cat "$W/err")"
+h5check "$W/pb.h5" "runs.valid.all()" "set(latency.merge(runs, on='run_id').kernel) == {'native', 'python'}"
+pairs=$(sed -n '/^emulated vs real/,$p' "$W/out")
+grep -Eq 'lat median emu +real +lat p99 emu +real' <<<"$pairs" || fail "pairing lacks the latency columns: $pairs"
+# diff, then both medians (the p99s need 100 events a side: "-" in runs this short)
+[ "$(grep -cE '^1x[12] gil 5ms +1x[12] python 5ms .* [+-][0-9.]+ +[0-9.]+(s|ms|us) +[0-9.]+(s|ms|us) ' <<<"$pairs")" = 2 ] \
+  || fail "pairing rows lack a side's latency median: $pairs"
+# ... and gilbench-report's pairing of the same file likewise
+rpairs=$("$HERE/../../analysis/gilbench-report" summary "$W/pb.h5" 2>/dev/null | sed -n '/^emulated vs real/,/^$/p')
+grep -q 'latency median (emulated) latency median (real)' <<<"$rpairs" || fail "report pairing lacks latency: $rpairs"
+[ "$(grep -cE '^ *1x[12] gil 5ms +1x[12] python 5ms .* [+-][0-9.]+ +[0-9.]+ (s|ms|us|µs) +[0-9.]+ (s|ms|us|µs)' <<<"$rpairs")" = 2 ] \
+  || fail "report pairing rows lack a side's latency median: $rpairs"
 # a Python exception in the kernel: INVALID (exit 3) with the message, nothing hangs
 set +e
 GILBENCH_TEST_PYTHON_KERNEL=$'def countdown(n):\n    raise ValueError("test hook")\n' timeout 60 \

@@ -31,4 +31,10 @@ mpi 2 "$GB" --kernel python --python "$P" --count 100001 --threads 2 --interpret
   -o "$W/r.h5" >"$W/out" 2>"$W/err" || fail "ranks rc=$?: $(cat "$W/err")"
 h5check "$W/r.h5" "runs.valid.all()" "(runs.ranks == 2).all()" "samples.iterations.sum() == 100001" \
   "sorted(zip(samples['rank'], samples.interpreter)) == [(0, 0), (0, 1), (1, 0), (1, 1)]"
+# --probe: one more thread of interpreter 0 (the main one), as in the emulation; every event
+# handled under the main interpreter's GIL, the run valid
+"$GB" --kernel python --python "$P" --count 2M --threads 2 --interpreters 2 --probe latency:2ms --repeat 1 \
+  --warmup 0 -q -o "$W/p.h5" >"$W/out" 2>"$W/err" || fail "--probe rc=$?: $(cat "$W/err")"
+h5check "$W/p.h5" "runs.valid.all()" "(runs.interpreters == 2).all()" "len(latency) > 0" \
+  "sorted(latency.event) == list(range(len(latency)))" "(latency.latency_s > 0).all()"
 echo "python subinterpreters $P ok"

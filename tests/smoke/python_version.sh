@@ -24,6 +24,13 @@ else
   h5check "$W/v.h5" "abs(runs.switch_interval_s - 0.005).max() < 1e-12" "(runs.check_interval == 0).all()"
   bad="--check-interval 50"
 fi
+# --probe latency: the probe thread takes this version's real GIL per event (2.7: PyEval_RestoreThread
+# of its old GIL), every event sent in /latency once
+"$GB" --kernel python --python "$P" --count 2M --threads 1,2 --probe latency:2ms --repeat 1 --warmup 0 -o "$W/p.h5" \
+  >"$W/out" 2>"$W/err" || fail "--probe rc=$?: $(cat "$W/err")"
+h5check "$W/p.h5" "runs.valid.all()" "len(latency) > 0" "set(latency.run_id) == set(runs.run_id)" \
+  "all(sorted(g.event) == list(range(len(g))) for _, g in latency.groupby(['run_id', 'rank']))" \
+  "(latency.latency_s > 0).all()"
 refusals=("$bad")
 # before 3.12 no interpreter has a GIL of its own: --interpreters > 1 is refused, naming the version
 [ "$major" = 2 ] && refusals+=("--interpreters 2 --threads 2")

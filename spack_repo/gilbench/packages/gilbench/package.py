@@ -3,6 +3,7 @@
 #   spack repo add /path/to/gilbench/spack_repo/gilbench
 #   spack install gilbench                 # main branch, parallel HDF5, analysis entry point
 #   spack install gilbench ~analysis ~parallel_hdf5 ^mpich
+#   spack install gilbench ~python         # --kernel python: Debian's libpython3.11 or --python
 #   spack install --test=root gilbench     # also builds and runs the ctest suite
 #   spack test run gilbench                # smoke tests of an installed gilbench
 
@@ -45,6 +46,13 @@ class Gilbench(CMakePackage):
         "(h5py, numpy, pandas, matplotlib, scipy)",
     )
     variant(
+        "python",
+        default=True,
+        description="Build against Spack's python (shared): its libpython becomes the default "
+        "interpreter of --kernel python (GILBENCH_DEFAULT_PYTHON); off: Debian's libpython3.11, "
+        "else the python3 on PATH, or --python at run time",
+    )
+    variant(
         "benchmarks",
         default=False,
         description="Build the Google Benchmark micro-benchmarks (not installed)",
@@ -68,6 +76,10 @@ class Gilbench(CMakePackage):
     depends_on("hdf5@1.10:+hl")
     depends_on("hdf5+mpi", when="+parallel_hdf5")
     depends_on("hdf5~mpi", when="~parallel_hdf5")
+
+    # --kernel python dlopens this libpython at run time (no link): build (its path is asked for
+    # at configure time) and run (it must stay installed)
+    depends_on("python+shared", type=("build", "run"), when="+python")
 
     depends_on("googletest@1.10:", type="test")
     depends_on("benchmark", type="build", when="+benchmarks")
@@ -107,6 +119,10 @@ class Gilbench(CMakePackage):
             # the real-Slurm tests start a private cluster as root: never in a Spack build
             self.define("GILBENCH_SLURM_TESTS", False),
         ]
+        if self.spec.satisfies("+python"):
+            # python+shared: `libs` is its LIBDIR/LDLIBRARY (libpython3.X.so)
+            libpython = self.spec["python"].libs.libraries[0]
+            args.append(self.define("GILBENCH_DEFAULT_PYTHON", libpython))
         if self.spec.satisfies("^python"):  # +analysis, or tests: the Python with h5py
             python = self.spec["python"].command.path
             args.append(self.define("Python3_EXECUTABLE", python))
