@@ -54,8 +54,11 @@ void StopWatch::interrupt_running() {
     Worker& k = w_[static_cast<std::size_t>(i)];
     if (!k.running.load()) continue;
     // 0: the worker has no thread state yet (waiting to attach) or no longer: tried again at
-    // the next poll. 1: raised at its next bytecode.
-    if (py_.set_async_exc_in(k.interpreter.load(), k.ident.load(), exc) == 1) k.interrupted.store(true);
+    // the next poll. 1: raised at its next bytecode — which may come before this thread runs
+    // another instruction (a subinterpreter's GIL is free the moment set_async_exc_in returns),
+    // so the mark is set first and taken back only when nothing was raised.
+    const bool was = k.interrupted.exchange(true);
+    if (py_.set_async_exc_in(k.interpreter.load(), k.ident.load(), exc) != 1 && !was) k.interrupted.store(false);
   }
 }
 
