@@ -538,7 +538,10 @@ TEST(Gil, VoluntaryTakeReleaseExcludesRunners) {
   for (int t = 2; t < 4; ++t) {
     EXPECT_EQ(c[t].acquisitions, 50u);
     EXPECT_EQ(c[t].forced_drops, 0u);
-    EXPECT_EQ(c[t].switch_wait_s, 0.0) << "release() never waits for a switch";
+    // release() is drop_gil(tstate): with a drop request pending it waits until another thread
+    // took the lock (CPython's I/O threads do; Gil.ReleaseWithADropRequestPendingWaitsForTheNextHolder)
+    // — whether one was pending here depends on timing, so only its sign is checked.
+    EXPECT_GE(c[t].switch_wait_s, 0.0);
     EXPECT_GE(c[t].hold_s, 0.0);
   }
 }
