@@ -132,6 +132,11 @@ TickMapping tick_mapping(std::int64_t override_iterations, double native_rate, d
 /// Kernel iterations between two polls of the drop request under `gil` (see above), at most.
 inline constexpr std::uint64_t kGilPollIterations = 4096;
 
+/// gil: how long a waiter that has just set drop_request keeps spinning (mutex released) before
+/// it sleeps; a drop inside that window hands the lock to it and wakes nobody (CPython: the
+/// requester is still awake when the holder's COND_SIGNAL comes and consumes it; gil_lock.cpp).
+inline constexpr std::chrono::nanoseconds kGilRequesterWindow{2'000};
+
 struct Params {
   Policy policy = Policy::none;
   /// gil: how long a waiter waits before it sets drop_request (sys.setswitchinterval). > 0.
@@ -143,6 +148,9 @@ struct Params {
   /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations); a
   /// launch measures it when an interval is under 500 µs (app/main.cpp, kMeasuredPollBelow). > 0.
   double iteration_ns = kReferenceIterationNs;
+  /// gil: a drop requester's spin window (kGilRequesterWindow; gil_lock.cpp). >= 0; tests
+  /// lengthen it to script a hand-off.
+  std::chrono::nanoseconds requester_window = kGilRequesterWindow;
   /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
   /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every
   /// kStopPollIterations (sweep/kernel.hpp), none every kStopPollIterations — and then releases

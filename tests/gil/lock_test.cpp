@@ -194,6 +194,9 @@ TEST(Params, ValidateRejectsBadValues) {
   p.iteration_ns = 0;
   EXPECT_EQ(validate(p).value_or(""), "iteration time must be > 0");
   p = Params{};
+  p.requester_window = std::chrono::nanoseconds(-1);
+  EXPECT_EQ(validate(p).value_or(""), "requester window must be >= 0");
+  p = Params{};
   p.check_interval = INT64_MAX / 2;
   p.tick_iterations = 3;
   EXPECT_TRUE(validate(p).has_value());
@@ -477,6 +480,46 @@ TEST(Gil, ReleaseWithADropRequestPendingWaitsForTheNextHolder) {
   lock->take(0, d, nullptr);
   lock->release(0, d, nullptr);
   EXPECT_EQ(d.switch_wait_s, 0.0);
+}
+
+TEST(Gil, ForcedDropGoesToTheAwakeRequesterNotTheLongestSleeper) {
+  // Three contenders (issue 15): holder A, sleeper R (asleep longest, e.g. the latency probe
+  // after a switch), requester S (its timed wait just expired with no switch: it set
+  // drop_request). CPython's holder drops while S is still on its way into the wait, and S
+  // consumes the one COND_SIGNAL; R sleeps on. The requester window is lengthened here so that
+  // the drop always falls inside it.
+  const Watchdog wd("requester window");
+  Params p = gil_params(std::chrono::milliseconds(200));
+  p.requester_window = std::chrono::seconds(20);  // ends as soon as the lock is free
+  auto lock = make_lock(p, 3);
+  Counters a, s, r;
+  std::atomic<int> first{-1};
+  lock->take(0, a, nullptr);  // A holds
+  // S waits from t = 0: times out at 200 ms, nobody switched, so it asks for a drop
+  std::thread requester([&] {
+    lock->take(1, s, nullptr);
+    int none = -1;
+    first.compare_exchange_strong(none, 1);
+    lock->release(1, s, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  // R waits from t = 60 ms (deadline 260 ms): a sleeper, not a requester, when A drops
+  std::thread sleeper([&] {
+    lock->take(2, r, nullptr);
+    int none = -1;
+    first.compare_exchange_strong(none, 2);
+    lock->release(2, r, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(170));  // t = 230 ms: S in its window
+  lock->release(0, a, nullptr);  // drop_request pending: forced switching, waits for a taker
+  requester.join();
+  sleeper.join();
+  EXPECT_EQ(first.load(), 1) << "the release woke the sleeper, not the requester in its window";
+  EXPECT_EQ(s.drop_requests, 1u);
+  EXPECT_EQ(s.switches, 1u);
+  EXPECT_EQ(r.drop_requests, 0u) << "R's wait saw a switch (S took the lock): no request";
+  EXPECT_EQ(r.switches, 1u);
+  EXPECT_GT(a.switch_wait_s, 0.0) << "A's release waited for the switch";
 }
 
 TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
