@@ -7,7 +7,8 @@
 //    and so may return early on a spurious wake-up;
 //  * a fresh lock's first acquisition is not counted as a switch (CPython's switch_number does
 //    count it; here `switches` are holder changes between threads);
-//  * the waiter that sets drop_request spins kGilRequesterWindow (2 µs) before it sleeps, and a
+//  * the waiter that sets drop_request spins gil_requester_window (half a poll batch, ~0.6 µs)
+//    before it sleeps, and a
 //    drop inside that window is its own and wakes nobody: see requester_window();
 //  * cond/switch_cond are signalled just after their mutex is released instead of while it is
 //    held (equivalent: waiters re-check under the mutex; it spares the woken thread a futex
@@ -63,7 +64,7 @@ class GilLock final : public Lock {
         id_offset_(id_offset),
         interval_(in_force_switch_interval(p.switch_interval)),
         poll_(gil_poll_iterations(p)),
-        requester_window_(p.requester_window),
+        requester_window_(gil_requester_window(p)),
         stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(epoch),
@@ -183,7 +184,7 @@ class GilLock final : public Lock {
   /// the signal comes within ~0.5 µs of its re-wait, the longest sleeper after ~0.75 µs). Here
   /// the holder sees the request only at its next poll, after the requester is asleep, so
   /// without this window the probe, asleep longest, won nearly every hand-off. The window is
-  /// kGilRequesterWindow of spinning with the mutex released; a drop inside it is the
+  /// gil_requester_window (lock.hpp) of spinning with the mutex released; a drop inside it is the
   /// requester's (drop_gil does not wake anyone), a drop after it wakes a sleeper as before.
   /// REQUIRES: lk owns s_.mutex; returns with it owned.
   template <class Lk>

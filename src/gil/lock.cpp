@@ -88,7 +88,6 @@ std::optional<std::string> validate(const Params& p) {
   if (p.check_interval <= 0) return "check interval must be >= 1 tick";
   if (p.tick_iterations <= 0) return "tick iterations must be >= 1";
   if (!(p.iteration_ns > 0) || !std::isfinite(p.iteration_ns)) return "iteration time must be > 0";
-  if (p.requester_window.count() < 0) return "requester window must be >= 0";
   // (ticks + 1) × iterations (check_period) must fit the 63-bit ticker
   if (p.check_interval >= std::numeric_limits<std::int64_t>::max() / p.tick_iterations)
     return "check interval × tick iterations overflows";
