@@ -129,16 +129,16 @@ class GilLock final : public Lock {
     }
     std::unique_lock lk(s_.mutex);
     bool waited = false;
-    if (s_.locked) {
+    if (s_.locked.load(std::memory_order_relaxed)) {
       waited = true;
       if (t_request == Clock::time_point{}) t_request = Clock::now();
-      while (s_.locked) {
+      while (s_.locked.load(std::memory_order_relaxed)) {
         const std::uint64_t saved_switch_number = s_.switch_number;
         // The timer restarts on every pass, as CPython's COND_TIMED_WAIT(interval) does.
         const bool timed_out = s_.cond.wait_for(lk, interval_) == std::cv_status::timeout;
         if (timed_out) ++c.wait_timeouts;
         // Timed out and no switch occurred in the meantime: ask the holder to drop it.
-        if (timed_out && s_.locked && s_.switch_number == saved_switch_number) {
+        if (timed_out && s_.locked.load(std::memory_order_relaxed) && s_.switch_number == saved_switch_number) {
           s_.drop_request.store(true, std::memory_order_relaxed);
           ++c.drop_requests;
           if (tr.active()) tr.add(Clock::now(), EventKind::drop_request);
@@ -150,7 +150,7 @@ class GilLock final : public Lock {
     {
       // switch_mutex must be held while last_holder changes: see drop_gil().
       const std::lock_guard sl(s_.switch_mutex);
-      s_.locked = true;
+      s_.locked.store(true, std::memory_order_relaxed);  // under the mutex, which orders it
       const int previous = s_.last_holder.load(std::memory_order_relaxed);
       const int id = id_offset_ + tid;
       if (previous != id) {
@@ -209,7 +209,7 @@ class GilLock final : public Lock {
     bool wake = false;
     {
       const std::lock_guard lk(s_.mutex);
-      s_.locked = false;
+      s_.locked.store(false, std::memory_order_relaxed);
       // A requester still in its window takes the lock itself: nobody else is woken (in CPython
       // the awake requester consumes the one signal). Otherwise the longest sleeper is woken.
       wake = s_.requesters == 0;
