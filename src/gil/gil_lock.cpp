@@ -7,6 +7,9 @@
 //    and so may return early on a spurious wake-up;
 //  * a fresh lock's first acquisition is not counted as a switch (CPython's switch_number does
 //    count it; here `switches` are holder changes between threads);
+//  * the waiter that sets drop_request spins gil_requester_window (half a poll batch, ~0.6 µs)
+//    before it sleeps, and a
+//    drop inside that window is its own and wakes nobody: see requester_window();
 //  * cond/switch_cond are signalled just after their mutex is released instead of while it is
 //    held (equivalent: waiters re-check under the mutex; it spares the woken thread a futex
 //    round trip), and switch_cond only when the holder changed (nobody waits otherwise).
@@ -39,8 +42,9 @@ struct GilState {
 
   alignas(kCacheLine) typename Sync::Mutex mutex;  // guards locked, switch_number; cond signals changes
   typename Sync::Cond cond;
-  bool locked = false;
+  std::atomic<bool> locked{false};  // written under mutex; a requester reads it spinning, unlocked
   std::uint64_t switch_number = 0;
+  int requesters = 0;  // under mutex: waiters in their post-request window (take_gil), not asleep
 
   alignas(kCacheLine) typename Sync::Mutex switch_mutex;  // forced switching
   typename Sync::Cond switch_cond;
@@ -60,6 +64,7 @@ class GilLock final : public Lock {
         id_offset_(id_offset),
         interval_(in_force_switch_interval(p.switch_interval)),
         poll_(gil_poll_iterations(p)),
+        requester_window_(gil_requester_window(p)),
         stop_(stop_flag(p)),
         trace_opts_(t),
         epoch_(epoch),
@@ -124,19 +129,20 @@ class GilLock final : public Lock {
     }
     std::unique_lock lk(s_.mutex);
     bool waited = false;
-    if (s_.locked) {
+    if (s_.locked.load(std::memory_order_relaxed)) {
       waited = true;
       if (t_request == Clock::time_point{}) t_request = Clock::now();
-      while (s_.locked) {
+      while (s_.locked.load(std::memory_order_relaxed)) {
         const std::uint64_t saved_switch_number = s_.switch_number;
         // The timer restarts on every pass, as CPython's COND_TIMED_WAIT(interval) does.
         const bool timed_out = s_.cond.wait_for(lk, interval_) == std::cv_status::timeout;
         if (timed_out) ++c.wait_timeouts;
         // Timed out and no switch occurred in the meantime: ask the holder to drop it.
-        if (timed_out && s_.locked && s_.switch_number == saved_switch_number) {
+        if (timed_out && s_.locked.load(std::memory_order_relaxed) && s_.switch_number == saved_switch_number) {
           s_.drop_request.store(true, std::memory_order_relaxed);
           ++c.drop_requests;
           if (tr.active()) tr.add(Clock::now(), EventKind::drop_request);
+          requester_window(lk);
         }
       }
     }
@@ -144,7 +150,7 @@ class GilLock final : public Lock {
     {
       // switch_mutex must be held while last_holder changes: see drop_gil().
       const std::lock_guard sl(s_.switch_mutex);
-      s_.locked = true;
+      s_.locked.store(true, std::memory_order_relaxed);  // under the mutex, which orders it
       const int previous = s_.last_holder.load(std::memory_order_relaxed);
       const int id = id_offset_ + tid;
       if (previous != id) {
@@ -169,6 +175,29 @@ class GilLock final : public Lock {
     return t_acquired;
   }
 
+  /// The requester's window, after it set drop_request: CPython's requester goes straight back
+  /// into COND_TIMED_WAIT, and its holder, which sees eval_breaker within a bytecode, blocks on
+  /// gil->mutex until the requester's wait releases it, so its COND_SIGNAL typically lands while
+  /// the requester is still on its way into the futex wait — and glibc's condition variable
+  /// then lets that awake waiter consume the signal, ahead of the threads already asleep
+  /// (measured with 2 CPU threads and the latency probe: the requester wins the hand-off when
+  /// the signal comes within ~0.5 µs of its re-wait, the longest sleeper after ~0.75 µs). Here
+  /// the holder sees the request only at its next poll, after the requester is asleep, so
+  /// without this window the probe, asleep longest, won nearly every hand-off. The window is
+  /// gil_requester_window (lock.hpp) of spinning with the mutex released; a drop inside it is the
+  /// requester's (drop_gil does not wake anyone), a drop after it wakes a sleeper as before.
+  /// REQUIRES: lk owns s_.mutex; returns with it owned.
+  template <class Lk>
+  void requester_window(Lk& lk) {
+    ++s_.requesters;
+    lk.unlock();
+    const Clock::time_point until = Clock::now() + requester_window_;
+    while (s_.locked.load(std::memory_order_relaxed) && Clock::now() < until) {
+    }
+    lk.lock();
+    --s_.requesters;  // the caller's loop re-checks locked under the mutex: no lost wake-up
+  }
+
   /// drop_gil(): `acquired` is when this tenure began (for hold_s).
   void drop_gil(int tid, Counters& c, TraceSink& tr, Clock::time_point acquired, bool forced_switching) {
     const Clock::time_point t_release = Clock::now();  // before anyone else can hold it
@@ -177,11 +206,15 @@ class GilLock final : public Lock {
 
     const int id = id_offset_ + tid;
     s_.last_holder.store(id, std::memory_order_relaxed);
+    bool wake = false;
     {
       const std::lock_guard lk(s_.mutex);
-      s_.locked = false;
+      s_.locked.store(false, std::memory_order_relaxed);
+      // A requester still in its window takes the lock itself: nobody else is woken (in CPython
+      // the awake requester consumes the one signal). Otherwise the longest sleeper is woken.
+      wake = s_.requesters == 0;
     }
-    s_.cond.notify_one();
+    if (wake) s_.cond.notify_one();
     if (forced_switching && s_.drop_request.load(std::memory_order_relaxed)) {
       std::unique_lock sl(s_.switch_mutex);
       // Not switched yet => wait until another thread has taken the lock.
@@ -198,6 +231,7 @@ class GilLock final : public Lock {
   const int id_offset_;                      // this lock's thread `tid` is id_offset_ + tid in the state
   const std::chrono::nanoseconds interval_;  // in force: whole µs, >= 1 µs
   const std::uint64_t poll_;                 // iterations between drop-request polls
+  const std::chrono::nanoseconds requester_window_;
   const std::atomic<bool>& stop_;
   const TraceOptions trace_opts_;
   const Clock::time_point epoch_;

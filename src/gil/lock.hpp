@@ -143,6 +143,11 @@ struct Params {
   /// gil: native time per kernel iteration in ns, for the poll batch (gil_poll_iterations); a
   /// launch measures it when an interval is under 500 µs (app/main.cpp, kMeasuredPollBelow). > 0.
   double iteration_ns = kReferenceIterationNs;
+  /// gil: how long a waiter that has just set drop_request spins (mutex released) before it
+  /// sleeps; a drop inside that window hands the lock to it and wakes nobody (gil_lock.cpp).
+  /// Negative (the default): gil_requester_window(), half a poll batch. Tests lengthen it to
+  /// script a hand-off.
+  std::chrono::nanoseconds requester_window{-1};
   /// Cuts run() short once set (the launch's --stop-grace is over): every policy polls it at its
   /// check points — gil every kGilPollIterations, legacy-gil at every check and at least every
   /// kStopPollIterations (sweep/kernel.hpp), none every kStopPollIterations — and then releases
@@ -158,6 +163,18 @@ constexpr std::uint64_t gil_poll_iterations(const Params& p) noexcept {
   const double per_interval = static_cast<double>(p.switch_interval.count()) / (100.0 * p.iteration_ns);
   if (!(per_interval < static_cast<double>(kGilPollIterations))) return kGilPollIterations;  // also NaN
   return per_interval < 1.0 ? 1 : static_cast<std::uint64_t>(per_interval);
+}
+
+/// gil: the requester's window in force: Params::requester_window when >= 0, else half the poll
+/// batch's time, gil_poll_iterations × iteration_ns / 2 (≈ 0.6 µs for 4096 × 0.3 ns) — the mean
+/// of the delay the holder's poll adds to CPython's, whose holder sees eval_breaker at the next
+/// bytecode. In CPython the requester is awake for ~0.5–0.75 µs after its re-wait (it then
+/// wins the hand-off; measured, docs/gil.md "Three contenders"); the window keeps the
+/// emulated requester awake for the extra time its holder takes to notice.
+constexpr std::chrono::nanoseconds gil_requester_window(const Params& p) noexcept {
+  if (p.requester_window.count() >= 0) return p.requester_window;
+  return std::chrono::nanoseconds(
+      static_cast<std::int64_t>(static_cast<double>(gil_poll_iterations(p)) * p.iteration_ns / 2.0));
 }
 
 /// gil: the switch interval in force for a requested one, as CPython's: sys.setswitchinterval

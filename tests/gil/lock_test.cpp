@@ -479,6 +479,46 @@ TEST(Gil, ReleaseWithADropRequestPendingWaitsForTheNextHolder) {
   EXPECT_EQ(d.switch_wait_s, 0.0);
 }
 
+TEST(Gil, ForcedDropGoesToTheAwakeRequesterNotTheLongestSleeper) {
+  // Three contenders (issue 15): holder A, sleeper R (asleep longest, e.g. the latency probe
+  // after a switch), requester S (its timed wait just expired with no switch: it set
+  // drop_request). CPython's holder drops while S is still on its way into the wait, and S
+  // consumes the one COND_SIGNAL; R sleeps on. The requester window is lengthened here so that
+  // the drop always falls inside it.
+  const Watchdog wd("requester window");
+  Params p = gil_params(std::chrono::milliseconds(200));
+  p.requester_window = std::chrono::seconds(20);  // ends as soon as the lock is free
+  auto lock = make_lock(p, 3);
+  Counters a, s, r;
+  std::atomic<int> first{-1};
+  lock->take(0, a, nullptr);  // A holds
+  // S waits from t = 0: times out at 200 ms, nobody switched, so it asks for a drop
+  std::thread requester([&] {
+    lock->take(1, s, nullptr);
+    int none = -1;
+    first.compare_exchange_strong(none, 1);
+    lock->release(1, s, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  // R waits from t = 60 ms (deadline 260 ms): a sleeper, not a requester, when A drops
+  std::thread sleeper([&] {
+    lock->take(2, r, nullptr);
+    int none = -1;
+    first.compare_exchange_strong(none, 2);
+    lock->release(2, r, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(170));  // t = 230 ms: S in its window
+  lock->release(0, a, nullptr);  // drop_request pending: forced switching, waits for a taker
+  requester.join();
+  sleeper.join();
+  EXPECT_EQ(first.load(), 1) << "the release woke the sleeper, not the requester in its window";
+  EXPECT_EQ(s.drop_requests, 1u);
+  EXPECT_EQ(s.switches, 1u);
+  EXPECT_EQ(r.drop_requests, 0u) << "R's wait saw a switch (S took the lock): no request";
+  EXPECT_EQ(r.switches, 1u);
+  EXPECT_GT(a.switch_wait_s, 0.0) << "A's release waited for the switch";
+}
+
 TEST(Gil, TinyIntervalGivesBothThreadsTurns) {
   HeldRegion held;
   std::vector<int> order;  // holder sequence, appended with the lock held
