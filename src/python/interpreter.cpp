@@ -27,6 +27,28 @@ class Attached {
   int state_;
 };
 
+/// A thread state of its own in a subinterpreter, for one call from any thread: made and
+/// attached (that interpreter's GIL taken), then cleared and deleted (the GIL let go).
+/// PyGILState_* does not support subinterpreters.
+class AttachedSub {
+ public:
+  AttachedSub(const Api& a, void* interp) : a_(a), state_(a.PyThreadState_New(interp)) {
+    if (state_ != nullptr) a_.PyEval_RestoreThread(state_);
+  }
+  ~AttachedSub() {
+    if (state_ == nullptr) return;
+    a_.PyThreadState_Clear(state_);
+    a_.PyThreadState_DeleteCurrent();
+  }
+  AttachedSub(const AttachedSub&) = delete;
+  AttachedSub& operator=(const AttachedSub&) = delete;
+  [[nodiscard]] bool attached() const { return state_ != nullptr; }
+
+ private:
+  const Api& a_;
+  PyThreadState* state_;
+};
+
 }  // namespace
 
 Interpreter::Interpreter(const Location& where) : api_(load(where.library)) {
@@ -141,16 +163,12 @@ std::uint64_t Interpreter::count_in(int i, std::uint64_t n, std::string& error) 
     return 0;
   }
   const Sub& s = subs_[static_cast<std::size_t>(i - 1)];
-  PyThreadState* state = api_.PyThreadState_New(s.interp);
-  if (state == nullptr) {
+  const AttachedSub gil(api_, s.interp);  // that interpreter's own GIL
+  if (!gil.attached()) {
     error = "PyThreadState_New failed in subinterpreter " + std::to_string(i);
     return 0;
   }
-  api_.PyEval_RestoreThread(state);  // takes that interpreter's own GIL
-  const std::uint64_t done = call(s.countdown, n, error);
-  api_.PyThreadState_Clear(state);
-  api_.PyThreadState_DeleteCurrent();  // and lets the GIL go
-  return done;
+  return call(s.countdown, n, error);
 }
 
 PyObject* Interpreter::compile_kernel(std::string& error) const {
@@ -257,13 +275,8 @@ int Interpreter::set_async_exc_in(int i, unsigned long thread, PyObject* exc) co
     return api_.PyThreadState_SetAsyncExc(thread, exc);
   }
   if (i > static_cast<int>(subs_.size())) return 0;
-  PyThreadState* state = api_.PyThreadState_New(subs_[static_cast<std::size_t>(i - 1)].interp);
-  if (state == nullptr) return 0;
-  api_.PyEval_RestoreThread(state);  // that interpreter's own GIL
-  const int found = api_.PyThreadState_SetAsyncExc(thread, exc);
-  api_.PyThreadState_Clear(state);
-  api_.PyThreadState_DeleteCurrent();
-  return found;
+  const AttachedSub gil(api_, subs_[static_cast<std::size_t>(i - 1)].interp);  // its own GIL
+  return gil.attached() ? api_.PyThreadState_SetAsyncExc(thread, exc) : 0;
 }
 
 double Interpreter::measure_rate(double seconds) const {

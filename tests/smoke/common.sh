@@ -14,3 +14,18 @@ rows() { local n; n=$("$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1]
          [[ "$n" =~ ^[0-9]+$ ]] || n=0; echo "$n"; }
 # h5check FILE EXPR...: python assertions on the file (see h5check.py)
 h5check() { "$PY" "$HERE/h5check.py" "$@"; }
+# started ERRFILE [SETTLE]: wait until the header is out (the sweep is about to start), then SETTLE s more (0.5)
+started() {
+  for _ in $(seq 300); do grep -q 'results ->' "$1" 2>/dev/null && break; sleep 0.1; done
+  grep -q 'results ->' "$1" || fail "no header on stderr in 30 s: $(tail -n 3 "$1")"
+  sleep "${2:-0.5}"
+}
+# stop PID SIGNAL...: send the signals, wait; sets rc, ms and secs (from the first signal to the exit)
+stop() {
+  local pid=$1 t0 s; shift
+  t0=$(date +%s%N)
+  for s in "$@"; do kill -"$s" "$pid"; sleep 0.2; done
+  set +e; wait "$pid"; rc=$?; set -e
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  secs=$((ms / 1000))
+}

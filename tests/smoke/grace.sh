@@ -3,20 +3,6 @@
 # its workers' next poll (every policy, `none` included), is saved with runs.status = interrupted
 # (valid stays 1: it is no INVALID run) and the launch exits 5 with everything before it saved.
 source "$(dirname "$0")/common.sh"
-# started ERRFILE: wait until the header is out (the sweep is about to start), then a little more
-started() {
-  for _ in $(seq 300); do grep -q 'results ->' "$1" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'results ->' "$1" || fail "no header on stderr in 30 s: $(tail -n 3 "$1")"
-  sleep 0.5
-}
-# stop PID SIGNAL...: send the signals, wait; sets rc and secs (from the first signal to the exit)
-stop() {
-  local pid=$1 t0 s; shift
-  t0=$(date +%s%N)
-  for s in "$@"; do kill -"$s" "$pid"; sleep 0.2; done
-  set +e; wait "$pid"; rc=$?; set -e
-  secs=$((($(date +%s%N) - t0) / 1000000000))
-}
 # 200G iterations take a minute or more: a run that stops within seconds was cut short.
 BIG=(--count 200G --repeat 1 --warmup 0)
 

@@ -49,9 +49,9 @@ grep -q '^gilbench: rank 1: MPI error: MPI_ERR_RANK' "$W/err" || fail "MPI error
 h5check "$W/e.h5" "len(runs) == 2" "runs.valid.all()" "set(samples.run_id) == set(runs.run_id)"
 
 # SIGTERM to rank 1 only: every rank stops after the run in flight, exit 5, the line names both.
-# started PID FILE: wait (up to 60 s) until FILE holds 2 rounds; prints rank 1's pid (a read
+# two_rounds_written PID FILE: wait (up to 60 s) until FILE holds 2 rounds; prints rank 1's pid (a read
 # during an append may fail: the loop remembers it has seen them)
-started() {
+two_rounds_written() {
   local seen=0 r1
   for _ in $(seq 600); do [ "$(rows "$2")" -ge 2 ] && seen=1 && break; sleep 0.1; done
   r1=$(rank_pid "$1" 1)
@@ -78,7 +78,7 @@ rank_pid() {  # rank_pid MPIEXEC_PID RANK: the gilbench process of that rank
 f="$W/s.h5"
 "$MPIEXEC" --oversubscribe --bind-to none -n 2 "$GB" --count 20M --repeat 1000 -q --output "$f" >"$W/out" 2>"$W/err" &
 pid=$!
-r1=$(started $pid "$f")
+r1=$(two_rounds_written $pid "$f")
 kill -TERM "$r1"
 reap $pid; set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 5 ] || fail "SIGTERM to rank 1: exit $rc, expected 5: $(cat "$W/err")"
@@ -92,7 +92,7 @@ h5check "$f" "len(runs) >= 2" "launches.exit_status[0] == 'interrupted'" "runs.v
 f="$W/k.h5"
 "$MPIEXEC" --oversubscribe --bind-to none -n 2 "$GB" --count 20M --repeat 1000 -q --output "$f" >"$W/out" 2>"$W/err" &
 pid=$!
-r1=$(started $pid "$f")
+r1=$(two_rounds_written $pid "$f")
 kill -9 "$r1"
 reap $pid; set +e; wait $pid; rc=$?; set -e
 case $rc in 0 | 15 | 124) fail "kill -9 of rank 1: exit $rc (0, MPI's 15, or a hang): $(cat "$W/err")" ;; esac

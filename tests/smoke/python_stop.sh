@@ -10,20 +10,6 @@ source "$(dirname "$0")/common.sh"
 PYARGS=(); [ -z "${1:-}" ] || PYARGS=(--python "$1")
 # 2G iterations of Python's countdown take a minute or more here: stopped within seconds = cut short.
 BIG=(--kernel python "${PYARGS[@]}" --count 2G --repeat 1 --warmup 0)
-# started ERRFILE: the header is out (the sweep is starting), then one more second
-started() {
-  for _ in $(seq 300); do grep -q 'results ->' "$1" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'results ->' "$1" || fail "no header on stderr in 30 s: $(tail -n 3 "$1")"
-  sleep 1
-}
-# stop PID SIGNAL...: send the signals, wait; sets rc and ms (first signal to exit)
-stop() {
-  local pid=$1 t0 s; shift
-  t0=$(date +%s%N)
-  for s in "$@"; do kill -"$s" "$pid"; sleep 0.2; done
-  set +e; wait "$pid"; rc=$?; set -e
-  ms=$((($(date +%s%N) - t0) / 1000000))
-}
 cases=("2 --stop-grace 0" "1 --stop-grace 0 --probe latency:5ms" "2 TERM-TERM")
 # 3.12+: workers in own-GIL subinterpreters are interrupted in their interpreter
 [[ "${1:-}" =~ libpython3\.1[2-9] ]] && cases+=("3 --stop-grace 0 --interpreters 2 --probe latency:5ms")
@@ -33,7 +19,7 @@ for case in "${cases[@]}"; do
   if [ "$rest" = TERM-TERM ]; then extra=(); signals=(TERM TERM); else read -r -a extra <<<"$rest"; signals=(TERM); fi
   rm -f "$W/err"
   "$GB" "${BIG[@]}" --threads "$threads" "${extra[@]}" --output "$f" >"$W/out" 2>"$W/err" & pid=$!
-  started "$W/err"
+  started "$W/err" 1
   stop $pid "${signals[@]}"
   [ "$rc" = 5 ] || fail "$case: exit $rc after SIGTERM, expected 5: $(tail -n 3 "$W/err")"
   [ "$ms" -lt 10000 ] || fail "$case: took ${ms} ms to stop (the Python countdown was waited for)"
