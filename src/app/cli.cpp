@@ -269,7 +269,8 @@ void add_work_options(CLI::App& app, Config& cfg) {
       ->type_name("LIST");
   add_parsed(app, "-k,--kernel",
              "Kernels to interleave round robin: native (the C++ countdown under the emulated --lock) and python "
-             "(the real countdown in an embedded CPython, under its own GIL; see --python)",
+             "(the real countdown in an embedded CPython, under its own GIL, compiled afresh for every run: the "
+             "book's script calls it once, and 3.11 specialises a function on its 8th call; see --python)",
              [&cfg](const std::string& t) { cfg.kernels = parse_list<Kernel>(t, parse_kernel); })
       ->default_str("native")
       ->group(work)

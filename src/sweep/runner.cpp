@@ -150,7 +150,8 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
       throw Error(ExitCode::runtime, "--interpreters " + std::to_string(cfg_.interpreters) +
                                          ": the embedded CPython has " + std::to_string(py_->interpreters()) +
                                          " interpreters");
-    // The interval in force, set and read back outside the timed region.
+    // A fresh countdown, and the interval in force set and read back, outside the timed region.
+    py_->renew_kernel();
     if (rc.switch_interval.count() > 0)
       work.switch_interval_s = py_->set_switch_interval(static_cast<double>(rc.switch_interval.count()) * 1e-9);
     if (rc.check_interval > 0) work.check_interval = py_->set_check_interval(rc.check_interval);

@@ -70,6 +70,12 @@ rc=$?; set -e
 [ $rc = 3 ] || fail "raising kernel: exit $rc: $(cat "$W/err")"
 grep -q "ValueError'>: test hook" "$W/err" || fail "raising kernel: no message: $(cat "$W/err")"
 grep -q '^INVALID' "$W/out" || fail "raising kernel: no INVALID: $(cat "$W/out")"
+# every run (and every chunk of the rate measurement) calls a freshly compiled countdown, as the
+# book's script calls its one: CPython 3.11 quickens a code object on its 8th call
+fresh=$'def countdown(n, _calls=[]):\n    _calls.append(1)\n    if len(_calls) > 2:\n        raise RuntimeError("countdown reused")\n    k = n\n    while n > 0:\n        n -= 1\n    return k - n\n'
+GILBENCH_TEST_PYTHON_KERNEL=$fresh timeout 120 "$GB" --kernel native,python --count 100k --threads 1,2 --repeat 3 \
+  --warmup 1 -q -o "$W/f.h5" >"$W/out" 2>"$W/err" || fail "fresh kernel per run: rc=$?: $(cat "$W/err")"
+h5check "$W/f.h5" "runs.valid.all()" "(runs.kernel == 'python').sum() == 8"
 # refusals: one line, exit 2, no file
 for args in "--lock gil" "--lock-scope job" "--trace" "--check-interval 50" "--python /bin/ls" \
   "--python /nonexistent/libpython3.11.so" "--kernel cobol" "--interpreters 2 --threads 2"; do
