@@ -152,7 +152,7 @@ def measured_runs(ds):
 #: What a baseline run shares with its row besides the work: the lock and the parameters it
 #: uses (the unused ones are neutral after configs.normalise) and the probe period. Scope and
 #: interpreters are not compared: a 1×1 run has one thread.
-_BASELINE_MATCH = ("lock", "switch_interval_s", "check_interval", "tick_iterations", "probe_period_s")
+_BASELINE_MATCH = ("kernel", "lock", "switch_interval_s", "check_interval", "tick_iterations", "probe_period_s")
 def counted_lock(lock):
     """Whether gilbench counts this lock's switches and holds: an emulated one (gil, legacy-gil),
     not none and not the real interpreter's GIL (cpython-gil, cpython-nogil), as the binary's summary."""
@@ -259,7 +259,7 @@ def config_table(ds, level=0.95, seed=stats.DEFAULT_SEED, runs=None):
         g = group[is_valid.loc[group.index]]
         n_cut = int(cut.loc[group.index].sum())
         row = dict(zip(configs.KEYS, key))
-        row.update(config=group["config"].iloc[0], workers=int(group["workers"].iloc[0]),
+        row.update(kernel=group["kernel"].iloc[0], config=group["config"].iloc[0], workers=int(group["workers"].iloc[0]),
                    mode=group["mode"].iloc[0], work=int(group["work"].iloc[0]), n=len(g),
                    n_invalid=len(group) - len(g) - n_cut, n_interrupted=n_cut,
                    n_outliers=int(g["outlier"].sum()), launches=group["launch_key"].nunique(),
@@ -390,7 +390,7 @@ def summary_rows(ds):
 def _summary_key(first):
     """The configuration columns of a row, from its first run (parameters already neutral)."""
     row = {k: first[k] for k in configs.KEYS}
-    row.update(mode=configs.mode(int(first["ranks"]), int(first["threads"])), label=configs.summary_label(first))
+    row.update(kernel=first["kernel"], mode=configs.mode(int(first["ranks"]), int(first["threads"])), label=configs.summary_label(first))
     return row
 
 

@@ -160,9 +160,11 @@ def latency(table):
     })
 
 
-def _summary_cell(value, column):
+def _summary_cell(value, column, row):
     if value is None or value == "":
         return "-"
+    if column.get("group") == "lock" and not metrics.counted_lock(row["lock"]):
+        return "-"  # as gilbench: no emulated lock (none, the real interpreter's GIL), no figure
     if column["dtype"] == "bool":
         return "yes" if value else "no"
     if column["dtype"] in ("float", "float?"):
@@ -172,18 +174,22 @@ def _summary_cell(value, column):
 
 def summary(rows):
     """The summary rows (metrics.summary_rows) as a table of the summary columns, leaving out
-    the plain numbers that are 0 in every row (e.g. the lock figures of lock-free rows) and the
-    latency figures when no row has latency events; no value (no baseline, CV of one run, a
-    percentile with too few events) shows as '-'."""
+    the plain numbers that are 0 in every row, the lock figures when no row has an emulated lock
+    ('-' in the rows without one, as gilbench's table) and the latency figures when no row has
+    latency events; no value (no baseline, CV of one run, a percentile with too few events) shows
+    as '-'."""
     probed = any(r["latency_events"] for r in rows)
+    locked = any(metrics.counted_lock(r["lock"]) for r in rows)
 
     def show(c):
-        if c["name"].startswith("latency_"):
+        if c.get("group") == "probe":
             return probed                    # as gilbench: every latency figure beside its count
+        if c.get("group") == "lock":
+            return locked
         return c["dtype"] not in ("int", "float") or any(r[c["name"]] != 0 for r in rows)
 
     shown = [c for c in schema.SUMMARY_COLUMNS if show(c)]
-    return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c) for r in rows] for c in shown})
+    return pd.DataFrame({c["name"]: [_summary_cell(r[c["name"]], c, r) for r in rows] for c in shown})
 
 
 def plain_text(frame):

@@ -1,7 +1,8 @@
 """gilbench's own summary and ``gilbench-report summary`` agree on one file (README, Speedup):
-a threads launch, a 2-rank launch, a job-scope launch and a launch at another N (its baseline
-compared by rate) appended to a fresh file, then the report's summary of the whole file; every configuration each launch printed has the same row in the report (same mode,
-label and baseline origins; figures equal to 1e-9 relative; None where the other has None)."""
+a threads launch, a 2-rank launch, a job-scope launch, a launch at another N (its baseline
+compared by rate) appended to a fresh file, then the report's summary of the whole file, and
+a launch of both kernels in a file of its own; every configuration each launch printed has the same row in the
+report (same kernel, mode, label and baseline origins; figures equal to 1e-9 relative; None where the other has None)."""
 
 import json
 import math
@@ -13,7 +14,7 @@ import pytest
 
 from conftest import ENTRY, _run, mpi_env
 
-KEY = ("ranks", "threads", "interpreters", "lock", "lock_scope", "switch_interval_s", "check_interval",
+KEY = ("kernel", "ranks", "threads", "interpreters", "lock", "lock_scope", "switch_interval_s", "check_interval",
        "tick_iterations", "probe_period_s", "scaling", "count")
 SAME = ("mode", "label", "baseline", "baseline_none", "repetitions", "valid")
 CLOSE = ("median_s", "min_s", "cv", "speedup", "efficiency", "speedup_vs_none")
@@ -43,14 +44,22 @@ def sides(gilbench, tmp_path_factory):
     # another N and no 1x1 of it: compared by rate with launch 0's 1x1 runs (20M)
     other_n = ["25M" if a == "20M" else a for a in COMMON]
     rated = _run([gilbench, *other_n, "--threads", "2", "-o", path])
+    # both kernels (a file of their own: their native 1x1 would serve the rated launch by rate
+    # in the report, not in the binary, which ran before it): python's rows have their own 1x1
+    # and no lock-free one (native's none is another kernel), on both sides
+    kpath = path[:-3] + "-kernels.h5"
+    both = ["300k" if a == "20M" else a for a in COMMON]
+    kernels = _run([gilbench, *both, "--kernel", "native,python", "--threads", "1,2", "-o", kpath])
     report = _run([ENTRY, "summary", path, "--format", "json", "-q"])
-    return (_configurations(threads) + _configurations(ranks) + _configurations(scoped) + _configurations(rated),
-            _configurations(report))
+    kreport = _run([ENTRY, "summary", kpath, "--format", "json", "-q"])
+    return (_configurations(threads) + _configurations(ranks) + _configurations(scoped) + _configurations(rated)
+            + _configurations(kernels),
+            _configurations(report) + _configurations(kreport))
 
 
 def test_every_configuration_agrees(sides):
     binary, report = sides
-    assert len(binary) == 9 and len(report) == 9, (binary, report)
+    assert len(binary) == 15 and len(report) == 15, (binary, report)
     by_key = {tuple(r[k] for k in KEY): r for r in report}
     for b in binary:
         r = by_key.get(tuple(b[k] for k in KEY))
@@ -79,6 +88,16 @@ def test_another_n_is_compared_by_rate_on_both_sides(sides):
         for r in rated:
             assert r["baseline"] == "launch 0 by rate (N 20000000)" and r["speedup"] is not None, r
             assert r["baseline_none"] == "launch 0 by rate (N 20000000)", r
+
+
+def test_python_rows_have_their_own_baseline_and_none_without_a_lock(sides):
+    binary, report = sides
+    for side in (binary, report):
+        py = [r for r in side if r["kernel"] == "python"]
+        assert len(py) == 2 and {r["lock"] for r in py} == {"cpython-gil"}, side
+        for r in py:
+            assert r["baseline"] == "same launch" and r["speedup"] is not None, r
+            assert r["speedup_vs_none"] is None and r["baseline_none"] == "", r
 
 
 def test_the_lock_scope_is_in_both_labels_and_columns(sides):

@@ -89,6 +89,7 @@ std::string file_table() {
 }
 
 constexpr const char* kSummaryTypeNames[] = {"str", "int", "float", "float?", "bool"};  // summary::Type
+constexpr const char* kSummaryGroupNames[] = {"all", "lock", "probe"};                  // summary::Group
 
 std::string summary_table() {
   std::string columns;
@@ -96,6 +97,7 @@ std::string summary_table() {
     columns += (columns.empty() ? "" : ",\n") + std::string("        {\"name\": ") + quoted(c.name) +
                ", \"type\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) +
                ", \"dtype\": " + quoted(kSummaryTypeNames[static_cast<int>(c.type)]) + ", \"unit\": " + quoted(c.unit) +
+               ", \"group\": " + quoted(kSummaryGroupNames[static_cast<int>(c.group)]) +
                ", \"meaning\": " + quoted(c.meaning) + "}";
   });
   const schema::Table t{"summary", "one row per configuration: what gilbench and gilbench-report summary print", 1,

@@ -32,8 +32,9 @@ namespace gilbench {
   X(label, str, "", "configuration", text, all, "ranks x threads, lock and its parameter, job-wide for --lock-scope job, e.g. 1x2 gil 5ms, 2x1 gil 1ms job-wide") \
   X(ranks, i64, "", "", text, all, "MPI ranks") \
   X(threads, i64, "", "", text, all, "OpenMP threads per rank") \
-  X(interpreters, i64, "", "", text, all, "emulated interpreters per rank") \
-  X(lock, str, "", "", text, all, "none, gil or legacy-gil") \
+  X(interpreters, i64, "", "", text, all, "interpreters per rank: emulated (native) or real subinterpreters, a GIL each (python)") \
+  X(kernel, str, "", "", text, all, "native (the C++ countdown) or python (the real interpreter's)") \
+  X(lock, str, "", "", text, all, "none, gil or legacy-gil (native); cpython-gil or cpython-nogil (python)") \
   X(lock_scope, str, "", "", text, all, "rank or job (rank for lock none)") \
   X(switch_interval_s, f64, "s", "", text, all, "gil: the switch interval; 0 for other locks") \
   X(check_interval, i64, "ticks", "", text, all, "legacy-gil: the check interval; 0 for other locks") \
@@ -70,7 +71,6 @@ namespace gilbench {
 /// One row of the summary: a configuration.
 struct SummaryRow {
   GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_MEMBER)
-  std::string kernel = "native";  ///< not a column (the label says python): what pairing needs
   std::int32_t config_id = 0;     ///< not a column: the configuration it summarises
   std::int64_t launch_id = 0;
 };
