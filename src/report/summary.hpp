@@ -71,7 +71,7 @@ namespace gilbench {
 /// One row of the summary: a configuration.
 struct SummaryRow {
   GILBENCH_SUMMARY_COLUMNS(GILBENCH_SUMMARY_MEMBER)
-  std::int32_t config_id = 0;     ///< not a column: the configuration it summarises
+  std::int32_t config_id = 0;  ///< not a column: the configuration it summarises
   std::int64_t launch_id = 0;
 };
 

@@ -116,8 +116,8 @@ TEST(Summary, CsvAndJsonHoldOnlyTheTable) {
   print_summary(csv, rows, OutputFormat::csv);
   print_summary(json, rows, OutputFormat::json);
   EXPECT_EQ(csv.str().rfind("mode,label,ranks,threads,interpreters,kernel,lock", 0), 0u) << csv.str();
-  EXPECT_NE(csv.str().find(
-                "\nsequential,1x1 none,1,1,1,native,none,rank,0,0,0,0,strong,1000,1,2,2,,1,1,same launch,1,same launch,"),
+  EXPECT_NE(csv.str().find("\nsequential,1x1 none,1,1,1,native,none,rank,0,0,0,0,strong,1000,1,2,2,,1,1,same "
+                           "launch,1,same launch,"),
             std::string::npos)
       << csv.str();
   EXPECT_EQ(json.str().front(), '{');
