@@ -164,15 +164,15 @@ RunOutcome Runner::run(const RunConfig& rc, const PlannedRun& pr, std::int64_t r
     work.stopped = stop_ != nullptr && stop_->load(std::memory_order_relaxed) ? 1 : 0;
     if (probe) {
       stop_probe(*probe, run_id, work);
-      if (!real_gil->error().empty())
-        throw Error(ExitCode::runtime, "latency probe: the Python handler raised: " + real_gil->error());
+      if (!real_gil->error().empty() && work.python_error.empty())
+        work.python_error = "the latency probe's handler: " + real_gil->error();
       probe.reset();
     }
     if (work.team_size != rc.threads)
       throw Error(ExitCode::runtime, "OpenMP gave " + std::to_string(work.team_size) + " threads instead of " +
                                          std::to_string(rc.threads) + " (OMP_DYNAMIC or OMP_THREAD_LIMIT?)");
     if (!work.python_error.empty())
-      std::fprintf(stderr, "gilbench: rank %d: the python kernel raised (run INVALID): %s\n", rank_,
+      std::fprintf(stderr, "gilbench: rank %d: Python raised in the python kernel (run INVALID): %s\n", rank_,
                    work.python_error.c_str());
     mpi_errors::provoke_if_asked(comm_);
     RunOutcome out = gather(run_id, work);
@@ -330,9 +330,10 @@ RunOutcome Runner::gather(std::int64_t run_id, RankWork& work) const {
   RunOutcome out;
   const auto g0 = std::chrono::steady_clock::now();
   out.samples = gather_fixed(work.samples, comm_, rank_, size_);
-  int stopped = 0;
-  MPI_Reduce(&work.stopped, &stopped, 1, MPI_INT, MPI_MAX, 0, comm_);
-  out.stopped = stopped != 0;
+  int flags[2] = {work.stopped, work.python_error.empty() ? 0 : 1}, any[2] = {0, 0};
+  MPI_Reduce(flags, any, 2, MPI_INT, MPI_MAX, 0, comm_);
+  out.stopped = any[0] != 0;
+  out.raised = any[1] != 0;
   if (cfg_.trace) out.trace = gather_varying(my_trace, comm_, rank_, size_);
   if (cfg_.probe_period.count() > 0) {
     out.latency = gather_varying(work.latency, comm_, rank_, size_);
@@ -382,9 +383,10 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   }
   // Stopped after --stop-grace with work left: interrupted, not INVALID; the samples' iterations
   // say how much was done. Otherwise every worker must have counted its share exactly.
-  const bool interrupted = out.stopped && done < r.count && within_shares;
+  const bool interrupted = out.stopped && done < r.count && within_shares && !out.raised;
   r.status = interrupted ? "interrupted" : "complete";
-  r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) ? 1 : 0;
+  r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) && !out.raised ? 1
+                                                                                                                 : 0;
   r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
   r.probe_work_s = cfg_.probe_period.count() > 0 ? static_cast<double>(cfg_.probe_work.count()) * 1e-9 : 0.0;

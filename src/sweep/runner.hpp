@@ -33,6 +33,7 @@ struct RunOutcome {
   std::uint64_t probe_coalesced = 0;   ///< rank 0: probe deadlines skipped (sender behind), summed
   double gather_s = 0;                 ///< time this rank spent in the gathers after the run
   bool stopped = false;                ///< rank 0: some rank's stop flag was set when its workers ended
+  bool raised = false;                 ///< rank 0: Python raised on some rank (kernel or probe handler): INVALID
   std::string unpinned_reason;         ///< why --bind left rank 0's workers unpinned (empty: pinned)
 };
 

@@ -70,6 +70,15 @@ rc=$?; set -e
 [ $rc = 3 ] || fail "raising kernel: exit $rc: $(cat "$W/err")"
 grep -q "ValueError'>: test hook" "$W/err" || fail "raising kernel: no message: $(cat "$W/err")"
 grep -q '^INVALID' "$W/out" || fail "raising kernel: no INVALID: $(cat "$W/out")"
+# the probe's Python handler raising (the hook defines it before gilbench would): INVALID too
+probe_raises=$'def countdown(n):\n    k = n\n    while n > 0:\n        n -= 1\n    return k - n\ndef gilbench_probe_handler(n):\n    raise ValueError("probe hook")\n'
+set +e
+GILBENCH_TEST_PYTHON_KERNEL=$probe_raises timeout 60 "$GB" --kernel python --count 2M --threads 1 --probe latency:1ms \
+  --repeat 1 --warmup 0 -q -o "$W/ph.h5" >"$W/out" 2>"$W/err"
+rc=$?; set -e
+[ $rc = 3 ] || fail "raising probe handler: exit $rc: $(cat "$W/err")"
+grep -q "the latency probe's handler: .*probe hook" "$W/err" || fail "raising probe handler: no message: $(cat "$W/err")"
+h5check "$W/ph.h5" "(runs.valid == 0).all()" "(runs.status == 'complete').all()"
 # every run (and every chunk of the rate measurement) calls a freshly compiled countdown, as the
 # book's script calls its one: CPython 3.11 quickens a code object on its 8th call
 fresh=$'def countdown(n, _calls=[]):\n    _calls.append(1)\n    if len(_calls) > 2:\n        raise RuntimeError("countdown reused")\n    k = n\n    while n > 0:\n        n -= 1\n    return k - n\n'

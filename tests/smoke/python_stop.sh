@@ -24,7 +24,7 @@ for case in "${cases[@]}"; do
   [ "$rc" = 5 ] || fail "$case: exit $rc after SIGTERM, expected 5: $(tail -n 3 "$W/err")"
   [ "$ms" -lt 10000 ] || fail "$case: took ${ms} ms to stop (the Python countdown was waited for)"
   grep -q '1 run interrupted after --stop-grace' "$W/err" || fail "$case: no interruption note: $(tail -n 2 "$W/err")"
-  ! grep -q 'python kernel raised' "$W/err" || fail "$case: the stop was taken for a kernel error: $(cat "$W/err")"
+  ! grep -q 'Python raised in the python kernel' "$W/err" || fail "$case: the stop was taken for a kernel error: $(cat "$W/err")"
   grep -q '^VALID: 0 runs' "$W/out" || fail "$case: an interrupted run is neither VALID measurement nor INVALID: $(head -n 1 "$W/out")"
   h5check "$f" "runs.status.tolist() == ['interrupted']" "runs.valid.tolist() == [1]" \
     "runs.kernel.tolist() == ['python']" "runs['count'].tolist() == [2_000_000_000]" \
