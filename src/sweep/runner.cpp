@@ -385,8 +385,8 @@ void Runner::describe_run(const RunConfig& rc, const PlannedRun& pr, std::int64_
   // say how much was done. Otherwise every worker must have counted its share exactly.
   const bool interrupted = out.stopped && done < r.count && within_shares && !out.raised;
   r.status = interrupted ? "interrupted" : "complete";
-  r.valid = (interrupted || done == r.count) && (!probing || out.latency.size() == out.probe_sent) && !out.raised ? 1
-                                                                                                                  : 0;
+  const bool all_events = !probing || out.latency.size() == out.probe_sent;
+  r.valid = (interrupted || done == r.count) && all_events && !out.raised ? 1 : 0;
   r.interpreters = cfg_.interpreters;
   r.probe_period_s = static_cast<double>(cfg_.probe_period.count()) * 1e-9;
   r.probe_work_s = cfg_.probe_period.count() > 0 ? static_cast<double>(cfg_.probe_work.count()) * 1e-9 : 0.0;
