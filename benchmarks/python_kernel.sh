@@ -24,6 +24,14 @@ W=$(mktemp -d /tmp/gilbench-pykernel-XXXXXX); trap 'rm -rf "$W"' EXIT
 for exe in "$GB" "$PY311" "$PY27"; do [ -x "$exe" ] || { echo "python_kernel.sh: $exe: not an executable" >&2; exit 2; }; done
 NN=$(/usr/bin/python3 -c "import sys; t=sys.argv[1]; f={'k':1e3,'M':1e6,'G':1e9}; print(int(float(t[:-1])*f[t[-1]]) if t[-1] in f else int(t))" "$N")
 echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+# The host's speed at the start and the end (a VM's host can change it under you): the native
+# countdown's time per iteration, median of 3 runs of 1G.
+host_speed() {
+  "$GB" -q --count 1G --repeat 3 --warmup 0 --format csv --output "$W/host.h5" 2>/dev/null |
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "median_s") c = i } NR == 2 { printf "%.3f ns/iteration", $c }'
+  rm -f "$W/host.h5"
+}
+echo "host: native countdown $(host_speed) at the start"
 
 # The standalone countdown: gilbench's kernel (src/python/interpreter.hpp kCountdownSource),
 # sequential, or split over T threads (threading), timed around the loop only. Python 2 and 3.
@@ -85,29 +93,33 @@ for i in $(seq "$R"); do
   "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1 --repeat 1 --warmup 1 --bind none \
     --output "$W/a-free.h5" >/dev/null
 done
-# (b) 2 threads: the standalone interpreter (R x 1 thread then R x 2 threads) beside gilbench,
-# pinned alike (thread t on the t-th allowed CPU) and, as a second row, unpinned alike.
-for si in 0.005 0.001; do
+# (b) 2 threads: the standalone interpreter beside gilbench, pinned alike (thread t on the t-th
+# allowed CPU) and, as a second row, unpinned alike; interleaved: each of the R rounds runs one
+# standalone 1-thread and one 2-thread process per interval and one gilbench launch (1 warm-up
+# + 1 run of each configuration, appended to one file), so drift of the machine lands on both
+# sides and on both thread counts alike.
+for i in $(seq "$R"); do
   for b in pin free; do
-    "$PY311" "$W/standalone.py" "$NN" 1 "$si" "$R" "$b" > "$W/b-311-$si-$b-1.txt"
-    "$PY311" "$W/standalone.py" "$NN" 2 "$si" "$R" "$b" > "$W/b-311-$si-$b-2.txt"
+    for si in 0.005 0.001; do
+      "$PY311" "$W/standalone.py" "$NN" 1 "$si" 1 "$b" >> "$W/b-311-$si-$b-1.txt"
+      "$PY311" "$W/standalone.py" "$NN" 2 "$si" 1 "$b" >> "$W/b-311-$si-$b-2.txt"
+    done
+    "$PY27" "$W/standalone.py" "$NN" 1 100t 1 "$b" >> "$W/b-27-$b-1.txt"
+    "$PY27" "$W/standalone.py" "$NN" 2 100t 1 "$b" >> "$W/b-27-$b-2.txt"
   done
-done
-for b in pin free; do
-  "$PY27" "$W/standalone.py" "$NN" 1 100t "$R" "$b" > "$W/b-27-$b-1.txt"
-  "$PY27" "$W/standalone.py" "$NN" 2 100t "$R" "$b" > "$W/b-27-$b-2.txt"
-done
-for b in auto none; do
-  "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1,2 --switch-interval 5ms,1ms --repeat "$R" \
-    --bind "$b" --output "$W/b-311-$b.h5" >/dev/null
-  "$GB" -q --kernel python --python "$PY27" --count "$N" --threads 1,2 --check-interval 100 --repeat "$R" \
-    --bind "$b" --output "$W/b-27-$b.h5" >/dev/null
+  for b in auto none; do
+    "$GB" -q --kernel python --python "$PY311" --count "$N" --threads 1,2 --switch-interval 5ms,1ms --repeat 1 \
+      --bind "$b" --output "$W/b-311-$b.h5" >/dev/null
+    "$GB" -q --kernel python --python "$PY27" --count "$N" --threads 1,2 --check-interval 100 --repeat 1 \
+      --bind "$b" --output "$W/b-27-$b.h5" >/dev/null
+  done
 done
 # (c) emulated vs real, one native,python launch per interpreter (the fidelity tool).
 /usr/bin/python3 "$HERE/../analysis/gilbench-fidelity" --throughput --gilbench "$GB" --python3 "$PY311" \
   --python2 "$PY27" --count "$N" --repeat "$R" --threads 2,4 --processes= --switch-intervals 0.005,0.001,0.0002 \
   --check-intervals 10,100,1000 --json "$W/c.json" > "$W/c.txt" 2> "$W/c.err" || { cat "$W/c.txt" "$W/c.err"; exit 1; }
 
+echo "host: native countdown $(host_speed) at the end"
 /usr/bin/python3 - "$W" "$HERE/../analysis" <<'PY'
 import json, os, sys
 import numpy as np
