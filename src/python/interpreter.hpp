@@ -1,9 +1,10 @@
 #pragma once
 // The CPython embedded in this rank: started once (Py_InitializeEx(0): gilbench's own signal
-// handlers stay), the countdown compiled afresh before every run (renew_kernel), the GIL released by the main thread so that any
-// OpenMP worker can take it. With --interpreters K (3.12+): K-1 more subinterpreters, each with
-// its own GIL (PEP 684) and its own countdown; interpreter 0 is the main one. All of it
-// (and the subinterpreters' end) outside the timed region of any run.
+// handlers stay), the countdown compiled afresh before every run (renew_kernel), the GIL
+// released by the main thread so that any OpenMP worker can take it. With --interpreters K
+// (3.12+): K-1 more subinterpreters, each with its own GIL (PEP 684) and its own countdown;
+// interpreter 0 is the main one. All of it (and the subinterpreters' end) outside the timed
+// region of any run.
 #include <cstdint>
 #include <memory>
 #include <string>
