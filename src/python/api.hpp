@@ -79,6 +79,11 @@ struct Api {
   // pthread_self(); `unsigned long` on 3.7+, `long` on 2.7 (passed alike on x86-64 and aarch64).
   int (*PyThreadState_SetAsyncExc)(unsigned long, PyObject*) = nullptr;
   PyObject** PyExc_KeyboardInterrupt = nullptr;  ///< the address of the exception type (a data symbol)
+
+  /// With the GIL held: a new Python int (2.7's int or 3.x's int); null with an exception set.
+  [[nodiscard]] PyObject* new_int(long long v) const {
+    return major == 2 ? PyInt_FromSsize_t(static_cast<std::ptrdiff_t>(v)) : PyLong_FromLongLong(v);
+  }
 };
 
 }  // namespace gilbench::python

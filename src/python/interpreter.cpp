@@ -261,8 +261,7 @@ constexpr int kAllocatorSlack = 64;
 std::uint64_t Interpreter::call(PyObject* fn, std::uint64_t n, std::string& error) const {
   std::array<PyObject*, kAllocatorSlack> slack{};
   for (int i = 0; i < kAllocatorSlack; ++i)  // values above the small-int cache: real allocations
-    slack[static_cast<std::size_t>(i)] = api_.major == 2 ? api_.PyInt_FromSsize_t(1'000'003 + i)
-                                                         : api_.PyLong_FromLongLong(1'000'003 + i);
+    slack[static_cast<std::size_t>(i)] = api_.new_int(1'000'003 + i);
   struct Release {
     const Api& a;
     std::array<PyObject*, kAllocatorSlack>& objects;
@@ -275,8 +274,7 @@ std::uint64_t Interpreter::call(PyObject* fn, std::uint64_t n, std::string& erro
     error = take_error();
     return 0;
   }
-  PyObject* arg = api_.major == 2 ? api_.PyInt_FromSsize_t(static_cast<std::ptrdiff_t>(n))
-                                  : api_.PyLong_FromLongLong(static_cast<long long>(n));
+  PyObject* arg = api_.new_int(static_cast<long long>(n));
   if (arg == nullptr) {
     error = take_error();
     return 0;

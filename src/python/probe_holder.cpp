@@ -36,8 +36,7 @@ void RealGilHolder::attach() {
         a.PyRun_SimpleStringFlags(kHandlerSource, nullptr) != 0)
       error = "PyRun_SimpleString failed";
     handler_ = globals != nullptr ? a.PyDict_GetItemString(globals, "gilbench_probe_handler") : nullptr;
-    arg_ = a.major == 2 ? a.PyInt_FromSsize_t(static_cast<std::ptrdiff_t>(iterations_))
-                        : a.PyLong_FromLongLong(static_cast<long long>(iterations_));
+    arg_ = a.new_int(static_cast<long long>(iterations_));
     if (handler_ == nullptr || arg_ == nullptr) {
       if (error.empty()) error = a.PyErr_Occurred() != nullptr ? py_.take_error() : "no gilbench_probe_handler";
       if (arg_ != nullptr) a.Py_DecRef(arg_);
